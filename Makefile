@@ -1,0 +1,34 @@
+# The one task runner. `make help` lists the tasks.
+PY ?= python3
+
+.PHONY: help install run demo test test-fast lint format bench ci
+
+help:  ## list tasks
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/ —/'
+
+install:  ## install the product with test tools (editable)
+	$(PY) -m pip install -e ".[test]"
+
+run:  ## start the dashboard (builds the demo database on first start)
+	$(PY) -m dashboard serve
+
+demo:  ## rebuild the demo database and its export files
+	$(PY) -m dashboard demo
+
+test:  ## the whole suite, as CI runs it
+	$(PY) -m pytest
+
+test-fast:  ## the suite without browser and slow tests
+	$(PY) -m pytest -m "not browser and not slow"
+
+lint:  ## ruff lint + format check
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+format:  ## apply ruff fixes and formatting
+	$(PY) -m ruff check --fix . && $(PY) -m ruff format .
+
+bench:  ## benchmarks (demo build, import, KPI queries, page renders) -> bench-results/
+	$(PY) -m tests.bench.run_all
+
+ci:  ## what CI runs
+	bash .ci/run

@@ -1,0 +1,86 @@
+"""The ``complaints`` command.
+
+Every sub-command lives in ``dashboard/core/commands/<name>.py`` with ``register(subparsers)``
+that adds its parser and sets ``func``. Commands that print data accept
+``--format json|csv|table``: with ``json`` stdout carries only the JSON document, messages
+go to stderr. Exit codes: 0 success, 1 a failure with a one-line reason on stderr,
+2 a usage error, 3 the database is busy (another writer), 4 no database yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from dashboard.core.db import DatabaseBusyError, DatabaseMissingError
+
+# Order = order in --help.
+COMMANDS = (
+    "demo",
+    "info",
+    "serve",
+    "import_",
+    "kpi",
+    "scores",
+    "accountability",
+    "explain",
+    "report",
+    "rebuild",
+)
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr with exit code 1 (or ``code``)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every available sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="complaints",
+        description="Complaint-handling KPI dashboard: demo data, import, KPIs, scores, reports.",
+    )
+    parser.add_argument(
+        "--db",
+        help="database file (default: $COMPLAINTS_DB, else data/complaints.duckdb)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"dashboard.core.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"dashboard.core.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``complaints`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except CliError as exc:
+        print(f"complaints {args.command}: {exc}", file=sys.stderr)
+        return exc.code
+    except DatabaseBusyError as exc:
+        print(f"complaints {args.command}: {exc}", file=sys.stderr)
+        return 3
+    except DatabaseMissingError as exc:
+        print(f"complaints {args.command}: {exc}", file=sys.stderr)
+        return 4
+    except KeyboardInterrupt:
+        print(f"complaints {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

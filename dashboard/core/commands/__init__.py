@@ -1,0 +1,1 @@
+"""Sub-commands of the ``complaints`` CLI, one module each (see ``dashboard.core.cli``)."""

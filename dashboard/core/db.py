@@ -1,0 +1,337 @@
+"""The shared DuckDB database: schema migrations, crash-safe publishing, read-only viewers.
+
+DuckDB lets one process open a file read-write *or* many processes read-only, never both.
+So nobody ever writes the serving file in place:
+
+* A writer (import, demo, meeting notes) takes an exclusive lock file, copies the serving
+  file to a private staging file, changes the copy, checkpoints and closes it, fsyncs it and
+  atomically ``os.replace``-s it over the serving file. A process killed at any moment leaves
+  either the old file (plus a staging leftover, removed by the next writer or app start) or
+  the new one: never a mixture.
+* Readers attach the file read-only inside an in-memory DuckDB (so several versions can be
+  open in one process, which a plain ``duckdb.connect(path)`` does not allow) with external
+  access disabled, and reopen when the file's identity changes. A reader that is mid-query
+  keeps its own open inode: it finishes on the snapshot it started with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import getpass
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dashboard.core.paths import MIGRATIONS_DIR, QUERIES_DIR
+
+CATALOG = "cdb"
+_STAGING_MARK = ".staging-"
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another writer holds the database lock."""
+
+
+class DatabaseMissingError(FileNotFoundError):
+    """The database file does not exist yet."""
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+def migrations() -> list[tuple[int, Path]]:
+    """Return ``(version, file)`` for every migration in ``queries/migrations``, in order."""
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        m = re.match(r"(\d+)_", path.name)
+        if m:
+            found.append((int(m.group(1)), path))
+    return found
+
+
+SCHEMA_VERSION: int = max(v for v, _ in migrations())
+
+
+def apply_migrations(conn: duckdb.DuckDBPyConnection) -> int:
+    """Bring a read-write connection's schema up to ``SCHEMA_VERSION``.
+
+    Returns:
+        The schema version after migrating.
+    """
+    conn.execute(
+        "create table if not exists schema_version ("
+        "version integer primary key, applied_at timestamp not null)"
+    )
+    current = conn.execute("select coalesce(max(version), 0) from schema_version").fetchone()[0]
+    for version, path in migrations():
+        if version > current:
+            conn.execute(path.read_text(encoding="utf-8"))
+            conn.execute("insert into schema_version values ($v, localtimestamp)", {"v": version})
+            current = version
+    return current
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+@contextlib.contextmanager
+def writer_lock(db_path: Path, wait_seconds: float = 60.0) -> Iterator[None]:
+    """Hold the database's exclusive writer lock (``<db>.lock``, an OS file lock that dies
+    with its process). Waits up to ``wait_seconds``, then raises ``DatabaseBusyError``
+    naming the holder."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_file = _lock_path(db_path)
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+                    raise DatabaseBusyError(
+                        f"{db_path}: another import or update is running ({holder or 'unknown'});"
+                        " try again when it has finished"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        since = time.strftime("%Y-%m-%d %H:%M:%S")
+        os.pwrite(fd, f"pid {os.getpid()}, user {_user()}, since {since}".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return str(os.getuid())
+
+
+def cleanup_leftovers(db_path: Path) -> list[Path]:
+    """Remove staging files left by a killed writer. Only call while holding the writer lock
+    (``write_transaction`` does) or via ``cleanup_if_idle``.
+
+    Returns:
+        The files removed.
+    """
+    removed = []
+    for leftover in db_path.parent.glob(db_path.name + _STAGING_MARK + "*"):
+        leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
+def cleanup_if_idle(db_path: Path) -> list[Path]:
+    """Remove a killed writer's leftovers if no writer is running now (called at app start)."""
+    try:
+        with writer_lock(db_path, wait_seconds=0):
+            return cleanup_leftovers(db_path)
+    except DatabaseBusyError:
+        return []
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def write_transaction(
+    db_path: Path,
+    *,
+    wait_seconds: float = 60.0,
+    refresh_staging: bool = True,
+    fresh: bool = False,
+    before_publish: Callable[[], None] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Change the database as one atomic, crash-safe publication.
+
+    Yields a read-write connection to a private copy with the schema migrated. When the
+    block ends without an exception the derived tables are refreshed, the copy is
+    checkpointed, closed, fsynced and atomically moved over ``db_path``; on an exception the
+    copy is deleted and ``db_path`` is untouched.
+
+    Args:
+        db_path: the serving database file (created if missing).
+        wait_seconds: how long to wait for another writer before ``DatabaseBusyError``.
+        refresh_staging: rebuild the derived staging tables before publishing.
+        fresh: start from an empty database instead of a copy of the current one.
+        before_publish: called after the copy is closed and just before it replaces the
+            serving file (tests use it to simulate a crash at that moment).
+    """
+    db_path = Path(db_path)
+    with writer_lock(db_path, wait_seconds=wait_seconds):
+        cleanup_leftovers(db_path)
+        staging = db_path.with_name(
+            f"{db_path.name}{_STAGING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
+        try:
+            if db_path.exists() and not fresh:
+                shutil.copyfile(db_path, staging)
+            conn = duckdb.connect(str(staging))
+            try:
+                apply_migrations(conn)
+                yield conn
+                if refresh_staging:
+                    from dashboard.core import staging as staging_layer
+
+                    staging_layer.refresh(conn)
+                conn.execute("checkpoint")
+            finally:
+                conn.close()
+            wal = staging.with_name(staging.name + ".wal")
+            if wal.exists():
+                raise RuntimeError(
+                    f"{staging}: write-ahead log left after checkpoint; not published"
+                )
+            with open(staging, "rb+") as fh:
+                os.fsync(fh.fileno())
+            if before_publish is not None:
+                before_publish()
+            os.replace(staging, db_path)
+            _fsync_dir(db_path.parent)
+        finally:
+            staging.unlink(missing_ok=True)
+            staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def open_snapshot(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """Open one read-only snapshot of the database: an in-memory DuckDB with the file
+    attached read-only as the default catalog, external access disabled and locked."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise DatabaseMissingError(f"{db_path}: no database yet (run `complaints demo` or import)")
+    conn = duckdb.connect(":memory:")
+    conn.execute(f"attach '{_sql_literal(str(db_path))}' as {CATALOG} (read_only)")
+    conn.execute(f"use {CATALOG}")
+    conn.execute("set enable_external_access = false")
+    conn.execute("set lock_configuration = true")
+    return conn
+
+
+def _sql_literal(text: str) -> str:
+    return text.replace("'", "''")
+
+
+class Reader:
+    """A process-wide read-only view of a database file that follows new publications.
+
+    ``cursor()`` hands out a cursor (safe to use from one thread) on the newest snapshot,
+    reopening when the file was replaced (checked at most every ``recheck_seconds``).
+    ``on_open`` callbacks run on every freshly opened snapshot connection (for example to
+    derive temporary tables when the rule configuration changed since publication).
+    """
+
+    def __init__(
+        self,
+        db_path: Path,
+        recheck_seconds: float = 1.0,
+        on_open: list[Callable[[duckdb.DuckDBPyConnection], None]] | None = None,
+    ) -> None:
+        self.db_path = Path(db_path)
+        self.recheck_seconds = recheck_seconds
+        self.on_open = list(on_open or [])
+        self._lock = threading.Lock()
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self._identity: tuple[int, int, int] | None = None
+        self._checked = 0.0
+        self.generation = 0
+
+    def _refresh(self) -> None:
+        now = time.monotonic()
+        if self._conn is not None and now - self._checked < self.recheck_seconds:
+            return
+        self._checked = now
+        ident = _identity(self.db_path) if self.db_path.exists() else None
+        if ident is None and self._conn is None:
+            raise DatabaseMissingError(f"{self.db_path}: no database yet")
+        if ident is not None and ident != self._identity:
+            conn = open_snapshot(self.db_path)
+            for hook in self.on_open:
+                hook(conn)
+            # The old connection is not closed here: cursors still running on it keep
+            # their snapshot and it is released when the last of them is gone.
+            self._conn, self._identity = conn, ident
+            self.generation += 1
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor on the newest published snapshot, with the database as default catalog."""
+        with self._lock:
+            self._refresh()
+            assert self._conn is not None
+            cur = self._conn.cursor()
+        cur.execute(f"use {CATALOG}")
+        return cur
+
+    def close(self) -> None:
+        """Close the current snapshot connection."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn, self._identity = None, None
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def sql_file(name: str) -> str:
+    """The text of ``queries/<name>.sql`` (name without the extension; ``/`` for subfolders)."""
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise KeyError(f"no query file queries/{name}.sql")
+    return path.read_text(encoding="utf-8")
+
+
+def run_sql(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Run SQL with ``$name`` parameters bound (never pasted in) and return a DataFrame."""
+    return conn.execute(sql, params or {}).df()
+
+
+def run_query(
+    conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Run ``queries/<name>.sql`` with ``$name`` parameters and return a DataFrame."""
+    return run_sql(conn, sql_file(name), params)
+
+
+def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of the canonical tables."""
+    return {
+        t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+        for t in ("complaints", "penalties", "departments", "business_volumes", "import_log")
+    }

@@ -1,0 +1,50 @@
+"""Shared fixtures: tiny hand-written databases built through the real publishing path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dashboard.core import db
+
+Rows = Iterable[Mapping[str, Any]]
+
+
+def insert_rows(conn, table: str, rows: Rows) -> None:
+    """Insert dict rows into ``table`` (columns named by the dict keys, values bound)."""
+    for row in rows:
+        cols = list(row)
+        placeholders = ", ".join(f"${c}" for c in cols)
+        conn.execute(f"insert into {table} ({', '.join(cols)}) values ({placeholders})", dict(row))
+
+
+def build_db(
+    path: Path,
+    complaints: Rows = (),
+    penalties: Rows = (),
+    departments: Rows = (),
+    volumes: Rows = (),
+) -> Path:
+    """Create a database file at ``path`` holding exactly the given rows."""
+    with db.write_transaction(path, fresh=True) as conn:
+        insert_rows(conn, "departments", departments)
+        insert_rows(conn, "complaints", complaints)
+        insert_rows(conn, "penalties", penalties)
+        insert_rows(conn, "business_volumes", volumes)
+    return path
+
+
+@pytest.fixture
+def make_db(tmp_path: Path) -> Callable[..., Path]:
+    """``make_db(complaints=[...], penalties=[...], departments=[...], volumes=[...])``
+    builds a fresh database in the test's temporary folder and returns its path."""
+    counter = {"n": 0}
+
+    def _make(**tables: Rows) -> Path:
+        counter["n"] += 1
+        return build_db(tmp_path / f"fixture{counter['n']}.duckdb", **tables)
+
+    return _make

@@ -1,0 +1,95 @@
+"""The publishing mechanism: atomic replace, read-only snapshots, the writer lock."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from dashboard.core import db
+
+
+def _count(path) -> int:
+    conn = db.open_snapshot(path)
+    try:
+        return conn.execute("select count(*) from complaints").fetchone()[0]
+    finally:
+        conn.close()
+
+
+ROW = {"complaint_id": "001", "received_at": "2025-10-10 10:00:00", "department": "客服中心"}
+
+
+def test_new_database_has_current_schema_version(make_db):
+    path = make_db()
+    conn = db.open_snapshot(path)
+    assert conn.execute("select max(version) from schema_version").fetchone()[0] == (
+        db.SCHEMA_VERSION
+    )
+
+
+def test_failed_transaction_leaves_database_and_no_leftovers(make_db):
+    path = make_db(complaints=[ROW])
+    with pytest.raises(RuntimeError), db.write_transaction(path) as conn:
+        conn.execute("delete from complaints")
+        raise RuntimeError("boom")
+    assert _count(path) == 1
+    assert [p.name for p in path.parent.iterdir() if ".staging-" in p.name] == []
+
+
+def test_crash_just_before_publish_keeps_old_state(make_db):
+    path = make_db(complaints=[ROW])
+
+    def crash() -> None:
+        raise KeyboardInterrupt  # stands in for a kill between close and replace
+
+    with pytest.raises(KeyboardInterrupt), db.write_transaction(path, before_publish=crash) as c:
+        c.execute("delete from complaints")
+    assert _count(path) == 1
+
+
+def test_reader_keeps_snapshot_and_sees_new_data_after_refresh(make_db):
+    path = make_db(complaints=[ROW])
+    reader = db.Reader(path, recheck_seconds=0)
+    assert reader.cursor().execute("select count(*) from complaints").fetchone()[0] == 1
+    old = reader.cursor()
+    with db.write_transaction(path) as conn:
+        conn.execute(
+            "insert into complaints (complaint_id, received_at, department)"
+            " values ('002', timestamp '2025-10-11 09:00:00', '客服中心')"
+        )
+    assert old.execute("select count(*) from complaints").fetchone()[0] == 1
+    assert reader.cursor().execute("select count(*) from complaints").fetchone()[0] == 2
+    assert reader.generation == 2
+
+
+def test_snapshot_cannot_read_other_files(make_db, tmp_path):
+    path = make_db()
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    conn = db.open_snapshot(path)
+    with pytest.raises(Exception, match="Permission"):
+        conn.execute(f"select * from read_csv('{secret}')").fetchall()
+    with pytest.raises(Exception, match="lock|Cannot change"):
+        conn.execute("set enable_external_access = true")
+
+
+def test_second_writer_is_refused_with_holder_named(make_db):
+    path = make_db()
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.writer_lock(path):
+            started.set()
+            release.wait(5)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    started.wait(5)
+    try:
+        with pytest.raises(db.DatabaseBusyError, match="another import"):
+            with db.write_transaction(path, wait_seconds=0.2):
+                pass
+    finally:
+        release.set()
+        t.join()
