@@ -70,7 +70,7 @@ def test_snapshot_cannot_read_other_files(make_db, tmp_path):
     conn = db.open_snapshot(path)
     with pytest.raises(Exception, match="Permission"):
         conn.execute(f"select * from read_csv('{secret}')").fetchall()
-    with pytest.raises(Exception, match="lock|Cannot change"):
+    with pytest.raises(Exception, match=r"Cannot change"):
         conn.execute("set enable_external_access = true")
 
 
@@ -87,9 +87,11 @@ def test_second_writer_is_refused_with_holder_named(make_db):
     t.start()
     started.wait(5)
     try:
-        with pytest.raises(db.DatabaseBusyError, match="another import"):
-            with db.write_transaction(path, wait_seconds=0.2):
-                pass
+        with (
+            pytest.raises(db.DatabaseBusyError, match="another import"),
+            db.write_transaction(path, wait_seconds=0.2),
+        ):
+            pass
     finally:
         release.set()
         t.join()
