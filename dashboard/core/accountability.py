@@ -1,0 +1,160 @@
+"""Accountability and penalties (domain brief §7).
+
+The period is the complaints' ``received_at`` (as in §5) with the same ``kpi.Filters``: a
+penalty record belongs to the period of its complaint. Decision deadlines
+(``accountability_due``) and joint-liability fines (``joint_fine``: the record's, else the
+rule's share of the fine when the complaint reached the rule's escalation level) come from
+staging (``stg_penalties``); what depends on the as-of is computed here: a decision or an
+execution dated after the as-of does not exist yet.
+
+Definitions that the brief leaves open, fixed here:
+
+* ``accountability_on_time_rate``: records with a known due date that were decided by the
+  as-of or whose due date has passed (due < as-of date): decided on or before the due date
+  / those. A decision on the due date is on time; a record becomes overdue the day after.
+* ``accountability_coverage`` leaves out complaints verified as malicious; penalty counts
+  and fines count every record of the cohort.
+* ``repeat_after_penalty`` counts penalty *records* executed by the as-of that were followed,
+  on day 1 to ``repeat_after_penalty_days`` (90) after ``executed_at``, by at least one
+  valid, not malicious complaint received by the as-of in the record's responsible
+  department and the penalised complaint's category (a penalty that did not stop the
+  problem). The list ``repeat_after_penalty`` shows each (record, recurring complaint) pair.
+* The days of the rule (publication window, repeat window) are those of the rule version in
+  force on the period's first day.
+* Persons in penalty records are employees (not complainants) and are not masked;
+  complainants' names and phones appear in no list unless ``personal=True``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dashboard.core import kpi
+from dashboard.core.db import run_query
+from dashboard.core.rules import RuleSet, load_rules
+
+#: Allow-list for ``by`` (the group column of ``accountability``).
+BY_DIMENSIONS: tuple[str, ...] = ("measure", "cause", "responsibility_type", "person", "department")
+#: The §7 metric columns of ``accountability`` in order.
+METRIC_COLUMNS: tuple[str, ...] = (
+    "accountability_coverage",
+    "penalties",
+    "fines_total",
+    "joint_fine",
+    "accountability_on_time_rate",
+    "accountability_overdue",
+    "appeals_open",
+    "repeat_after_penalty",
+)
+LIST_KINDS: tuple[str, ...] = (
+    "ledger",
+    "overdue",
+    "appealed",
+    "without_record",
+    "repeat_after_penalty",
+)
+
+
+def _as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> dt.datetime:
+    return as_of if as_of is not None else kpi.default_as_of(conn)
+
+
+def _cohort_params(
+    conn: duckdb.DuckDBPyConnection,
+    period: kpi.Period,
+    filters: kpi.Filters,
+    as_of: dt.datetime,
+) -> dict[str, Any]:
+    """Period, as-of and, when filters are set, the cohort's complaint ids (from
+    ``kpi.drill``: the one definition of what a filter means)."""
+    params: dict[str, Any] = {
+        "start": dt.datetime.combine(period.start, dt.time()),
+        "end": dt.datetime.combine(period.end, dt.time()),
+        "as_of": as_of,
+        "use_ids": False,
+        "complaint_ids": [],
+    }
+    if filters != kpi.Filters():
+        rows = kpi.drill(conn, "received", period, filters, as_of, part="numerator")
+        params["use_ids"] = True
+        params["complaint_ids"] = [str(c) for c in rows["complaint_id"]]
+    return params
+
+
+def accountability(
+    conn: duckdb.DuckDBPyConnection,
+    period: kpi.Period,
+    filters: kpi.Filters = kpi.Filters(),
+    as_of: dt.datetime | None = None,
+    by: str | None = None,
+    rules: RuleSet | None = None,
+) -> pd.DataFrame:
+    """The §7 metrics for the complaints received in ``period``.
+
+    Args:
+        conn: a connection or cursor on a published database.
+        period: cohort by the complaints' ``received_at``.
+        filters: the KPI filters, applied to the complaints.
+        as_of: data cut-off (default ``kpi.default_as_of``).
+        by: None (one row) or one of ``BY_DIMENSIONS`` (one row per value, that column
+            first; ``department`` = the record's responsible department, coverage by the
+            complaint's department; coverage is null for the other dimensions).
+        rules: the rule set (default ``data/rules.toml``).
+
+    Returns:
+        The metric columns of ``METRIC_COLUMNS`` plus n_valid, n_valid_with_record,
+        n_on_time, n_decided_on_time, n_decided, n_executed, fines.
+    """
+    if by is not None and by not in BY_DIMENSIONS:
+        raise ValueError(f"by must be one of {', '.join(BY_DIMENSIONS)}, got {by!r}")
+    as_of = _as_of(conn, as_of)
+    version = (rules or load_rules()).version_for(period.start)
+    params = _cohort_params(conn, period, filters, as_of)
+    params["by"] = by or "none"
+    params["repeat_days"] = version.accountability.repeat_after_penalty_days
+    frame = run_query(conn, "acct_summary", params)
+    if by is None:
+        return frame.drop(columns=["group_key"]).reset_index(drop=True)
+    return frame.rename(columns={"group_key": by}).reset_index(drop=True)
+
+
+def accountability_list(
+    conn: duckdb.DuckDBPyConnection,
+    kind: str,
+    period: kpi.Period,
+    filters: kpi.Filters = kpi.Filters(),
+    as_of: dt.datetime | None = None,
+    personal: bool = False,
+    rules: RuleSet | None = None,
+) -> pd.DataFrame:
+    """The records behind the §7 figures.
+
+    Args:
+        kind: ``ledger`` (every penalty record with due date, joint fine and its source,
+            on-time/overdue flags), ``overdue``, ``appealed`` (appeal status other than
+            none), ``without_record`` (valid, not malicious complaints without any penalty
+            record), ``repeat_after_penalty`` (record × recurring complaint pairs).
+        personal: include complainants' customer_name/customer_phone (``without_record``
+            only; callers must mask them unless the viewer's role allows them).
+    """
+    if kind not in LIST_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(LIST_KINDS)}, got {kind!r}")
+    as_of = _as_of(conn, as_of)
+    version = (rules or load_rules()).version_for(period.start)
+    params = _cohort_params(conn, period, filters, as_of)
+    if kind in ("ledger", "overdue", "appealed"):
+        params["kind"] = kind
+        params["publication_days"] = version.accountability.publication_days
+        return run_query(conn, "acct_ledger", params)
+    if kind == "without_record":
+        params["personal"] = personal
+        frame = run_query(conn, "acct_without_record", params)
+        if not personal:
+            frame = frame.drop(columns=["customer_name", "customer_phone"])
+        return frame
+    params["repeat_days"] = version.accountability.repeat_after_penalty_days
+    return run_query(conn, "acct_repeat_after_penalty", params)

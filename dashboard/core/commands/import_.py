@@ -1,0 +1,92 @@
+"""``complaints import FILE...``: import complaint-system exports (README, section import)."""
+
+from __future__ import annotations
+
+import argparse
+
+from dashboard.core import output
+from dashboard.core.cli import CliError
+from dashboard.core.importer import import_files
+from dashboard.core.importer.errors import ImportRefused
+from dashboard.core.paths import resolve_db_path
+from dashboard.core.schema import TEMPLATES
+
+SUMMARY_COLUMNS = (
+    "file",
+    "kind",
+    "source_rows",
+    "imported",
+    "updated",
+    "unchanged",
+    "superseded",
+    "rejected",
+    "warnings",
+    "already_imported",
+    "reject_report",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``import`` sub-command."""
+    p = sub.add_parser(
+        "import",
+        help="import CSV/TSV/TXT/XLSX/XLS exports (complaints, penalties, departments, volumes)",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--kind", choices=list(TEMPLATES), help="template (default: from headers)")
+    p.add_argument("--mapping", help="saved mapping: a name in data/mappings or a .toml path")
+    p.add_argument("--sheet", help="worksheet of an Excel file (default: the first)")
+    p.add_argument("--encoding", help="text encoding (default: BOM, else UTF-8, else GB18030)")
+    order = p.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst", dest="date_order", action="store_const", const="dayfirst",
+        help="read 03/04/2025 as 3 April",
+    )
+    order.add_argument(
+        "--monthfirst", dest="date_order", action="store_const", const="monthfirst",
+        help="read 03/04/2025 as 4 March",
+    )
+    p.add_argument("--user", help="user name for the import log (default: the OS user)")
+    output.add_format_argument(p, default="table")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Import every file; exit 1 when any file was refused or failed (one line each)."""
+    if args.format == "csv":
+        raise CliError("--format csv is not available for import; use json or table", code=2)
+    db_path = resolve_db_path(args.db)
+
+    def progress(fraction: float, name: str) -> None:
+        if name:
+            output.info(f"importing {name} ...")
+
+    try:
+        results = import_files(
+            db_path,
+            args.files,
+            kind=args.kind,
+            mapping=args.mapping,
+            sheet=args.sheet,
+            encoding=args.encoding,
+            date_order=args.date_order,
+            user=args.user,
+            progress=progress,
+        )
+    except ImportRefused as exc:  # a bad --mapping refuses every file
+        raise CliError(str(exc)) from None
+    docs = [r.to_dict() for r in results]
+    if args.format == "json":
+        output.emit(docs[0] if len(docs) == 1 else docs, "json")
+    else:
+        output.emit([{k: d[k] for k in SUMMARY_COLUMNS} for d in docs], "table")
+    failed = 0
+    for r in results:
+        if r.already_imported:
+            output.info(f"{r.file}: this exact file (sha256 {r.sha256[:12]}…) was imported before")
+        if r.extra_columns and r.outcome == "ok":
+            output.info(f"{r.file}: extra columns ignored: {', '.join(r.extra_columns)}")
+        if r.outcome != "ok":
+            failed += 1
+            output.info(f"complaints import: {r.file}: {r.outcome}: {r.message}")
+    return 1 if failed else 0

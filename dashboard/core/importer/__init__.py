@@ -1,0 +1,29 @@
+"""Importing complaint-system exports (CSV/TSV/TXT, XLSX/XLS) into the database.
+
+``preview`` → look at a file and the proposed column mapping; ``save_mapping`` → keep a
+mapping under ``data/mappings``; ``import_files`` → import, each file one publication.
+"""
+
+from __future__ import annotations
+
+from dashboard.core.importer.errors import ImportRefused
+from dashboard.core.importer.headers import Mapping, load_mapping, save_mapping
+from dashboard.core.importer.pipeline import (
+    ImportResult,
+    Preview,
+    import_file,
+    import_files,
+    preview,
+)
+
+__all__ = [
+    "ImportRefused",
+    "ImportResult",
+    "Mapping",
+    "Preview",
+    "import_file",
+    "import_files",
+    "load_mapping",
+    "preview",
+    "save_mapping",
+]

@@ -1,0 +1,427 @@
+"""Import orchestration: read and parse a file (before taking the writer lock), then upsert
+it, write the import log and publish in one short ``db.write_transaction``.
+
+Row accounting: every data row of the file is exactly one of imported (new key), updated
+(key existed, some imported column changed), unchanged (key existed, identical),
+superseded (a later row of the same file has the same key: the last row wins) or rejected
+(reasons in the reject report). ``source_rows`` is their sum, checked before publishing.
+Blank rows (every field empty) are not data rows; lines above the header are skipped and
+reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from dashboard.core import db, schema
+from dashboard.core.importer import headers as hdr
+from dashboard.core.importer import readers, report, values
+from dashboard.core.importer.errors import ImportRefused
+
+Source = str | Path | tuple[str, bytes]
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class ImportResult:
+    """What happened to one file (the CLI prints this as JSON)."""
+
+    file: str
+    kind: str | None = None
+    mapping: str | None = None
+    source_rows: int = 0
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    superseded: int = 0
+    warnings: int = 0
+    extra_columns: list[str] = field(default_factory=list)
+    skipped_lines: list[int] = field(default_factory=list)
+    blank_rows: int = 0
+    reject_report: str | None = None
+    sha256: str = ""
+    already_imported: bool = False
+    outcome: str = "ok"
+    message: str = ""
+    import_id: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_line: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class Preview:
+    """A first look at a file for the Data page's mapping editor."""
+
+    filename: str
+    kind: str | None
+    encoding: str | None
+    delimiter: str | None
+    sheets: list[str]
+    sheet: str | None
+    header_line: int | None
+    skipped_lines: list[int]
+    headers: list[str]
+    proposed: dict[str, str | None]
+    unmatched: list[str]
+    missing: list[str]
+    rows: pd.DataFrame
+    parsed: pd.DataFrame
+    problems: pd.DataFrame
+    error: str | None = None
+
+
+@dataclass
+class _Prepared:
+    raw: readers.RawTable
+    plan: hdr.ColumnPlan
+    parsed: values.Parsed
+    problems: list[tuple[int, str, str, str, str, str]]
+    rejected: int
+
+
+def _load(source: Source) -> tuple[str, bytes]:
+    if isinstance(source, tuple):
+        return source[0], source[1]
+    path = Path(source)
+    try:
+        return str(path), path.read_bytes()
+    except OSError as exc:
+        raise ImportRefused(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _options(mapping: hdr.Mapping | None, date_order: str | None) -> values.Options:
+    return values.Options(
+        date_order=date_order or (mapping.date_order if mapping else None),
+        timezone=mapping.timezone if mapping else None,
+        excel_serial_dates=bool(mapping and mapping.excel_serial_dates),
+    )
+
+
+def _read(
+    name: str,
+    data: bytes,
+    kind: str | None,
+    mapping: hdr.Mapping | None,
+    sheet: str | None,
+    encoding: str | None,
+    limit: int | None = None,
+    header_test: Callable[[list[str]], bool] | None = None,
+) -> tuple[readers.RawTable, str, hdr.ColumnPlan]:
+    if kind is not None and kind not in schema.TEMPLATES:
+        raise ImportRefused(f"unknown kind {kind!r}")
+    test = header_test or hdr.HeaderTest(kind, mapping)
+    if readers.is_excel(name):
+        raw = readers.read_excel(data, test, sheet=sheet, limit=limit)
+    else:
+        raw = readers.read_text(data, test, encoding=encoding, limit=limit)
+    kind = kind or (mapping.kind if mapping else None) or hdr.detect_kind(raw.headers, mapping)
+    if kind is None:
+        raise ImportRefused(hdr.HeaderTest(None, mapping).explain(raw.headers))
+    plan = hdr.plan_columns(raw.headers, kind, mapping)
+    if plan.missing:
+        raise ImportRefused(hdr.HeaderTest(kind, mapping).explain(raw.headers))
+    return raw, kind, plan
+
+
+def _prepare(
+    name: str,
+    data: bytes,
+    kind: str | None,
+    mapping: hdr.Mapping | None,
+    sheet: str | None,
+    encoding: str | None,
+    date_order: str | None,
+    limit: int | None = None,
+) -> _Prepared:
+    raw, kind, plan = _read(name, data, kind, mapping, sheet, encoding, limit)
+    parsed = values.parse(raw.table, plan, _options(mapping, date_order), mapping)
+    by_pos = {pos: col for col, pos in plan.targets.items()}
+    header_of = {col: raw.headers[pos] for col, pos in plan.targets.items()}
+    problems = []
+    for line, column, value, reason in raw.pre_rejects:
+        pos = raw.headers.index(column) if column in raw.headers else None
+        problems.append(
+            (line, column, by_pos.get(pos, "(row)"), value, reason, "rejected")
+        )
+    for line, col, value, reason in parsed.rejects:
+        problems.append((line, header_of.get(col, "(constant)"), col, value, reason, "rejected"))
+    for line, col, value, reason in parsed.warnings:
+        problems.append((line, header_of.get(col, "(constant)"), col, value, reason, "warning"))
+    rejected = len(raw.pre_rejects) + parsed.rejected_rows
+    return _Prepared(raw, plan, parsed, problems, rejected)
+
+
+def sha256_of(data: bytes) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _log(conn, result: ImportResult, size: int, started: dt.datetime, user: str) -> None:
+    conn.execute(
+        "insert into import_log values ($id, $file, $size, $sha, $kind, $mapping, $source,"
+        " $imported, $updated, $unchanged, $superseded, $rejected, $report, $user, $started,"
+        " localtimestamp, $outcome, $message)",
+        {
+            "id": result.import_id,
+            "file": Path(result.file).name,
+            "size": size,
+            "sha": result.sha256,
+            "kind": result.kind or "unknown",
+            "mapping": result.mapping,
+            "source": result.source_rows,
+            "imported": result.imported,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "superseded": result.superseded,
+            "rejected": result.rejected,
+            "report": result.reject_report,
+            "user": user,
+            "started": started,
+            "outcome": result.outcome,
+            "message": result.message,
+        },
+    )
+
+
+def _upsert(conn, kind: str, rows: pa.Table) -> tuple[int, int, int]:
+    """Upsert the parsed rows; return (imported, updated, unchanged)."""
+    table = values.TABLES[kind]
+    keys = values.KEYS[kind]
+    cols = [c for c in rows.column_names if c != "line"]
+    conn.register("incoming", rows)
+    try:
+        on = " and ".join(f"e.{k} = i.{k}" for k in keys)
+        differs = " or ".join(f"e.{c} is distinct from i.{c}" for c in cols if c not in keys)
+        imported, updated = conn.execute(
+            f"select count(*) filter (where e.{keys[0]} is null),"
+            f" count(*) filter (where e.{keys[0]} is not null and ({differs or 'false'}))"
+            f" from incoming i left join {table} e on {on}"
+        ).fetchall()[0]
+        names = ", ".join(cols)
+        conn.execute(f"insert or replace into {table} ({names}) select {names} from incoming")
+    finally:
+        conn.unregister("incoming")
+    total = rows.num_rows
+    return int(imported), int(updated), int(total - imported - updated)
+
+
+def import_file(
+    db_path: Path,
+    source: Source,
+    *,
+    kind: str | None = None,
+    mapping: str | Path | hdr.Mapping | dict | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    date_order: str | None = None,
+    user: str | None = None,
+    wait_seconds: float = 60.0,
+) -> ImportResult:
+    """Import one file into the database (see the module docstring for the accounting).
+
+    A refused file (undecodable, missing required columns ...) returns a result with
+    ``outcome='refused'`` and is logged. ``DatabaseBusyError`` propagates.
+    """
+    db_path = Path(db_path)
+    started = dt.datetime.now().replace(microsecond=0)
+    import_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    user = user or db._user()
+    name, data = _load(source)
+    result = ImportResult(file=name, sha256=sha256_of(data), import_id=import_id)
+    try:
+        m = hdr.load_mapping(mapping)
+        result.mapping = m.name if m else None
+        prep = _prepare(name, data, kind, m, sheet, encoding, date_order)
+    except ImportRefused as exc:
+        result.outcome, result.message = "refused", str(exc)
+        with db.write_transaction(db_path, wait_seconds=wait_seconds) as conn:
+            _log(conn, result, len(data), started, user)
+        return result
+    raw, plan, parsed = prep.raw, prep.plan, prep.parsed
+    result.kind = plan.kind
+    result.source_rows = raw.source_rows
+    result.rejected = prep.rejected
+    result.superseded = parsed.superseded
+    result.warnings = len(parsed.warnings)
+    result.extra_columns = plan.extra
+    result.skipped_lines = raw.skipped_lines
+    result.blank_rows = raw.blank_rows
+    result.encoding, result.delimiter, result.sheet = raw.encoding, raw.delimiter, raw.sheet
+    result.header_line = raw.header_line
+    result.notes = plan.notes
+    if prep.problems:
+        path = db_path.parent / "rejects" / f"{import_id}.csv"
+        report.write(path, report.frame(Path(name).name, prep.problems))
+        result.reject_report = str(path)
+    with db.write_transaction(db_path, wait_seconds=wait_seconds) as conn:
+        result.already_imported = bool(
+            conn.execute(
+                "select count(*) from import_log where sha256 = $s and outcome = 'ok'",
+                {"s": result.sha256},
+            ).fetchall()[0][0]
+        )
+        result.imported, result.updated, result.unchanged = _upsert(conn, plan.kind, parsed.rows)
+        accounted = (
+            result.imported + result.updated + result.unchanged + result.superseded
+            + result.rejected
+        )
+        if accounted != result.source_rows:
+            raise AssertionError(
+                f"{name}: row accounting broken: {accounted} accounted, "
+                f"{result.source_rows} source rows"
+            )
+        result.message = _summary(result)
+        _log(conn, result, len(data), started, user)
+    return result
+
+
+def _summary(r: ImportResult) -> str:
+    parts = [
+        f"{r.source_rows} rows: {r.imported} imported, {r.updated} updated, "
+        f"{r.unchanged} unchanged, {r.superseded} superseded, {r.rejected} rejected"
+    ]
+    if r.already_imported:
+        parts.append("this exact file was imported before")
+    return "; ".join(parts)
+
+
+def import_files(
+    db_path: Path,
+    files: Sequence[Source],
+    *,
+    kind: str | None = None,
+    mapping: str | Path | hdr.Mapping | dict | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    date_order: str | None = None,
+    user: str | None = None,
+    progress: Progress | None = None,
+    wait_seconds: float = 60.0,
+) -> list[ImportResult]:
+    """Import several files, each as its own publication, reporting progress as
+    ``progress(fraction done, file name)``."""
+    results = []
+    for i, source in enumerate(files):
+        name = source[0] if isinstance(source, tuple) else str(source)
+        if progress:
+            progress(i / max(len(files), 1), Path(name).name)
+        results.append(
+            import_file(
+                db_path,
+                source,
+                kind=kind,
+                mapping=mapping,
+                sheet=sheet,
+                encoding=encoding,
+                date_order=date_order,
+                user=user,
+                wait_seconds=wait_seconds,
+            )
+        )
+    if progress:
+        progress(1.0, "")
+    return results
+
+
+def preview(
+    source: str | Path | bytes,
+    filename: str | None = None,
+    *,
+    kind: str | None = None,
+    mapping: str | Path | hdr.Mapping | dict | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    date_order: str | None = None,
+    n: int = 20,
+) -> Preview:
+    """Read the first ``n`` rows of a file and propose a mapping, without touching a
+    database. When no header row has the required columns, the first row is taken as the
+    header so the user can map the columns by hand (``error`` says what is missing)."""
+    if isinstance(source, bytes):
+        name, data = filename or "upload.csv", source
+    else:
+        name, data = _load(source)
+        name = filename or name
+    m = hdr.load_mapping(mapping)
+    error = None
+    try:
+        raw, kind_found, plan = _read(name, data, kind, m, sheet, encoding, limit=n)
+    except ImportRefused as exc:
+        error = str(exc)
+        try:
+            raw, kind_found, plan = _read_loose(name, data, kind, m, sheet, encoding, n)
+        except ImportRefused as exc2:
+            return Preview(
+                name, kind, None, None, [], None, None, [], [], {}, [], [],
+                pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), error=str(exc2),
+            )
+    sheets = raw.sheets or ([] if not readers.is_excel(name) else readers.sheet_names(data))
+    proposed: dict[str, str | None] = {h: None for h in raw.headers}
+    for col, pos in plan.targets.items():
+        proposed[raw.headers[pos]] = col
+    rows = raw.table.to_pandas()
+    rows.columns = ["line", *raw.headers]
+    parsed = pd.DataFrame()
+    problems = pd.DataFrame()
+    if not plan.missing:
+        p = values.parse(raw.table, plan, _options(m, date_order), m)
+        parsed = p.rows.to_pandas()
+        header_of = {col: raw.headers[pos] for col, pos in plan.targets.items()}
+        problems = report.frame(
+            name,
+            [(ln, header_of.get(c, c), c, v, why, "rejected") for ln, c, v, why in p.rejects]
+            + [(ln, header_of.get(c, c), c, v, why, "warning") for ln, c, v, why in p.warnings],
+        )
+    return Preview(
+        filename=name,
+        kind=kind_found,
+        encoding=raw.encoding,
+        delimiter=raw.delimiter,
+        sheets=sheets,
+        sheet=raw.sheet,
+        header_line=raw.header_line,
+        skipped_lines=raw.skipped_lines,
+        headers=raw.headers,
+        proposed=proposed,
+        unmatched=plan.extra,
+        missing=plan.missing,
+        rows=rows,
+        parsed=parsed,
+        problems=problems,
+        error=error,
+    )
+
+
+def _read_loose(name, data, kind, mapping, sheet, encoding, n):
+    """Read with the first non-empty row as header (for the mapping editor)."""
+
+    def first_row(row: list[str]) -> bool:
+        return any(cell.strip() for cell in row)
+
+    if readers.is_excel(name):
+        raw = readers.read_excel(data, first_row, sheet=sheet, limit=n)
+    else:
+        raw = readers.read_text(data, first_row, encoding=encoding, limit=n)
+    kinds = [kind] if kind else list(schema.TEMPLATES)
+    plan = min(
+        (hdr.plan_columns(raw.headers, k, mapping) for k in kinds), key=lambda p: len(p.missing)
+    )
+    return raw, plan.kind, plan

@@ -1,0 +1,367 @@
+"""Monthly review meetings: one frozen pack of numbers per meeting.
+
+A meeting is prepared for a month at an as-of: every number of the agenda is computed once
+through the KPI, scoring and accountability functions and stored as a JSON document
+``<db dir>/meetings/<meeting_id>.json`` (written atomically: temp file + ``os.replace``).
+The meeting page and the handouts render from that document only, so the same meeting shows
+the same numbers next week even after new imports replaced or added complaint records.
+Notes per slide are saved into the same document.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dashboard.core import db, privacy
+from dashboard.core.output import records
+from dashboard.core.reports import agenda
+
+PACK_FORMAT = 1
+MEETINGS_DIRNAME = "meetings"
+_ID_RE = re.compile(r"^(\d{4}-(0[1-9]|1[0-2]))(-v([2-9]|[1-9]\d+))?$")
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: Complaint columns a pack may keep (never names, phones or free text).
+_COMPLAINT_KEEP = (
+    "complaint_id",
+    "item",
+    "department",
+    "department_en",
+    "category",
+    "severity",
+    "channel",
+    "received_at",
+    "resolution_deadline",
+    "working_hours_left",
+    "hours_left",
+)
+_PENALTY_KEEP = (
+    "penalty_id",
+    "complaint_id",
+    "department",
+    "department_en",
+    "responsibility_type",
+    "measure",
+    "fine_amount",
+    "joint_fine",
+    "investigation_end",
+    "accountability_due",
+    "decided_at",
+    "appeal_status",
+)
+
+
+class MeetingError(ValueError):
+    """A meeting cannot be prepared, found or saved (the message says why)."""
+
+
+# --------------------------------------------------------------------------- ids, months
+
+
+def resolve_month(value: str, today: dt.date | None = None) -> str:
+    """``YYYY-MM`` as given, or ``last`` → the month before ``today`` (cron use)."""
+    if value == "last":
+        today = today or dt.date.today()
+        first = today.replace(day=1) - dt.timedelta(days=1)
+        return first.strftime("%Y-%m")
+    if not _MONTH_RE.match(value):
+        raise MeetingError(f"month must be YYYY-MM or 'last', got {value!r}")
+    return value
+
+
+def meetings_dir(db_path: Path) -> Path:
+    """The folder holding the meetings of a database: ``<db dir>/meetings``."""
+    return Path(db_path).resolve().parent / MEETINGS_DIRNAME
+
+
+def meeting_path(db_path: Path, meeting_id: str) -> Path:
+    """The JSON file of a meeting (the id is validated: ``2025-10`` or ``2025-10-v2``)."""
+    if not _ID_RE.match(meeting_id):
+        raise MeetingError(f"meeting id must look like 2025-10 or 2025-10-v2, got {meeting_id!r}")
+    return meetings_dir(db_path) / f"{meeting_id}.json"
+
+
+def list_meetings(db_path: Path) -> list[dict[str, Any]]:
+    """Stored meetings, newest month first: id, month, as_of, prepared_at."""
+    found = []
+    folder = meetings_dir(db_path)
+    if not folder.is_dir():
+        return []
+    for path in folder.glob("*.json"):
+        if not _ID_RE.match(path.stem):
+            continue
+        try:
+            pack = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        found.append(
+            {
+                "meeting_id": path.stem,
+                "month": pack.get("month"),
+                "as_of": pack.get("as_of"),
+                "prepared_at": pack.get("prepared_at"),
+            }
+        )
+    return sorted(found, key=lambda m: (m["month"] or "", _version(m["meeting_id"])), reverse=True)
+
+
+def _version(meeting_id: str) -> int:
+    m = _ID_RE.match(meeting_id)
+    return int(m.group(4)) if m and m.group(4) else 1
+
+
+def next_meeting_id(db_path: Path, month: str) -> str:
+    """The id for a new meeting of ``month``: ``2025-10``, then ``2025-10-v2``, ..."""
+    taken = {m["meeting_id"] for m in list_meetings(db_path)}
+    if month not in taken:
+        return month
+    n = 2
+    while f"{month}-v{n}" in taken:
+        n += 1
+    return f"{month}-v{n}"
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _rows(df: pd.DataFrame, keep: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    if df is None or df.empty:
+        return []
+    df = privacy.mask_frame(df)
+    if keep is not None:
+        df = df[[c for c in keep if c in df.columns]]
+    return records(df)
+
+
+def _one(df: pd.DataFrame) -> dict[str, Any]:
+    rows = records(df)
+    return rows[0] if rows else {}
+
+
+def _months_back(month: str, n: int) -> str:
+    y, m = map(int, month.split("-"))
+    idx = y * 12 + m - 1 - n
+    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+def build_pack(
+    conn: duckdb.DuckDBPyConnection,
+    month: str,
+    as_of: dt.datetime | None = None,
+    meeting_id: str | None = None,
+) -> dict[str, Any]:
+    """Compute every number of the meeting agenda for ``month`` at ``as_of`` (default: the
+    latest timestamp in the data) as a JSON-ready document. Company-wide (no filters).
+
+    Args:
+        conn: a read-only snapshot connection.
+        month: ``YYYY-MM``.
+        as_of: the data cut-off; nothing after it exists.
+        meeting_id: stored in the document (default: the month).
+    """
+    from dashboard.core import accountability, kpi, rules, scoring
+
+    month = resolve_month(month)
+    period = kpi.Period.month(month)
+    if as_of is None:
+        as_of = kpi.default_as_of(conn)
+        if as_of is None:
+            raise MeetingError("the database holds no complaints yet")
+    filters = kpi.Filters()
+    version = rules.load_rules().version_for(period.start)
+
+    cards = kpi.kpi_cards(conn, period, filters, as_of)
+    trend_start = kpi.Period.month(_months_back(month, 11)).start
+    trend = kpi.trend(
+        conn,
+        kpi.Period(trend_start, period.end),
+        filters,
+        as_of,
+        grain="month",
+        metrics=agenda.TREND_METRICS,
+    )
+    scores = scoring.department_scores(conn, month, as_of)
+    scores_prev = scoring.department_scores(conn, _months_back(month, 1), as_of)
+    worst: dict[str, Any] = {}
+    if not scores.empty:
+        low = scores.sort_values(["score", "department"], ascending=[True, True]).iloc[0]
+        items = scoring.score_items(conn, month, low["department"], as_of)
+        complaints = []
+        for item in items.sort_values("deduction", ascending=False).itertuples():
+            if not item.deduction or item.deduction <= 0:
+                continue
+            behind = scoring.score_complaints(conn, month, low["department"], item.item, as_of)
+            behind = behind.head(5).assign(item=item.item)
+            complaints.extend(_rows(behind, _COMPLAINT_KEEP))
+        worst = {
+            "department": low["department"],
+            "department_en": low.get("department_en"),
+            "score": float(low["score"]),
+            "rank": int(low["rank"]),
+            "items": records(items),
+            "complaints": complaints,
+        }
+    score_cols = [c for c in scores.columns if c != "deductions"]
+    pack: dict[str, Any] = {
+        "format": PACK_FORMAT,
+        "meeting_id": meeting_id or month,
+        "month": month,
+        "as_of": pd.Timestamp(as_of).isoformat(sep=" "),
+        "prepared_at": dt.datetime.now().replace(microsecond=0).isoformat(sep=" "),
+        "filters": {f: list(getattr(filters, f)) for f in kpi.FILTER_FIELDS},
+        "rules_version": {
+            "id": version.id,
+            "effective_from": version.effective_from.isoformat(),
+            "effective_to": version.effective_to.isoformat() if version.effective_to else None,
+        },
+        "metrics": {
+            name: {"zh": m.zh, "en": m.en, "unit": m.unit, "better": m.better}
+            for name, m in kpi.METRICS.items()
+        },
+        "kpis": _one(kpi.kpis(conn, period, filters, as_of)),
+        "cards": [
+            {
+                "metric": c.metric,
+                "value": c.value,
+                "previous": c.previous,
+                "year_ago": c.year_ago,
+                "target": c.target,
+                "status": c.status,
+                "n": c.n,
+            }
+            for c in cards
+        ],
+        "trend": records(trend),
+        "by_department": records(kpi.kpis(conn, period, filters, as_of, by="department")),
+        "by_category": records(kpi.kpis(conn, period, filters, as_of, by="category")),
+        "scores": records(scores[score_cols]),
+        "scores_previous": records(
+            scores_prev[[c for c in ("department", "score", "rank") if c in scores_prev]]
+        ),
+        "worst": worst,
+        "at_risk": _rows(kpi.at_risk(conn, as_of, filters, limit=200), _COMPLAINT_KEEP),
+        "accountability": _one(accountability.accountability(conn, period, filters, as_of)),
+        "accountability_overdue": _rows(
+            accountability.accountability_list(conn, "overdue", period, filters, as_of),
+            _PENALTY_KEEP,
+        ),
+        "accountability_appealed": _rows(
+            accountability.accountability_list(conn, "appealed", period, filters, as_of),
+            _PENALTY_KEEP,
+        ),
+        "notes": {},
+    }
+    # JSON round trip: the stored document and the one in memory are the same numbers.
+    return json.loads(json.dumps(pack, ensure_ascii=False, default=str))
+
+
+# --------------------------------------------------------------------------- storing
+
+
+@contextlib.contextmanager
+def _meeting_lock(db_path: Path) -> Iterator[None]:
+    folder = meetings_dir(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _write_atomic(path: Path, pack: dict[str, Any]) -> None:
+    data = json.dumps(pack, ensure_ascii=False, indent=1).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(db_path: Path, pack: dict[str, Any]) -> Path:
+    """Store a pack as ``<db dir>/meetings/<meeting_id>.json`` (atomic replace)."""
+    path = meeting_path(db_path, pack["meeting_id"])
+    with _meeting_lock(db_path):
+        _write_atomic(path, pack)
+    return path
+
+
+def load(db_path: Path, meeting_id: str) -> dict[str, Any]:
+    """Read a stored meeting pack."""
+    path = meeting_path(db_path, meeting_id)
+    try:
+        pack = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MeetingError(f"no meeting {meeting_id!r} in {path.parent}") from None
+    except json.JSONDecodeError as exc:
+        raise MeetingError(f"{path}: not a meeting document ({exc})") from None
+    if pack.get("format") != PACK_FORMAT:
+        raise MeetingError(f"{path}: unknown meeting format {pack.get('format')!r}")
+    return pack
+
+
+def prepare(
+    db_path: Path,
+    month: str,
+    as_of: dt.datetime | None = None,
+    meeting_id: str | None = None,
+    replace: bool = False,
+) -> dict[str, Any]:
+    """Compute and store a new meeting for ``month`` from the current published database.
+
+    Args:
+        db_path: the database file; the meeting goes to ``<db dir>/meetings``.
+        month: ``YYYY-MM`` or ``last``.
+        as_of: the data cut-off (default: the latest timestamp in the data).
+        meeting_id: default: the next free id of the month (``2025-10``, ``2025-10-v2``...).
+        replace: allow overwriting an existing meeting of that id.
+    """
+    month = resolve_month(month)
+    meeting_id = meeting_id or next_meeting_id(db_path, month)
+    path = meeting_path(db_path, meeting_id)
+    if not meeting_id.startswith(month):
+        raise MeetingError(f"meeting id {meeting_id!r} does not belong to month {month}")
+    if path.exists() and not replace:
+        raise MeetingError(f"meeting {meeting_id} exists already; choose another id")
+    conn = db.open_snapshot(db_path)
+    try:
+        pack = build_pack(conn, month, as_of, meeting_id)
+    finally:
+        conn.close()
+    save(db_path, pack)
+    return pack
+
+
+def set_note(db_path: Path, meeting_id: str, slide_id: str, note: str) -> dict[str, Any]:
+    """Save the notes/decisions of one slide into the meeting's document; returns the pack."""
+    if slide_id not in agenda.SLIDE_IDS:
+        raise MeetingError(f"unknown slide {slide_id!r}")
+    path = meeting_path(db_path, meeting_id)
+    with _meeting_lock(db_path):
+        pack = load(db_path, meeting_id)
+        notes = dict(pack.get("notes") or {})
+        if note.strip():
+            notes[slide_id] = note
+        else:
+            notes.pop(slide_id, None)
+        pack["notes"] = notes
+        _write_atomic(path, pack)
+    return pack

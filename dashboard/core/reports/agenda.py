@@ -1,0 +1,532 @@
+"""The fixed agenda of the monthly review meeting and what each slide shows.
+
+``slide_views(pack, lang)`` turns a stored meeting pack into renderer-neutral slides: a title,
+up to four big numbers, up to two charts (raw values: the renderers draw them) and at most
+one short table. The meeting page, the PowerPoint, the PDF and the Excel handout all draw
+from these views, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+#: (slide id, zh title, en title), in meeting order.
+AGENDA: tuple[tuple[str, str, str], ...] = (
+    ("title", "月度投诉分析会", "Monthly complaint review"),
+    ("headline", "核心指标：目标与去年同期", "Headline KPIs against targets and last year"),
+    ("trend", "近12个月趋势", "Trend over 12 months"),
+    ("ranking", "部门考核排名与变化", "Department ranking and biggest movers"),
+    ("worst", "最低分部门：扣分原因", "Lowest-scoring department: why"),
+    ("timeliness", "处理时限与风险队列", "Time limits and the at-risk queue"),
+    ("repeats", "重复投诉与群体投诉", "Repeat and group complaints"),
+    ("satisfaction", "客户满意度", "Satisfaction"),
+    ("accountability", "责任追究", "Accountability"),
+    ("actions", "会议决定与行动项", "Decisions and actions"),
+)
+SLIDE_IDS: tuple[str, ...] = tuple(s[0] for s in AGENDA)
+
+HEADLINE_METRICS: tuple[str, ...] = (
+    "received",
+    "resolution_rate",
+    "on_time_resolution_rate",
+    "response_sla_rate",
+    "repeat_rate",
+    "csat_rate",
+)
+TIMELINESS_METRICS: tuple[str, ...] = (
+    "response_sla_rate",
+    "on_time_resolution_rate",
+    "overdue_open",
+    "backlog_open",
+)
+REPEAT_METRICS: tuple[str, ...] = ("repeat_rate", "group_incidents", "escalation_rate")
+SATISFACTION_METRICS: tuple[str, ...] = ("csat_rate", "csat_mean", "survey_coverage")
+ACCOUNTABILITY_METRICS: tuple[str, ...] = (
+    "penalties",
+    "fines_total",
+    "accountability_overdue",
+    "appeals_open",
+)
+TREND_METRICS: tuple[str, ...] = ("received", "on_time_resolution_rate", "csat_rate")
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "company": ("全公司", "Whole company"),
+    "as_of": ("数据截至", "Data as of"),
+    "filters": ("范围", "Scope"),
+    "rules": ("规则版本", "Rules"),
+    "prepared": ("编制时间", "Prepared"),
+    "meeting": ("会议", "Meeting"),
+    "target": ("目标", "target"),
+    "last_year": ("去年同期", "last year"),
+    "previous": ("上月", "last month"),
+    "n": ("n", "n"),
+    "score": ("得分", "Score"),
+    "rank": ("排名", "Rank"),
+    "change": ("较上月", "vs last month"),
+    "department": ("部门", "Department"),
+    "item": ("扣分项", "Item"),
+    "deduction": ("扣分", "Points"),
+    "complaint_id": ("投诉编号", "Complaint"),
+    "category": ("类别", "Category"),
+    "severity": ("等级", "Grade"),
+    "received_at": ("受理时间", "Received"),
+    "hours_left": ("剩余工作小时", "Working h left"),
+    "deadline": ("办结期限", "Deadline"),
+    "penalty_id": ("追责编号", "Penalty"),
+    "due": ("追责期限", "Due"),
+    "responsibility": ("责任类型", "Responsibility"),
+    "appeal": ("申诉", "Appeal"),
+    "slide": ("议题", "Topic"),
+    "notes": ("记录与决定", "Notes and decisions"),
+    "no_data": ("本月无数据", "No data this month"),
+    "no_notes": ("（尚无记录）", "(nothing recorded yet)"),
+    "movers": ("变化最大的部门", "Biggest movers"),
+    "top_complaints": ("扣分背后的投诉", "Complaints behind the deductions"),
+    "at_risk": ("风险队列（按剩余时间）", "At-risk queue (least time left first)"),
+    "overdue_list": ("超期未追责", "Overdue decisions"),
+    "by_category": ("按类别", "By category"),
+    "by_department": ("按部门", "By department"),
+    "points": ("分", " pts"),
+    "hours": ("小时", "h"),
+    "none": ("无", "none"),
+}
+
+#: Display names of accountability metrics and score items (the KPI engine's ``METRICS``
+#: covers the §5 metrics; these are §6/§7 names, used when the pack does not carry them).
+EXTRA_LABELS: dict[str, tuple[str, str, str]] = {
+    "penalties": ("处罚人次", "Penalties", "count"),
+    "fines_total": ("罚款金额", "Fines (CNY)", "cny"),
+    "joint_fine": ("连带罚款", "Joint-liability fines", "cny"),
+    "accountability_coverage": ("追责覆盖率", "Accountability coverage", "rate"),
+    "accountability_on_time_rate": ("按时追责率", "Decided on time", "rate"),
+    "accountability_overdue": ("超期未追责", "Decisions overdue", "count"),
+    "appeals_open": ("申诉中", "Appeals open", "count"),
+    "repeat_after_penalty": ("处罚后复发", "Repeat after penalty", "count"),
+    "valid_complaints": ("有理投诉", "Valid complaints", "points"),
+    "response_timeliness": ("响应及时性", "Response timeliness", "points"),
+    "resolution_timeliness": ("办结及时性", "Resolution timeliness", "points"),
+    "repeat_complaints": ("重复投诉", "Repeat complaints", "points"),
+    "satisfaction": ("满意度", "Satisfaction", "points"),
+    "concealed_major": ("隐瞒重大投诉", "Concealed major complaints", "points"),
+}
+
+_SEVERITY = {"general": ("一般", "General"), "urgent": ("紧急", "Urgent"), "major": ("重大", "Major")}
+_RESPONSIBILITY = {
+    "employee": ("员工责任", "Employee"),
+    "management": ("管理责任", "Management"),
+    "institutional": ("制度责任", "Institutional"),
+}
+
+
+def text(key: str, lang: str) -> str:
+    """A fixed UI word of the handout in ``zh`` or ``en``."""
+    zh, en = _TEXT[key]
+    return zh if lang == "zh" else en
+
+
+def slide_title(slide_id: str, lang: str) -> str:
+    """The title of an agenda slide."""
+    for sid, zh, en in AGENDA:
+        if sid == slide_id:
+            return zh if lang == "zh" else en
+    raise KeyError(slide_id)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_value(value: Any, unit: str, lang: str = "zh") -> str:
+    """Format a number for the handout: rates as ``92.3%``, counts ``1,234``, hours ``5.2 h``,
+    CNY ``¥12,345``, points ``7.5``; a missing value as ``—``."""
+    if _missing(value):
+        return "—"
+    v = float(value)
+    if unit == "rate":
+        return f"{v * 100:.1f}%"
+    if unit == "count":
+        return f"{round(v):,}"
+    if unit == "hours":
+        return f"{v:.1f} {text('hours', lang)}" if lang == "zh" else f"{v:.1f} h"
+    if unit == "cny":
+        return f"¥{v:,.0f}"
+    if unit == "per_10k":
+        return f"{v:.2f}"
+    if unit == "points":
+        return f"{v:.1f}".rstrip("0").rstrip(".") if v != round(v) else f"{round(v)}"
+    return f"{v:.2f}"
+
+
+def fmt_delta(value: Any, unit: str) -> str:
+    """A signed change: rates in percentage points (``+1.2 pp``), others in their unit."""
+    if _missing(value):
+        return "—"
+    v = float(value)
+    if unit == "rate":
+        return f"{v * 100:+.1f} pp"
+    if unit == "count":
+        return f"{round(v):+,}"
+    return f"{v:+.1f}"
+
+
+def metric_label(pack: dict, metric: str, lang: str) -> str:
+    """Display name of a metric (from the names frozen in the pack)."""
+    info = pack.get("metrics", {}).get(metric)
+    if info:
+        return info["zh"] if lang == "zh" else info["en"]
+    if metric in EXTRA_LABELS:
+        zh, en, _ = EXTRA_LABELS[metric]
+        return zh if lang == "zh" else en
+    return metric
+
+
+def metric_unit(pack: dict, metric: str) -> str:
+    """Unit of a metric: count | rate | hours | cny | per_10k | points | score."""
+    info = pack.get("metrics", {}).get(metric)
+    if info:
+        return str(info["unit"])
+    if metric in EXTRA_LABELS:
+        return EXTRA_LABELS[metric][2]
+    return "score"
+
+
+def department_name(row: dict, lang: str) -> str:
+    """A department's display name from a row with ``department`` / ``department_en``."""
+    if lang == "en" and row.get("department_en"):
+        return str(row["department_en"])
+    return str(row.get("department") or "")
+
+
+def _code(table: dict[str, tuple[str, str]], code: Any, lang: str) -> str:
+    if _missing(code):
+        return ""
+    words = table.get(str(code))
+    return str(code) if not words else words[0 if lang == "zh" else 1]
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass
+class Stat:
+    """One big number: label, exact value, its text and a comparison line."""
+
+    metric: str
+    label: str
+    value: float | None
+    text: str
+    detail: str = ""
+    status: str | None = None  # green | amber | red | None
+
+
+@dataclass
+class Chart:
+    """A chart: ``kind`` column | bar (horizontal) | line; values are the exact numbers."""
+
+    kind: str
+    title: str
+    categories: list[str]
+    series: list[tuple[str, list[float | None]]]
+    unit: str = "count"  # how the values are formatted (rate: 0.0%)
+
+
+@dataclass
+class Table:
+    """A short table of display text."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class SlideView:
+    """What one slide shows, in one language."""
+
+    id: str
+    number: int
+    total: int
+    title: str
+    subtitle: str = ""
+    stats: list[Stat] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    table: Table | None = None
+    lines: list[str] = field(default_factory=list)
+    notes: str = ""
+
+
+def _card(pack: dict, metric: str) -> dict:
+    for card in pack.get("cards", []):
+        if card.get("metric") == metric:
+            return card
+    return {"metric": metric, "value": pack.get("kpis", {}).get(metric)}
+
+
+def _stat(pack: dict, metric: str, lang: str, compare: str = "year_ago") -> Stat:
+    card = _card(pack, metric)
+    unit = metric_unit(pack, metric)
+    value = card.get("value")
+    parts = []
+    if not _missing(card.get("target")):
+        parts.append(f"{text('target', lang)} {fmt_value(card['target'], unit, lang)}")
+    other = card.get(compare)
+    if compare in card:
+        key = "last_year" if compare == "year_ago" else "previous"
+        parts.append(f"{text(key, lang)} {fmt_value(other, unit, lang)}")
+    return Stat(
+        metric=metric,
+        label=metric_label(pack, metric, lang),
+        value=None if _missing(value) else float(value),
+        text=fmt_value(value, unit, lang),
+        detail=" · ".join(parts),
+        status=card.get("status"),
+    )
+
+
+def footer(pack: dict, lang: str) -> str:
+    """The footer line of every slide: scope (filters), as-of, rule version, meeting id."""
+    filters = {k: v for k, v in (pack.get("filters") or {}).items() if v}
+    scope = (
+        "; ".join(f"{k}={','.join(map(str, v))}" for k, v in filters.items())
+        if filters
+        else text("company", lang)
+    )
+    rules = (pack.get("rules_version") or {}).get("id") or "—"
+    return (
+        f"{text('filters', lang)}: {scope} · {text('as_of', lang)} {pack['as_of'][:16]} · "
+        f"{text('rules', lang)} {rules} · {text('meeting', lang)} {pack['meeting_id']}"
+    )
+
+
+def _title_view(pack: dict, lang: str) -> dict:
+    month = pack["month"]
+    y, m = month.split("-")
+    heading = f"{y}年{int(m)}月 投诉分析会" if lang == "zh" else f"Complaint review {month}"
+    return {
+        "title": heading,
+        "subtitle": text("company", lang),
+        "lines": [
+            f"{text('as_of', lang)}: {pack['as_of'][:16]}",
+            f"{text('rules', lang)}: {(pack.get('rules_version') or {}).get('id') or '—'}",
+            f"{text('prepared', lang)}: {pack.get('prepared_at', '')[:16]}",
+        ],
+    }
+
+
+def _trend_view(pack: dict, lang: str) -> dict:
+    rows = pack.get("trend", [])
+    months = [str(r["month"]) for r in rows]
+    charts = [
+        Chart(
+            "column",
+            metric_label(pack, "received", lang),
+            months,
+            [(metric_label(pack, "received", lang), [r.get("received") for r in rows])],
+            "count",
+        ),
+        Chart(
+            "line",
+            " / ".join(metric_label(pack, m, lang) for m in TREND_METRICS[1:]),
+            months,
+            [(metric_label(pack, m, lang), [r.get(m) for r in rows]) for m in TREND_METRICS[1:]],
+            "rate",
+        ),
+    ]
+    return {"charts": charts}
+
+
+def _ranking_view(pack: dict, lang: str) -> dict:
+    scores = sorted(pack.get("scores", []), key=lambda r: (r["rank"], r["department"]))
+    prev = {r["department"]: r for r in pack.get("scores_previous", [])}
+    chart = Chart(
+        "bar",
+        text("score", lang),
+        [department_name(r, lang) for r in scores],
+        [(text("score", lang), [r["score"] for r in scores])],
+        "points",
+    )
+    movers = []
+    for r in scores:
+        before = prev.get(r["department"])
+        if before is not None and not _missing(before.get("score")):
+            movers.append((r["score"] - before["score"], r))
+    movers.sort(key=lambda t: (-abs(t[0]), t[1]["department"]))
+    rows = [
+        [
+            department_name(r, lang),
+            fmt_value(r["score"], "points", lang),
+            fmt_delta(delta, "points"),
+            f"{r['rank']}",
+        ]
+        for delta, r in movers[:6]
+        if delta != 0
+    ]
+    table = Table(
+        text("movers", lang),
+        [text("department", lang), text("score", lang), text("change", lang), text("rank", lang)],
+        rows,
+    )
+    return {"charts": [chart], "table": table}
+
+
+def _worst_view(pack: dict, lang: str) -> dict:
+    worst = pack.get("worst")
+    if not worst:
+        return {"lines": [text("no_data", lang)]}
+    items = [i for i in worst.get("items", []) if (i.get("deduction") or 0) > 0]
+    chart = Chart(
+        "bar",
+        text("deduction", lang),
+        [metric_label(pack, i["item"], lang) for i in items],
+        [(text("deduction", lang), [i["deduction"] for i in items])],
+        "points",
+    )
+    rows = [
+        [
+            str(c.get("complaint_id", "")),
+            metric_label(pack, str(c.get("item", "")), lang),
+            str(c.get("category") or ""),
+            _code(_SEVERITY, c.get("severity"), lang),
+        ]
+        for c in worst.get("complaints", [])[:6]
+    ]
+    table = Table(
+        text("top_complaints", lang),
+        [
+            text("complaint_id", lang),
+            text("item", lang),
+            text("category", lang),
+            text("severity", lang),
+        ],
+        rows,
+    )
+    name = department_name(worst, lang)
+    score = fmt_value(worst.get("score"), "points", lang)
+    subtitle = f"{name} · {text('score', lang)} {score}"
+    return {"subtitle": subtitle, "charts": [chart] if items else [], "table": table}
+
+
+def _timeliness_view(pack: dict, lang: str) -> dict:
+    rows = [
+        [
+            str(r.get("complaint_id", "")),
+            department_name(r, lang),
+            _code(_SEVERITY, r.get("severity"), lang),
+            fmt_value(r.get("working_hours_left"), "hours", lang),
+        ]
+        for r in pack.get("at_risk", [])[:6]
+    ]
+    table = Table(
+        text("at_risk", lang),
+        [
+            text("complaint_id", lang),
+            text("department", lang),
+            text("severity", lang),
+            text("hours_left", lang),
+        ],
+        rows,
+    )
+    return {
+        "stats": [_stat(pack, m, lang) for m in TIMELINESS_METRICS],
+        "table": table,
+    }
+
+
+def _by_chart(pack: dict, key: str, metric: str, lang: str, top: int = 10) -> Chart:
+    rows = [r for r in pack.get(key, []) if not _missing(r.get(metric))]
+    rows.sort(key=lambda r: -float(r[metric]))
+    rows = rows[:top]
+    dim = "category" if key == "by_category" else "department"
+    cats = [department_name(r, lang) if dim == "department" else str(r[dim]) for r in rows]
+    title = f"{metric_label(pack, metric, lang)} · {text(key, lang)}"
+    return Chart(
+        "bar",
+        title,
+        cats,
+        [(metric_label(pack, metric, lang), [r[metric] for r in rows])],
+        metric_unit(pack, metric),
+    )
+
+
+def _accountability_view(pack: dict, lang: str) -> dict:
+    acc = pack.get("accountability") or {}
+    stats = []
+    for m in ACCOUNTABILITY_METRICS:
+        unit = metric_unit(pack, m)
+        stats.append(
+            Stat(m, metric_label(pack, m, lang), acc.get(m), fmt_value(acc.get(m), unit, lang))
+        )
+    rows = [
+        [
+            str(r.get("penalty_id", "")),
+            department_name(r, lang),
+            _code(_RESPONSIBILITY, r.get("responsibility_type"), lang),
+            str(r.get("accountability_due") or "")[:10],
+        ]
+        for r in pack.get("accountability_overdue", [])[:6]
+    ]
+    table = Table(
+        text("overdue_list", lang),
+        [
+            text("penalty_id", lang),
+            text("department", lang),
+            text("responsibility", lang),
+            text("due", lang),
+        ],
+        rows,
+    )
+    return {"stats": stats, "table": table}
+
+
+def _actions_view(pack: dict, lang: str) -> dict:
+    notes = pack.get("notes") or {}
+    rows = [
+        [slide_title(sid, lang), notes[sid].strip()]
+        for sid in SLIDE_IDS
+        if sid != "actions" and notes.get(sid, "").strip()
+    ]
+    table = Table(text("notes", lang), [text("slide", lang), text("notes", lang)], rows)
+    lines = [] if rows else [text("no_notes", lang)]
+    return {"table": table, "lines": lines}
+
+
+def slide_views(pack: dict, lang: str = "zh") -> list[SlideView]:
+    """All slides of a meeting pack in agenda order, in ``zh`` or ``en``."""
+    builders = {
+        "title": _title_view,
+        "headline": lambda p, lg: {"stats": [_stat(p, m, lg) for m in HEADLINE_METRICS]},
+        "trend": _trend_view,
+        "ranking": _ranking_view,
+        "worst": _worst_view,
+        "timeliness": _timeliness_view,
+        "repeats": lambda p, lg: {
+            "stats": [_stat(p, m, lg) for m in REPEAT_METRICS],
+            "charts": [_by_chart(p, "by_category", "repeat_rate", lg)],
+        },
+        "satisfaction": lambda p, lg: {
+            "stats": [_stat(p, m, lg) for m in SATISFACTION_METRICS],
+            "charts": [_by_chart(p, "by_department", "csat_rate", lg, top=16)],
+        },
+        "accountability": _accountability_view,
+        "actions": _actions_view,
+    }
+    views = []
+    notes = pack.get("notes") or {}
+    for number, sid in enumerate(SLIDE_IDS, start=1):
+        parts = builders[sid](pack, lang)
+        parts.setdefault("title", slide_title(sid, lang))
+        views.append(
+            SlideView(
+                id=sid,
+                number=number,
+                total=len(SLIDE_IDS),
+                notes=str(notes.get(sid, "") or ""),
+                **parts,
+            )
+        )
+    return views

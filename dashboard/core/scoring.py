@@ -1,0 +1,490 @@
+"""Department scores for performance assessment (domain brief §6).
+
+Model: each department starts every month at the rule version's ``scoring_base`` (100) and
+loses points per scoring item of the version in force on the month's first day.
+
+* Population: the complaints the department received in the month (``received_at`` in
+  [first day, next first day) and ≤ as-of), leaving out complaints verified as malicious.
+* Own complaints only: a parent department is scored on the complaints assigned to it
+  directly, not rolled up from its children (a rolled-up score would charge the same
+  complaint twice and let a big child department sink its parent's score).
+* ``per_event`` items: points per complaint showing the event (``valid_complaints``:
+  ``is_valid`` true, points by grade, an ungraded complaint counts as general;
+  ``concealed_major``: a major complaint flagged ``concealed``), capped per month.
+* ``rate_gap`` items: points per percentage point by which the §5 rate misses its target,
+  capped; no deduction when the rate is null. The rates come from ``kpi.kpis`` (the one
+  definition of every §5 metric) on the scoring population. The optional
+  ``complaint_rate_per_10k`` item is not a fraction: its gap is counted in complaints per
+  10,000 units, so ``points_per_pp`` reads "points per complaint per 10,000 units".
+* Rounding: each item's deduction is rounded to 2 decimals (half up) after the float noise
+  of ``(target - rate) * 100`` is removed (``ScoringItem.rate_gap_deduction`` rounds to 9
+  decimals), so on-time resolution 82.5 % against 90 % deducts exactly 7.5.
+  ``score = max(0, base - Σ deductions)``, also rounded to 2 decimals.
+* Rank: highest score first, ties share the best rank (1, 2, 2, 4).
+* Roll-ups: a quarter's (or year's) score is the mean of the department's monthly scores
+  over the months of the period that have started by the as-of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dashboard.core import kpi
+from dashboard.core.db import run_query
+from dashboard.core.rules import RuleSet, RuleVersion, ScoringItem, load_rules
+
+# per_event item id -> event code understood by queries/score_event_complaints.sql and the
+# column prefix in queries/score_events.sql.
+PER_EVENT_EVENTS: dict[str, str] = {
+    "valid_complaints": "valid",
+    "concealed_major": "concealed_major",
+}
+GRADES = ("general", "urgent", "major")
+
+# rate_gap metric -> which drill part holds the complaints that pull the rate off target
+# ("missed": denominator rows not in the numerator; "numerator": the numerator rows).
+RATE_GAP_COMPLAINTS: dict[str, str] = {
+    "response_sla_rate": "missed",
+    "on_time_resolution_rate": "missed",
+    "csat_rate": "missed",
+    "repeat_rate": "numerator",
+    "complaint_rate_per_10k": "numerator",
+}
+# rate_gap metric -> its denominator column in kpi.kpis output (n shown next to the rate).
+_RATE_DENOMINATORS: dict[str, str] = {
+    "response_sla_rate": "n_response_sla",
+    "on_time_resolution_rate": "n_on_time",
+    "csat_rate": "n_surveyed",
+    "repeat_rate": "received",
+    "complaint_rate_per_10k": "received",
+}
+
+
+def round_points(value: float) -> float:
+    """Round points to 2 decimals, half up (2.345 → 2.35), exact for decimal inputs."""
+    return float(Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def parse_month(month: str) -> dt.date:
+    """The first day of ``YYYY-MM`` (ValueError when malformed)."""
+    try:
+        first = dt.datetime.strptime(month, "%Y-%m").date()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"month must look like 2025-10, got {month!r}") from exc
+    return first
+
+
+def _month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
+    first = parse_month(month)
+    nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return dt.datetime.combine(first, dt.time()), dt.datetime.combine(nxt, dt.time())
+
+
+def _as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> dt.datetime:
+    return as_of if as_of is not None else kpi.default_as_of(conn)
+
+
+def _rules(rules: RuleSet | None) -> RuleSet:
+    return rules if rules is not None else load_rules()
+
+
+def _event_points(item: ScoringItem, events: dict[str, Any]) -> tuple[float, int]:
+    """Raw points (before the cap) and the number of complaints behind a per_event item."""
+    event = PER_EVENT_EVENTS.get(item.id)
+    if event is None:
+        raise ValueError(
+            f"scoring item {item.id!r}: unknown per_event item (known: {sorted(PER_EVENT_EVENTS)})"
+        )
+    if event == "valid":
+        counts = {g: int(events.get(f"valid_{g}", 0) or 0) for g in GRADES}
+        ungraded = int(events.get("valid_ungraded", 0) or 0)
+        raw = sum(n * item.points_for(g) for g, n in counts.items())
+        raw += ungraded * item.points_for(None)
+        return raw, sum(counts.values()) + ungraded
+    n = int(events.get(event, 0) or 0)
+    return n * item.points_for("major"), n
+
+
+def _rate_gap(item: ScoringItem, value: float | None) -> float:
+    """A rate_gap item's deduction (before rounding) for a measured value."""
+    if value is None or pd.isna(value):
+        return 0.0
+    if kpi.METRICS[item.metric].unit == "rate":
+        return item.rate_gap_deduction(float(value))
+    # Not a fraction (complaint_rate_per_10k): the gap is counted in the metric's own unit.
+    assert item.target is not None
+    gap = item.target - value if item.direction == "below" else value - item.target
+    points = round(max(0.0, gap) * float(item.points_per_pp or 0.0), 9)
+    return min(points, item.cap) if item.cap is not None else points
+
+
+def _check_items(version: RuleVersion) -> None:
+    for item in version.scoring_items:
+        if item.kind == "rate_gap" and item.metric not in kpi.METRICS:
+            raise ValueError(f"scoring item {item.id!r}: unknown metric {item.metric!r}")
+        if item.kind == "per_event" and item.id not in PER_EVENT_EVENTS:
+            raise ValueError(
+                f"scoring item {item.id!r}: unknown per_event item "
+                f"(known: {sorted(PER_EVENT_EVENTS)})"
+            )
+
+
+def _population_filters(department: tuple[str, ...] = ()) -> kpi.Filters:
+    return kpi.Filters(department=department, exclude_malicious=True)
+
+
+def _month_rates(
+    conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime
+) -> dict[str, dict[str, Any]]:
+    """§5 rates of the scoring population per department name (``kpis(by="department")``
+    groups by the complaint's own department, ``department_name_zh``)."""
+    frame = kpi.kpis(conn, kpi.Period.month(month), _population_filters(), as_of, by="department")
+    return {str(row["department"]): row for row in frame.to_dict(orient="records")}
+
+
+def _item_rows(
+    version: RuleVersion, events: dict[str, Any], rates: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """One dict per scoring item: measured value, rule, raw points and capped deduction."""
+    rows = []
+    for item in version.scoring_items:
+        if item.kind == "per_event":
+            raw, n = _event_points(item, events)
+            deduction = min(raw, item.cap) if item.cap is not None else raw
+            if isinstance(item.points, dict):
+                rule = ", ".join(f"{g} {item.points_for(g):g}" for g in item.points)
+                rule = f"per complaint: {rule}"
+            else:
+                rule = f"{item.points_for('major'):g} per complaint"
+            rows.append(
+                {
+                    "item": item.id,
+                    "kind": item.kind,
+                    "metric": None,
+                    "measured": float(n),
+                    "target": None,
+                    "direction": None,
+                    "points_rule": rule,
+                    "cap": item.cap,
+                    "raw_points": round_points(raw),
+                    "deduction": round_points(deduction),
+                    "n_complaints": n,
+                }
+            )
+        else:
+            value = rates.get(item.metric)
+            if value is not None and pd.isna(value):
+                value = None
+            denominator = _RATE_DENOMINATORS.get(item.metric)
+            n = rates.get(denominator) if denominator else None
+            unit = "pp" if kpi.METRICS[item.metric].unit == "rate" else "unit"
+            rows.append(
+                {
+                    "item": item.id,
+                    "kind": item.kind,
+                    "metric": item.metric,
+                    "measured": None if value is None else float(value),
+                    "target": item.target,
+                    "direction": item.direction,
+                    "points_rule": f"{item.points_per_pp:g} per {unit} {item.direction} "
+                    f"{item.target:g}",
+                    "cap": item.cap,
+                    "raw_points": None,
+                    "deduction": round_points(_rate_gap(item, value)),
+                    "n_complaints": None if n is None or pd.isna(n) else int(n),
+                }
+            )
+    return rows
+
+
+def department_scores(
+    conn: duckdb.DuckDBPyConnection,
+    month: str,
+    as_of: dt.datetime | None = None,
+    rules: RuleSet | None = None,
+) -> pd.DataFrame:
+    """Scores of every department for one month (§6), ranked.
+
+    Args:
+        conn: a connection or cursor on a published database.
+        month: ``YYYY-MM``.
+        as_of: data cut-off (default: ``kpi.default_as_of``).
+        rules: the rule set (default: ``data/rules.toml``).
+
+    Returns:
+        One row per department: month, department_id, department (name_zh), department_en,
+        score, rank, deductions (dict item → points), ``ded_<item>`` per item,
+        rules_version, rules_effective_from, rules_effective_to, n_complaints; ordered by
+        rank, then department.
+    """
+    as_of = _as_of(conn, as_of)
+    version = _rules(rules).version_for(parse_month(month))
+    _check_items(version)
+    start, end = _month_bounds(month)
+    params = {"start": start, "end": end, "as_of": as_of}
+    depts = run_query(conn, "score_departments", params)
+    events = {
+        r["department_id"]: r for r in run_query(conn, "score_events", params).to_dict("records")
+    }
+    rates = _month_rates(conn, month, as_of) if start <= as_of else {}
+    item_ids = [i.id for i in version.scoring_items]
+    rows = []
+    for dept in depts.to_dict(orient="records"):
+        ev = events.get(dept["department_id"], {})
+        items = _item_rows(version, ev, rates.get(dept["department"], {}))
+        deductions = {r["item"]: r["deduction"] for r in items}
+        total = sum(deductions.values())
+        row = {
+            "month": month,
+            "department_id": dept["department_id"],
+            "department": dept["department"],
+            "department_en": dept["department_en"],
+            "score": round_points(max(0.0, version.scoring_base - total)),
+            "rank": 0,
+            "deductions": deductions,
+            **{f"ded_{i}": deductions[i] for i in item_ids},
+            "rules_version": version.id,
+            "rules_effective_from": version.effective_from,
+            "rules_effective_to": version.effective_to,
+            "n_complaints": int(ev.get("n_complaints", 0) or 0),
+        }
+        rows.append(row)
+    columns = [
+        "month",
+        "department_id",
+        "department",
+        "department_en",
+        "score",
+        "rank",
+        "deductions",
+        *[f"ded_{i}" for i in item_ids],
+        "rules_version",
+        "rules_effective_from",
+        "rules_effective_to",
+        "n_complaints",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    return _ranked(frame)
+
+
+def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rank by score (highest first, ties share the best rank) and sort."""
+    if frame.empty:
+        return frame
+    frame = frame.copy()
+    frame["rank"] = frame["score"].rank(method="min", ascending=False).astype("int64")
+    return frame.sort_values(["rank", "department"], kind="stable").reset_index(drop=True)
+
+
+def _resolve_department(
+    conn: duckdb.DuckDBPyConnection, month: str, department: str, as_of: dt.datetime
+) -> dict[str, Any]:
+    """The score_departments row of a department given by id, name_zh or name_en (or the
+    exported name of an unresolved department); ValueError when unknown."""
+    start, end = _month_bounds(month)
+    depts = run_query(conn, "score_departments", {"start": start, "end": end, "as_of": as_of})
+    for column in ("department_id", "department", "department_en"):
+        hit = depts[depts[column] == department]
+        if not hit.empty:
+            return hit.iloc[0].to_dict()
+    raise ValueError(f"unknown department {department!r} for {month}")
+
+
+def score_items(
+    conn: duckdb.DuckDBPyConnection,
+    month: str,
+    department: str,
+    as_of: dt.datetime | None = None,
+    rules: RuleSet | None = None,
+) -> pd.DataFrame:
+    """Every scoring item of one department and month with what was measured.
+
+    Returns:
+        One row per item of the rule version: item, kind, metric, measured (the rate, or the
+        number of complaints for per_event items), target, direction, points_rule, cap,
+        raw_points (per_event, before the cap), deduction, n_complaints (per_event: the
+        complaints behind it; rate_gap: the rate's denominator), rules_version.
+    """
+    as_of = _as_of(conn, as_of)
+    version = _rules(rules).version_for(parse_month(month))
+    _check_items(version)
+    dept = _resolve_department(conn, month, department, as_of)
+    start, end = _month_bounds(month)
+    params = {"start": start, "end": end, "as_of": as_of}
+    events = run_query(conn, "score_events", params)
+    ev = events[events["department_id"] == dept["department_id"]].to_dict("records")
+    rates = _month_rates(conn, month, as_of) if start <= as_of else {}
+    rows = _item_rows(version, ev[0] if ev else {}, rates.get(dept["department"], {}))
+    frame = pd.DataFrame(rows)
+    frame["rules_version"] = version.id
+    return frame
+
+
+def score_complaints(
+    conn: duckdb.DuckDBPyConnection,
+    month: str,
+    department: str,
+    item: str,
+    as_of: dt.datetime | None = None,
+    rules: RuleSet | None = None,
+) -> pd.DataFrame:
+    """The complaints behind one scoring item of a department and month.
+
+    per_event items: the complaints showing the event (valid ones, concealed major ones),
+    with ``points`` each. rate_gap items: the complaints that pull the rate off target:
+    response_timeliness → late responses (in the response_sla_rate denominator, not in its
+    numerator), resolution_timeliness → late resolutions (on-time denominator rows that
+    missed), satisfaction → surveyed and not satisfied (dissatisfied and neutral answers,
+    ``satisfaction_class`` tells which), repeat_complaints → the repeats. Only the
+    department's own complaints, never personal data columns.
+    """
+    as_of = _as_of(conn, as_of)
+    version = _rules(rules).version_for(parse_month(month))
+    spec = version.scoring_item(item)
+    if spec is None:
+        raise ValueError(f"rule version {version.id} has no scoring item {item!r}")
+    dept = _resolve_department(conn, month, department, as_of)
+    start, end = _month_bounds(month)
+    if spec.kind == "per_event":
+        event = PER_EVENT_EVENTS.get(spec.id)
+        if event is None:
+            raise ValueError(f"scoring item {item!r}: unknown per_event item")
+        rows = run_query(
+            conn,
+            "score_event_complaints",
+            {
+                "start": start,
+                "end": end,
+                "as_of": as_of,
+                "department_id": dept["department_id"],
+                "event": event,
+            },
+        )
+        rows["points"] = [
+            spec.points_for(s if isinstance(s, str) else None) for s in rows["severity"]
+        ]
+        return rows
+    part = RATE_GAP_COMPLAINTS.get(spec.metric or "")
+    if part is None:
+        raise ValueError(f"scoring item {item!r}: no complaint list for metric {spec.metric!r}")
+    return _drill_own(conn, spec.metric or "", month, dept, as_of, part)
+
+
+def _drill_own(
+    conn: duckdb.DuckDBPyConnection,
+    metric: str,
+    month: str,
+    dept: dict[str, Any],
+    as_of: dt.datetime,
+    part: str,
+) -> pd.DataFrame:
+    """Rows of ``kpi.drill`` for the department's own complaints (scoring population).
+
+    part "numerator" / "denominator" as in ``kpi.drill``; "missed": denominator rows that are
+    not in the numerator."""
+    period = kpi.Period.month(month)
+    # The kpi department filter includes child departments: narrow to the own rows after.
+    filters = _population_filters((dept["department_id"],) if dept["is_known"] else ())
+
+    def own(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["department_id"] == dept["department_id"]]
+
+    if part == "missed":
+        denominator = own(kpi.drill(conn, metric, period, filters, as_of, part="denominator"))
+        numerator = own(kpi.drill(conn, metric, period, filters, as_of, part="numerator"))
+        rows = denominator[~denominator["complaint_id"].isin(numerator["complaint_id"])]
+    else:
+        rows = own(kpi.drill(conn, metric, period, filters, as_of, part=part))
+    personal = [c for c in ("customer_name", "customer_phone") if c in rows.columns]
+    return rows.drop(columns=personal).reset_index(drop=True)
+
+
+def _months_of(year: int, quarter: int | None) -> list[str]:
+    if quarter is None:
+        return [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError(f"quarter must be 1-4, got {quarter!r}")
+    return [f"{year:04d}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
+
+
+def score_history(
+    conn: duckdb.DuckDBPyConnection,
+    months: list[str],
+    as_of: dt.datetime | None = None,
+    rules: RuleSet | None = None,
+) -> pd.DataFrame:
+    """``department_scores`` for several months stacked (long form, one row per month and
+    department, ``month`` first), for trends and waterfalls."""
+    as_of = _as_of(conn, as_of)
+    frames = [department_scores(conn, m, as_of, rules) for m in months]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["month", "department_id", "department", "score", "rank"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def score_rollup(
+    conn: duckdb.DuckDBPyConnection,
+    year: int,
+    quarter: int | None = None,
+    as_of: dt.datetime | None = None,
+    rules: RuleSet | None = None,
+) -> pd.DataFrame:
+    """Quarter (or year, ``quarter=None``) scores: the mean of each department's monthly
+    scores over the months of the period that started by the as-of, ranked.
+
+    Returns:
+        period (``2025-Q3`` / ``2025``), department_id, department, department_en, score,
+        rank, n_months, months (list), min_score, max_score, deductions (dict item → mean
+        monthly points), rules_versions (list of the versions used).
+    """
+    as_of = _as_of(conn, as_of)
+    months = [m for m in _months_of(year, quarter) if parse_month(m) <= as_of.date()]
+    history = score_history(conn, months, as_of, rules)
+    label = f"{year:04d}" if quarter is None else f"{year:04d}-Q{quarter}"
+    columns = [
+        "period",
+        "department_id",
+        "department",
+        "department_en",
+        "score",
+        "rank",
+        "n_months",
+        "months",
+        "min_score",
+        "max_score",
+        "deductions",
+        "rules_versions",
+    ]
+    if history.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for _key, group in history.groupby("department_id", sort=True):
+        first = group.iloc[0]
+        items: dict[str, float] = {}
+        for ded in group["deductions"]:
+            for item, points in ded.items():
+                items[item] = items.get(item, 0.0) + points
+        n = len(group)
+        rows.append(
+            {
+                "period": label,
+                "department_id": first["department_id"],
+                "department": first["department"],
+                "department_en": first["department_en"],
+                "score": round_points(sum(group["score"]) / n),
+                "rank": 0,
+                "n_months": n,
+                "months": list(group["month"]),
+                "min_score": float(group["score"].min()),
+                "max_score": float(group["score"].max()),
+                "deductions": {k: round_points(v / n) for k, v in items.items()},
+                "rules_versions": sorted(set(group["rules_version"])),
+            }
+        )
+    return _ranked(pd.DataFrame(rows, columns=columns))

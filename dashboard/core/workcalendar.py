@@ -1,0 +1,141 @@
+"""The company calendar: mainland China statutory holidays and make-up working days (调休)
+from the ``chinese_calendar`` library, plus company overrides from
+``data/calendar_overrides.toml``.
+
+For a year the library does not cover the calendar falls back to weekends only, and says so:
+``covered(d)`` is False, ``uncovered_years`` lists such years for warnings, and staging
+carries ``calendar_covered`` per complaint. Overrides always apply (also in uncovered years).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+
+import chinese_calendar
+import duckdb
+import pandas as pd
+from chinese_calendar import constants as _cc_constants
+
+from dashboard.core.paths import DATA_DIR
+
+OVERRIDES_FILE = DATA_DIR / "calendar_overrides.toml"
+
+
+class CalendarError(ValueError):
+    """The overrides file is unreadable or invalid."""
+
+
+@functools.lru_cache(maxsize=8)
+def _overrides_cached(path: str, mtime_ns: int) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    p = Path(path)
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CalendarError(f"{p}: cannot read calendar overrides: {exc}") from exc
+
+    def dates(key: str) -> frozenset[dt.date]:
+        values = doc.get(key, [])
+        out = set()
+        for v in values:
+            if isinstance(v, dt.datetime) or not isinstance(v, dt.date):
+                raise CalendarError(f"{p}: {key} must hold dates like 2025-05-06, got {v!r}")
+            out.add(v)
+        return frozenset(out)
+
+    off, work = dates("days_off"), dates("working_days")
+    both = off & work
+    if both:
+        raise CalendarError(f"{p}: dates both off and working: {sorted(both)}")
+    return off, work
+
+
+def load_overrides(path: str | Path | None = None) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """(extra days off, extra working days) from the overrides file (empty if it is missing)."""
+    p = Path(path) if path is not None else OVERRIDES_FILE
+    if not p.exists():
+        return frozenset(), frozenset()
+    return _overrides_cached(str(p), p.stat().st_mtime_ns)
+
+
+def overrides_fingerprint(path: str | Path | None = None) -> str:
+    """Hash of the overrides file content and the library's coverage (for staging's meta)."""
+    p = Path(path) if path is not None else OVERRIDES_FILE
+    content = p.read_bytes() if p.exists() else b""
+    years = covered_years()
+    tag = f"{chinese_calendar.__name__}:{years.start}-{years.stop}".encode()
+    return hashlib.sha256(content + b"\0" + tag).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def covered_years() -> range:
+    """Years the statutory calendar library covers (e.g. ``range(2004, 2027)``)."""
+    years = {d.year for d in _cc_constants.holidays} | {d.year for d in _cc_constants.workdays}
+    return range(min(years), max(years) + 1)
+
+
+def covered(d: dt.date) -> bool:
+    """Whether the statutory calendar is known for ``d``."""
+    return d.year in covered_years()
+
+
+def is_working_day(d: dt.date, overrides_path: str | Path | None = None) -> bool:
+    """Whether ``d`` is a working day of the company (override > statutory > weekend rule)."""
+    off, work = load_overrides(overrides_path)
+    if d in off:
+        return False
+    if d in work:
+        return True
+    if covered(d):
+        return bool(chinese_calendar.is_workday(d))
+    return d.weekday() < 5
+
+
+def calendar_frame(
+    start: dt.date, end: dt.date, overrides_path: str | Path | None = None
+) -> pd.DataFrame:
+    """One row per day in [start, end] with ``date``, ``is_working``, ``covered``."""
+    days = pd.date_range(start, end, freq="D").date
+    return pd.DataFrame(
+        {
+            "date": days,
+            "is_working": [is_working_day(d, overrides_path) for d in days],
+            "covered": [covered(d) for d in days],
+        }
+    )
+
+
+def years_not_covered(dates: Iterable[dt.date]) -> list[int]:
+    """The years among ``dates`` the statutory calendar does not cover."""
+    years = covered_years()
+    return sorted({d.year for d in dates if d is not None and d.year not in years})
+
+
+def uncovered_years(conn: duckdb.DuckDBPyConnection) -> list[int]:
+    """Years of the data (receipt dates and resolution deadlines in ``stg_complaints``) that
+    the statutory calendar does not cover: weekends-only fallback is used there."""
+    rows = conn.execute(
+        """
+        select distinct y from (
+            select year(received_date) as y from stg_complaints
+            union all
+            select year(resolution_deadline - interval 1 second) from stg_complaints
+            where resolution_deadline is not null
+        ) where y is not null order by y
+        """
+    ).fetchall()
+    years = covered_years()
+    return [int(y) for (y,) in rows if int(y) not in years]
+
+
+def warning_text(years: list[int]) -> str:
+    """The warning shown when data falls in years the statutory calendar does not cover."""
+    ys = ", ".join(str(y) for y in years)
+    return (
+        f"warning: the holiday calendar does not cover {ys}; working days there are "
+        "weekdays only (update the chinesecalendar package or add data/calendar_overrides.toml)"
+    )

@@ -1,0 +1,68 @@
+"""The dashboard's Plotly theme: a CJK-capable font stack and the colour-blind-safe
+Okabe-Ito palette. Every chart goes through ``components.chart`` (which calls ``style``).
+
+Status colours (red/amber/green) are never the only signal: texts and symbols from
+``i18n.status_label`` go with them.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common CVD.
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+STATUS_COLOURS: dict[str, str] = {
+    "green": "#009E73",
+    "amber": "#E69F00",
+    "red": "#D55E00",
+    "none": "#999999",
+}
+POSITIVE = "#009E73"  # waterfall: score gained
+NEGATIVE = "#D55E00"  # waterfall: score lost
+TOTAL = "#0072B2"
+TEMPLATE_NAME = "complaints"
+
+
+def _template() -> go.layout.Template:
+    return go.layout.Template(
+        layout=go.Layout(
+            font={"family": FONT_FAMILY, "size": 14, "color": "#222222"},
+            colorway=list(OKABE_ITO),
+            paper_bgcolor="rgba(0,0,0,0)",
+            plot_bgcolor="rgba(0,0,0,0)",
+            margin={"l": 10, "r": 10, "t": 40, "b": 10},
+            hoverlabel={"font": {"family": FONT_FAMILY}},
+            legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+            xaxis={"gridcolor": "#E5E5E5", "zerolinecolor": "#BBBBBB", "automargin": True},
+            yaxis={"gridcolor": "#E5E5E5", "zerolinecolor": "#BBBBBB", "automargin": True},
+            title={"font": {"size": 16}},
+        )
+    )
+
+
+def register() -> str:
+    """Register the template with Plotly (idempotent) and return its name."""
+    if TEMPLATE_NAME not in pio.templates:
+        pio.templates[TEMPLATE_NAME] = _template()
+    return TEMPLATE_NAME
+
+
+def style(fig: go.Figure, height: int | None = None) -> go.Figure:
+    """Apply the dashboard template (on top of Plotly's white theme) to a figure."""
+    name = register()
+    fig.update_layout(template=f"plotly_white+{name}")
+    if height is not None:
+        fig.update_layout(height=height)
+    return fig

@@ -1,0 +1,32 @@
+-- acct_without_record: valid complaints of the period without any penalty record (§7).
+-- Returns: complaint_id, received_at, department_id, department, category, channel,
+--          severity, handler, status, escalation_level, resolved_at, customer_name and
+--          customer_phone (only filled when $personal is true; null otherwise).
+-- Grain: complaint. Cohort: received_at in [$start, $end) and by $as_of (and, when
+-- $use_ids, complaint_id in $complaint_ids), is_valid true, not verified malicious.
+-- Parameters: $start, $end, $as_of (timestamps), $use_ids (boolean), $complaint_ids
+-- (varchar[]), $personal (boolean).
+select
+    c.complaint_id,
+    c.received_at,
+    c.department_id,
+    coalesce(c.department_name_zh, c.department) as department,
+    c.category,
+    c.channel,
+    c.severity,
+    c.handler,
+    c.status,
+    c.escalation_level,
+    case when c.resolved_at <= $as_of then c.resolved_at end as resolved_at,
+    case when $personal then c.customer_name end as customer_name,
+    case when $personal then c.customer_phone end as customer_phone,
+from stg_complaints as c
+where
+    c.received_at >= $start
+    and c.received_at < $end
+    and c.received_at <= $as_of
+    and (not $use_ids or list_contains($complaint_ids, c.complaint_id))
+    and coalesce(c.is_valid, false)
+    and not coalesce(c.is_excluded, false)
+    and not exists (select 1 from stg_penalties as p where p.complaint_id = c.complaint_id)
+order by c.received_at, c.complaint_id
