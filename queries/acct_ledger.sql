@@ -5,10 +5,10 @@
 --          is_malicious (of the complaint); person, department_id, department (the
 --          responsible department: name_zh, else the exported name), responsibility_type,
 --          cause, measure, fine_amount, joint_fine_amount (as recorded), joint_fine (the
---          record's, else derived by staging), joint_fine_source ('record' | 'derived' |
---          null), fines_total (fine + joint fine, nulls as 0), department_head,
+--          record's, else derived by staging, else 0), joint_fine_source ('record' |
+--          'derived' | null), fines_total (fine + joint fine, nulls as 0), department_head,
 --          investigation_end, accountability_due, decided_at and executed_at (null when
---          after the as-of: they do not exist yet), publicized_from, publication_until,
+--          after the as-of: they do not exist yet), publicized_from, publication_end,
 --          appeal_status, status, is_decided, decided_on_time, is_past_due,
 --          in_on_time_denominator, is_overdue, days_overdue, is_appeal_open, is_appealed.
 -- Grain: penalty record. Cohort: complaints with received_at in [$start, $end) and by
@@ -21,7 +21,7 @@
 --   is_overdue: not decided by the as-of and accountability_due < as-of date
 --   is_appealed: appeal_status set and not 'none'; is_appeal_open: appeal_status 'pending'
 -- Parameters: $start, $end, $as_of (timestamps), $use_ids (boolean), $complaint_ids
--- (varchar[]), $publication_days (integer), $kind ('ledger' | 'overdue' | 'appealed').
+-- (varchar[]), $kind ('ledger' | 'overdue' | 'appealed').
 with cohort as (
     select
         complaint_id,
@@ -55,7 +55,7 @@ records as (
         k.is_malicious,
         p.person,
         p.department_id,
-        coalesce(d.name_zh, p.department) as department,
+        p.department_name_zh as department,
         p.responsibility_type,
         p.cause,
         p.measure,
@@ -64,7 +64,7 @@ records as (
         cast(p.joint_fine as double) as joint_fine,
         case
             when p.joint_fine_amount is not null then 'record'
-            when p.joint_fine is not null then 'derived'
+            when p.joint_fine_derived then 'derived'
         end as joint_fine_source,
         cast(coalesce(p.fine_amount, 0) + coalesce(p.joint_fine, 0) as double) as fines_total,
         p.department_head,
@@ -73,12 +73,11 @@ records as (
         case when p.decided_at <= cast($as_of as date) then p.decided_at end as decided_at,
         case when p.executed_at <= cast($as_of as date) then p.executed_at end as executed_at,
         p.publicized_from,
-        p.publicized_from + cast($publication_days as integer) as publication_until,
+        p.publication_end,
         p.appeal_status,
         p.status,
     from stg_penalties as p
     inner join cohort as k on p.complaint_id = k.complaint_id
-    left join departments as d on p.department_id = d.department_id
 ),
 
 final as (

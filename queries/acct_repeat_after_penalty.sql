@@ -2,15 +2,15 @@
 -- row per (penalty record, recurring complaint).
 -- Returns: penalty_id, complaint_id (the penalised complaint), category, person,
 --          department_id, department (responsible department), measure, executed_at,
---          repeat_complaint_id, repeat_received_at, days_after (received date − executed_at).
+--          repeat_after_penalty_days (the record's rule version), repeat_complaint_id, repeat_received_at, days_after (received date − executed_at).
 -- Grain: penalty record × recurring complaint. Penalty records of the complaints received
 -- in [$start, $end) by $as_of (and, when $use_ids, complaint_id in $complaint_ids), executed
 -- by the as-of; recurring complaint: valid, not verified malicious, received by the as-of,
 -- same department_id as the record's responsible department, same category as the
--- penalised complaint, received on day 1..$repeat_days after executed_at (a complaint on
+-- penalised complaint, received on day 1..repeat_after_penalty_days after executed_at (a complaint on
 -- the execution day itself does not count: its time of day is unknown relative to it).
 -- Parameters: $start, $end, $as_of (timestamps), $use_ids (boolean), $complaint_ids
--- (varchar[]), $repeat_days (integer).
+-- (varchar[]).
 with cohort as (
     select complaint_id, category,
     from stg_complaints
@@ -28,12 +28,12 @@ records as (
         k.category,
         p.person,
         p.department_id,
-        coalesce(d.name_zh, p.department) as department,
+        p.department_name_zh as department,
         p.measure,
         p.executed_at,
+        p.repeat_after_penalty_days,
     from stg_penalties as p
     inner join cohort as k on p.complaint_id = k.complaint_id
-    left join departments as d on p.department_id = d.department_id
     where p.executed_at <= cast($as_of as date)
 ),
 
@@ -49,7 +49,7 @@ final as (
             c.department_id = r.department_id
             and c.category = r.category
             and cast(c.received_at as date) > r.executed_at
-            and cast(c.received_at as date) <= r.executed_at + cast($repeat_days as integer)
+            and cast(c.received_at as date) <= r.executed_at + cast(r.repeat_after_penalty_days as integer)
     where
         c.received_at <= $as_of
         and coalesce(c.is_valid, false)

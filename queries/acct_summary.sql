@@ -11,7 +11,7 @@
 --   accountability_overdue bigint   not decided by the as-of and due < as-of date
 --   appeals_open bigint             appeal_status 'pending'
 --   repeat_after_penalty bigint     penalty records executed by the as-of that are followed,
---                                   on days 1..$repeat_days after executed_at, by a valid,
+--                                   on days 1..repeat_after_penalty_days (rule version of the record) after executed_at, by a valid,
 --                                   not malicious complaint received by the as-of in the
 --                                   same (responsible) department and the category of the
 --                                   penalised complaint
@@ -23,7 +23,7 @@
 -- (by the complaint's department), else null.
 -- Cohort and as-of facts exactly as queries/acct_ledger.sql (tests keep them equal).
 -- Parameters: $start, $end, $as_of (timestamps), $use_ids (boolean), $complaint_ids
--- (varchar[]), $by (varchar, allow-listed by accountability.py), $repeat_days (integer).
+-- (varchar[]), $by (varchar, allow-listed by accountability.py).
 with cohort as (
     select
         complaint_id,
@@ -50,7 +50,7 @@ records as (
             when 'cause' then p.cause
             when 'responsibility_type' then p.responsibility_type
             when 'person' then p.person
-            when 'department' then coalesce(d.name_zh, p.department)
+            when 'department' then p.department_name_zh
             else ''
         end as group_key,
         coalesce(p.fine_amount, 0) as fine,
@@ -59,9 +59,9 @@ records as (
         case when p.decided_at <= cast($as_of as date) then p.decided_at end as decided_at,
         case when p.executed_at <= cast($as_of as date) then p.executed_at end as executed_at,
         p.appeal_status,
+        p.repeat_after_penalty_days,
     from stg_penalties as p
     inner join cohort as k on p.complaint_id = k.complaint_id
-    left join departments as d on p.department_id = d.department_id
 ),
 
 recurred as (
@@ -72,7 +72,7 @@ recurred as (
             c.department_id = r.department_id
             and c.category = r.category
             and cast(c.received_at as date) > r.executed_at
-            and cast(c.received_at as date) <= r.executed_at + cast($repeat_days as integer)
+            and cast(c.received_at as date) <= r.executed_at + cast(r.repeat_after_penalty_days as integer)
     where
         c.received_at <= $as_of
         and coalesce(c.is_valid, false)

@@ -12,9 +12,9 @@ select
     min(g.group_qualified_at) as qualified_at,
     count(*) as n_complaints,
     count(distinct c.customer_id) as n_customers,
-    arg_min(r.rules_version, c.received_at) as rules_version,
+    arg_min(day.rules_version, c.received_at) as rules_version,
 from stg_group_members as g
 join complaints as c on c.complaint_id = g.complaint_id
 join stg_department_map as m on m.raw_department = c.department
-asof join stg_rules as r on c.received_at >= r.valid_from
+join stg_calendar as day on day.cal_date = c.received_at::date
 group by g.group_incident_id

@@ -4,8 +4,9 @@
 -- Definition: a complaint belongs to an incident when it lies in the window of some trigger
 -- (same department and category, window_start <= received_at <= trigger_at). Windows that
 -- overlap or touch (a window starting at or before the latest earlier trigger) merge into
--- one incident. The incident id is 'G-' + the id of its earliest complaint; qualified_at is
--- its first trigger (the moment it reached the minimum of distinct customers).
+-- one incident, whose complaints are those in the merged span [first window start, last
+-- trigger]. The incident id is 'G-' + the id of its earliest complaint; qualified_at is its
+-- first trigger (the moment it reached the minimum of distinct customers).
 with
 ordered as (
     select
@@ -29,11 +30,17 @@ islands as (
     from ordered
 ),
 
-qualified as (
+spans as (
+    -- chained overlapping windows cover one contiguous span
     select
-        *,
-        min(trigger_at) over (partition by department_id, category, island) as qualified_at,
+        department_id,
+        category,
+        island,
+        min(window_start) as span_start,
+        max(trigger_at) as span_end,
+        min(trigger_at) as qualified_at,
     from islands
+    group by department_id, category, island
 ),
 
 base as (
@@ -44,19 +51,26 @@ base as (
 ),
 
 members as (
-    select b.complaint_id, b.received_at, b.department_id, b.category, q.island, q.qualified_at
+    select b.complaint_id, b.received_at, s.department_id, s.category, s.island, s.qualified_at
     from base as b
-    asof join qualified as q
-        on b.department_id = q.department_id
-        and b.category = q.category
-        and b.received_at <= q.trigger_at
-    where b.received_at >= q.window_start
+    asof join spans as s
+        on b.department_id = s.department_id
+        and b.category = s.category
+        and b.received_at >= s.span_start
+    where b.received_at <= s.span_end
+),
+
+named as (
+    select
+        department_id,
+        category,
+        island,
+        'G-' || arg_min(complaint_id, (received_at, complaint_id)) as group_incident_id,
+    from members
+    group by department_id, category, island
 )
 
-select
-    complaint_id,
-    'G-' || first(complaint_id order by received_at, complaint_id) over (
-        partition by department_id, category, island
-    ) as group_incident_id,
-    qualified_at as group_qualified_at,
-from members
+select m.complaint_id, n.group_incident_id, m.qualified_at as group_qualified_at
+from members as m
+join named as n
+    on n.department_id = m.department_id and n.category = m.category and n.island = m.island

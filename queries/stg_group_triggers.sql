@@ -33,7 +33,8 @@ select
     c.received_at - to_seconds($window_hours * 3600) as window_start,
     r.rules_version,
 from counted as c
-asof join stg_rules as r on c.received_at >= r.valid_from
+join stg_calendar as day on day.cal_date = c.received_at::date
+join stg_rules as r on r.rules_version = day.rules_version
 where
     c.n_customers >= $min_customers
     and r.group_window_h = $window_hours

@@ -193,3 +193,21 @@ def sample_pack(meeting_id: str = "2025-10") -> dict[str, Any]:
         "notes": {"headline": "按时办结率未达标，物流配送部两周内提交整改方案"},
     }
     return copy.deepcopy(pack)
+
+
+DEMO_MONTH = "2025-10"
+DEMO_AS_OF = "2025-10-31 18:00:00"
+
+
+def build_demo_meeting(folder) -> tuple[Any, dict[str, Any]]:
+    """The seeded small demo (3,000 complaints to 2025-10) in ``folder`` and the meeting of
+    October 2025 prepared on it at a fixed as-of; returns (db path, pack)."""
+    import datetime as dt
+
+    from dashboard.core import meeting
+    from dashboard.core.demo import build_demo
+
+    path = folder / "demo.duckdb"
+    build_demo(path, rows=3000, end_month=DEMO_MONTH, exports=False)
+    pack = meeting.prepare(path, DEMO_MONTH, dt.datetime.fromisoformat(DEMO_AS_OF))
+    return path, pack

@@ -75,3 +75,55 @@ def test_clean_data_reports_zero_for_every_check(make_db):
 def test_every_check_has_both_labels():
     for check, (zh, en) in quality.CHECKS.items():
         assert zh and en and zh != en, check
+
+
+def test_recent_imports_newest_first_with_reject_counts(tmp_path):
+    from tests.conftest import build_db, insert_rows
+
+    path = build_db(tmp_path / "imports.duckdb", complaints=ROWS[:1], departments=DEPTS)
+    log = [
+        {
+            "import_id": f"I{n}",
+            "file_name": f"export{n}.csv",
+            "kind": "complaints",
+            "source_rows": 10 * n,
+            "imported": 10 * n - n,
+            "rejected": n,
+            "started_at": f"2025-03-0{n} 09:00:00",
+            "finished_at": f"2025-03-0{n} 09:01:00",
+            "outcome": "ok",
+        }
+        for n in (1, 3, 2)
+    ]
+    with db.write_transaction(path) as conn:
+        insert_rows(conn, "import_log", log)
+    with db.open_snapshot(path) as c:
+        df = quality.recent_imports(c, limit=2)
+    assert df["file_name"].tolist() == ["export3.csv", "export2.csv"]
+    assert df["rejected"].tolist() == [3, 2]
+    assert df["source_rows"].tolist() == [30, 20]
+
+
+def test_data_warnings_list_uncovered_years_first_then_failing_checks(make_db):
+    from dashboard.core import workcalendar
+
+    late = max(workcalendar.covered_years()) + 3
+    rows = [*ROWS, _c("LATE1", received_at=f"{late}-03-03 10:00:00")]
+    path = make_db(complaints=rows, departments=DEPTS)
+    with db.open_snapshot(path) as c:
+        warnings = quality.data_warnings(c, max_examples=1)
+    assert [(w.check, w.count, w.examples) for w in warnings] == [
+        ("calendar_uncovered", 1, (str(late),)),
+        ("closed_without_resolution", 2, ("Q01",)),
+        ("resolved_before_received", 1, ("Q02",)),
+        ("first_response_before_received", 1, ("Q04",)),
+        ("satisfaction_without_resolution", 2, ("Q05",)),
+    ]
+    assert warnings[1].label("en") == "Closed without a resolution time"
+    assert warnings[1].label("zh") == "已结案但无办结时间"
+
+
+def test_data_warnings_empty_for_clean_covered_data(make_db):
+    path = make_db(complaints=ROWS[:2], departments=DEPTS)
+    with db.open_snapshot(path) as c:
+        assert quality.data_warnings(c) == []

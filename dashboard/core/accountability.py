@@ -19,8 +19,8 @@ Definitions that the brief leaves open, fixed here:
   valid, not malicious complaint received by the as-of in the record's responsible
   department and the penalised complaint's category (a penalty that did not stop the
   problem). The list ``repeat_after_penalty`` shows each (record, recurring complaint) pair.
-* The days of the rule (publication window, repeat window) are those of the rule version in
-  force on the period's first day.
+* Due dates, joint fines, the publication window and the repeat window (days) come from the
+  rule version staging assigned to each record (in force at its complaint's receipt).
 * Persons in penalty records are employees (not complainants) and are not masked;
   complainants' names and phones appear in no list unless ``personal=True``.
 """
@@ -35,7 +35,7 @@ import pandas as pd
 
 from dashboard.core import kpi
 from dashboard.core.db import run_query
-from dashboard.core.rules import RuleSet, load_rules
+from dashboard.core.scoring import prepare
 
 #: Allow-list for ``by`` (the group column of ``accountability``).
 BY_DIMENSIONS: tuple[str, ...] = ("measure", "cause", "responsibility_type", "person", "department")
@@ -59,10 +59,6 @@ LIST_KINDS: tuple[str, ...] = (
 )
 
 
-def _as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> dt.datetime:
-    return as_of if as_of is not None else kpi.default_as_of(conn)
-
-
 def _cohort_params(
     conn: duckdb.DuckDBPyConnection,
     period: kpi.Period,
@@ -79,7 +75,8 @@ def _cohort_params(
         "complaint_ids": [],
     }
     if filters != kpi.Filters():
-        rows = kpi.drill(conn, "received", period, filters, as_of, part="numerator")
+        # limit=None: the whole cohort (drill's default limit is for display).
+        rows = kpi.drill(conn, "received", period, filters, as_of, part="numerator", limit=None)
         params["use_ids"] = True
         params["complaint_ids"] = [str(c) for c in rows["complaint_id"]]
     return params
@@ -88,22 +85,20 @@ def _cohort_params(
 def accountability(
     conn: duckdb.DuckDBPyConnection,
     period: kpi.Period,
-    filters: kpi.Filters = kpi.Filters(),
+    filters: kpi.Filters | None = None,
     as_of: dt.datetime | None = None,
     by: str | None = None,
-    rules: RuleSet | None = None,
 ) -> pd.DataFrame:
     """The §7 metrics for the complaints received in ``period``.
 
     Args:
         conn: a connection or cursor on a published database.
         period: cohort by the complaints' ``received_at``.
-        filters: the KPI filters, applied to the complaints.
+        filters: the KPI filters, applied to the complaints (None: no filter).
         as_of: data cut-off (default ``kpi.default_as_of``).
         by: None (one row) or one of ``BY_DIMENSIONS`` (one row per value, that column
             first; ``department`` = the record's responsible department, coverage by the
             complaint's department; coverage is null for the other dimensions).
-        rules: the rule set (default ``data/rules.toml``).
 
     Returns:
         The metric columns of ``METRIC_COLUMNS`` plus n_valid, n_valid_with_record,
@@ -111,11 +106,9 @@ def accountability(
     """
     if by is not None and by not in BY_DIMENSIONS:
         raise ValueError(f"by must be one of {', '.join(BY_DIMENSIONS)}, got {by!r}")
-    as_of = _as_of(conn, as_of)
-    version = (rules or load_rules()).version_for(period.start)
-    params = _cohort_params(conn, period, filters, as_of)
+    as_of = prepare(conn, as_of)
+    params = _cohort_params(conn, period, filters or kpi.Filters(), as_of)
     params["by"] = by or "none"
-    params["repeat_days"] = version.accountability.repeat_after_penalty_days
     frame = run_query(conn, "acct_summary", params)
     if by is None:
         return frame.drop(columns=["group_key"]).reset_index(drop=True)
@@ -126,10 +119,9 @@ def accountability_list(
     conn: duckdb.DuckDBPyConnection,
     kind: str,
     period: kpi.Period,
-    filters: kpi.Filters = kpi.Filters(),
+    filters: kpi.Filters | None = None,
     as_of: dt.datetime | None = None,
     personal: bool = False,
-    rules: RuleSet | None = None,
 ) -> pd.DataFrame:
     """The records behind the §7 figures.
 
@@ -143,12 +135,10 @@ def accountability_list(
     """
     if kind not in LIST_KINDS:
         raise ValueError(f"kind must be one of {', '.join(LIST_KINDS)}, got {kind!r}")
-    as_of = _as_of(conn, as_of)
-    version = (rules or load_rules()).version_for(period.start)
-    params = _cohort_params(conn, period, filters, as_of)
+    as_of = prepare(conn, as_of)
+    params = _cohort_params(conn, period, filters or kpi.Filters(), as_of)
     if kind in ("ledger", "overdue", "appealed"):
         params["kind"] = kind
-        params["publication_days"] = version.accountability.publication_days
         return run_query(conn, "acct_ledger", params)
     if kind == "without_record":
         params["personal"] = personal
@@ -156,5 +146,4 @@ def accountability_list(
         if not personal:
             frame = frame.drop(columns=["customer_name", "customer_phone"])
         return frame
-    params["repeat_days"] = version.accountability.repeat_after_penalty_days
     return run_query(conn, "acct_repeat_after_penalty", params)

@@ -107,6 +107,11 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     # data summary
     "data_loaded": ("数据概况", "Data loaded"),
+    "data_loaded_line": (
+        "{complaints} 条投诉，{departments} 个部门，受理日期 {first} – {last}，数据截止 {as_of}",
+        "{complaints} complaints, {departments} departments, received {first} – {last}, "
+        "as of {as_of}",
+    ),
     "complaints_total": ("投诉总数", "Complaints"),
     "departments_total": ("部门数", "Departments"),
     "date_range_data": ("受理日期范围", "Received between"),
@@ -142,6 +147,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "cap": ("上限", "Cap"),
     "handlers": ("处理人", "Handlers"),
     "breaches": ("超时投诉", "Breaches"),
+    "overdue_open_list": ("超期未办结", "Overdue and open"),
+    "late_resolution": ("超时办结", "Resolved late"),
+    "late_response": ("响应超时", "Responded late"),
+    "kpis": ("关键指标", "Key figures"),
+    "no_department_selected": (
+        "在排名中点击一个部门，或在上方选择部门",
+        "Click a department in the ranking or pick one above",
+    ),
     "complaints_behind": ("对应投诉", "Complaints behind it"),
     "click_row_hint": (
         "点击表格中的一行查看对应投诉",
@@ -188,6 +201,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "base_score": ("基础分", "Base score"),
     "score_history": ("得分走势", "Score history"),
     "download_csv": ("下载 CSV", "Download CSV"),
+    "click_complaint_hint": (
+        "点击一行在投诉明细中查看该投诉",
+        "Click a row to open the complaint in the explorer",
+    ),
     "rows_shown": ("显示 {n} 行", "{n} rows shown"),
 }
 
@@ -237,6 +254,16 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "year": ("年度", "Year"),
     "count": ("数量", "Count"),
     "age_bucket": ("账龄", "Age"),
+    "main_item": ("主要扣分项", "Main deduction"),
+    "metric": ("指标", "Metric"),
+    "min_score": ("最低月得分", "Lowest month"),
+    "max_score": ("最高月得分", "Highest month"),
+    "n_months": ("月数", "Months"),
+    "escalation_level": ("升级层级", "Escalation tier"),
+    "points": ("扣分", "Points"),
+    "satisfaction_class": ("满意度分类", "Satisfaction class"),
+    "department": ("责任部门", "Department"),
+    "handler": ("处理人", "Handler"),
 }
 
 
@@ -292,6 +319,8 @@ def column_label(column: str, lang: str = DEFAULT_LANG) -> str:
     if column in COLUMN_LABELS:
         pair = COLUMN_LABELS[column]
         return pair[1] if lang == "en" else pair[0]
+    if column.startswith("ded_") and column[4:] in ITEM_LABELS:
+        return f"{item_label(column[4:], lang)} ({t('deduction', lang)})"
     if column in LABELS:
         return t(column, lang)
     if _metric_def(column) is not None:
@@ -472,3 +501,283 @@ def status_label(status: str | None, lang: str = DEFAULT_LANG) -> str:
     if status in ("green", "amber", "red"):
         return t(f"status_{status}", lang)
     return t("status_none", lang)
+
+
+# --------------------------------------------------------------------------- quality pages
+# Labels of the repeats, satisfaction, accountability, explorer and data pages (appended as
+# one block so the shell's LABELS above stay untouched).
+LABELS.update(
+    {
+        "yes": ("是", "Yes"),
+        "no": ("否", "No"),
+        "field": ("字段", "Field"),
+        "value": ("值", "Value"),
+        "examples": ("示例", "Examples"),
+        "n_complaints_count": ("{n} 件投诉", "{n} complaint(s)"),
+        "open_in_explorer_hint": (
+            "点击一行在投诉明细中打开该投诉",
+            "Click a row to open the complaint in the explorer",
+        ),
+        "group_by": ("分组", "Group by"),
+        "no_rows": ("没有符合条件的记录", "No matching records"),
+        # explorer
+        "search": ("搜索", "Search"),
+        "search_placeholder": (
+            "投诉编号、客户编号、处理人或投诉内容",
+            "Id, customer id, handler or text",
+        ),
+        "search_help": (
+            "在当前统计期与筛选范围内，按投诉编号、投诉内容、处理人或客户编号模糊查找（不区分大小写）",
+            "Finds complaints of the current period and filters whose id, description, handler "
+            "or customer id contains the text (case-insensitive)",
+        ),
+        "click_row_detail": ("点击一行查看投诉详情", "Click a row to see the complaint's detail"),
+        "first_n_shown": (
+            "仅显示最新的 {n} 条，请缩小筛选范围或使用搜索",
+            "Only the newest {n} are shown: narrow the filters or search",
+        ),
+        "download_xlsx": ("下载 Excel", "Download Excel"),
+        "complaint_detail": ("投诉详情", "Complaint detail"),
+        "close_detail": ("关闭", "Close"),
+        "unknown_complaint": (
+            "找不到投诉 {id}（或其受理时间晚于数据截止时间）",
+            "No complaint {id} (or it was received after the as-of)",
+        ),
+        "excluded_note": (
+            "该投诉已核实为恶意投诉：不计入考核扣分与责任追究",
+            "Verified malicious: left out of score deductions and penalties",
+        ),
+        "record": ("投诉记录", "Record"),
+        "derived_facts": ("派生结论", "Derived facts"),
+        "fact": ("项目", "Fact"),
+        "timeline": ("处理时间线", "Timeline"),
+        "step": ("环节", "Step"),
+        "time": ("时间", "Time"),
+        "deadline": ("时限", "Deadline"),
+        "met_deadline": ("是否按时", "Within the deadline"),
+        "met": ("按时", "met"),
+        "missed": ("超时", "missed"),
+        "after_as_of": ("晚于数据截止（尚未发生）", "After the as-of (not yet)"),
+        "step_received": ("接收", "Received"),
+        "step_acknowledged": ("确认", "Acknowledged"),
+        "step_first_response": ("首次响应", "First response"),
+        "step_resolved": ("办结", "Resolved"),
+        "step_surveyed": ("回访", "Surveyed"),
+        "step_closed": ("结案", "Closed"),
+        "score_items_fed": ("涉及的考核扣分项", "Score items it feeds"),
+        "no_score_items": (
+            "不涉及考核扣分项（恶意投诉不计）",
+            "Feeds no score item (malicious complaints do not count)",
+        ),
+        "complaint_part": ("本投诉的作用", "This complaint's part"),
+        "points_or_rate": ("扣分 / 实际值", "Points / measured"),
+        "item_deduction": ("该项部门当月扣分", "Item deduction (department, month)"),
+        "role_counts": ("计入扣分", "Counts"),
+        "role_not_counted": ("不计入", "Not counted"),
+        "role_not_in_the_rate": ("不在该比率中", "Not in the rate"),
+        "role_numerator_and_denominator": ("分子与分母", "Numerator and denominator"),
+        "role_denominator_only": ("仅分母（拉低比率）", "Denominator only"),
+        "penalty_records": ("责任追究记录", "Penalty records"),
+        "no_penalties": ("无责任追究记录", "No penalty records"),
+        "fact_department": ("责任部门", "Department"),
+        "fact_response_limit_h": ("首次响应时限（小时）", "First-response limit (h)"),
+        "fact_response_due_at": ("首次响应截止", "First response due"),
+        "fact_first_response_h": ("首次响应用时", "First response after"),
+        "fact_responded_within_limit": ("及时响应", "Responded in time"),
+        "fact_response_status": ("响应情况", "Response"),
+        "fact_resolution_rule": ("办结时限依据", "Deadline rule"),
+        "fact_resolution_days": ("办结时限（工作日）", "Resolution limit (working days)"),
+        "fact_resolution_deadline": ("办结期限", "Resolution deadline"),
+        "fact_resolution_h": ("办结用时", "Resolved after"),
+        "fact_resolution_status": ("办结情况", "Resolution"),
+        "fact_resolved_by_deadline": ("按时办结", "Resolved on time"),
+        "fact_late_by_h": ("超时（小时）", "Late by (h)"),
+        "fact_late_by_working_h": ("超时（工作小时）", "Late by (working h)"),
+        "fact_is_repeat": ("重复投诉", "Repeat"),
+        "fact_repeat_of_complaint_id": ("重复于投诉", "Repeat of"),
+        "fact_group_incident_id": ("群体投诉事件", "Group incident"),
+        "fact_satisfaction_class": ("满意度分类", "Satisfaction"),
+        "fact_escalation_level": ("升级层级", "Escalation level"),
+        "fact_is_excluded": ("恶意投诉（不计）", "Malicious (excluded)"),
+        "fact_calendar_covered": ("节假日日历已覆盖", "Holiday calendar covered"),
+        "fact_value_within_limit": ("在时限内", "Within the limit"),
+        "fact_value_late": ("超时", "Late"),
+        "fact_value_no_response_past_limit": ("超过时限仍未响应", "No response, limit passed"),
+        "fact_value_awaiting_response": ("等待响应（未超时）", "Awaiting response"),
+        "fact_value_extension": ("客户同意的延期", "Extension agreed with the customer"),
+        "fact_value_multi_department": ("跨部门（7个工作日）", "Multi-department"),
+        "fact_value_grade": ("按投诉等级", "By grade"),
+        "fact_value_on_time": ("按时办结", "On time"),
+        "fact_value_open_overdue": ("未办结且已超期", "Open and overdue"),
+        "fact_value_open": ("未办结（未到期）", "Open, not yet due"),
+        "fact_value_satisfied": ("满意", "Satisfied"),
+        "fact_value_neutral": ("一般", "Neutral"),
+        "fact_value_dissatisfied": ("不满意", "Dissatisfied"),
+        # data page
+        "data_quality": ("数据质量提示", "Data-quality warnings"),
+        "no_data_warnings": ("未发现数据质量问题", "No data-quality problems found"),
+        "recent_imports": ("最近导入", "Last imports"),
+        "no_imports": ("尚无导入记录", "No imports yet"),
+        "rejects_hint": (
+            "以上导入共拒绝 {n} 行；每一行的文件、行号、列与原因见拒绝报告文件",
+            "{n} rows were rejected by these imports; the reject report file lists each "
+            "with file, line, column and reason",
+        ),
+        "import_data": ("导入数据", "Import data"),
+        "import_kind_complaints": ("投诉记录", "Complaints"),
+        "import_kind_penalties": ("责任追究记录", "Penalty records"),
+        "import_kind_departments": ("部门", "Departments"),
+        "import_kind_volumes": ("业务量", "Business volumes"),
+        "import_outcome_ok": ("成功", "OK"),
+        "import_outcome_refused": ("未导入", "Refused"),
+        # repeats
+        "repeat_trend": ("重复投诉率走势（近12个月）", "Repeat rate, last 12 months"),
+        "repeats_by": ("重复投诉：按维度", "Repeats by dimension"),
+        "repeat_chains": ("客户重复投诉链", "Repeat chains of one customer"),
+        "repeat_list_help": (
+            "本期的重复投诉；点击一行查看该客户的全部投诉（含本期之前的）",
+            "This period's repeat complaints; click a row to see all of that customer's "
+            "complaints (including earlier ones)",
+        ),
+        "customer_chain": ("客户 {id} 的投诉", "Complaints of customer {id}"),
+        "no_customer_id": ("该投诉没有客户编号", "This complaint has no customer id"),
+        "no_repeats": ("本期没有重复投诉", "No repeat complaints in this period"),
+        "group_incident_list": ("群体投诉事件", "Group incidents"),
+        "group_incident_help": (
+            "同一部门、同一类别，{hours} 小时内至少 {k} 位不同客户；点击一行查看事件中的投诉",
+            "At least {k} distinct customers, same department and category, within {hours} "
+            "hours; click a row to see its complaints",
+        ),
+        "group_incident_complaints": ("事件 {id} 的投诉", "Complaints of incident {id}"),
+        "no_group_incidents": ("本期没有群体投诉事件", "No group incidents in this period"),
+        # satisfaction
+        "csat_by": ("满意度：按维度", "Satisfaction by dimension"),
+        "csat_beside_coverage": (
+            "满意率只统计已回访的投诉，请结合回访率一起看",
+            "The satisfaction rate counts surveyed complaints only: read it with the survey "
+            "coverage",
+        ),
+        "dissatisfied_list": ("不满意投诉（需跟进）", "Dissatisfied complaints to follow up"),
+        "dissatisfied_help": (
+            "本期受理、回访结果为不满意（1-2分或不满意/非常不满意）的投诉",
+            "Complaints of the period whose survey answer was dissatisfied (1-2, or "
+            "dissatisfied / very dissatisfied)",
+        ),
+        "no_dissatisfied": ("本期没有不满意的回访", "No dissatisfied answers in this period"),
+        # accountability
+        "acct_by": ("责任追究：按维度", "Accountability by dimension"),
+        "acct_on_time_vs_overdue": ("按时追责与超期未追责", "On-time vs overdue accountability"),
+        "acct_decided_on_time": ("按期作出决定", "Decided on time"),
+        "acct_lists": ("明细", "Lists"),
+        "joint_fine_source_record": ("记录填写", "As recorded"),
+        "joint_fine_source_derived": ("按规则计算", "Derived by the rule"),
+        "list_ledger": ("追责台账", "Penalty ledger"),
+        "list_overdue": ("超期未追责", "Overdue"),
+        "list_appealed": ("申诉", "Appeals"),
+        "list_without_record": ("有理投诉未追责", "Valid without accountability"),
+        "list_repeat_after_penalty": ("处罚后复发", "Repeat after penalty"),
+        "acct_cohort": (
+            "统计对象：受理时间在统计期内的投诉及其追责记录",
+            "Cohort: complaints received in the period and their penalty records",
+        ),
+        "def_accountability_coverage": (
+            "至少有一条追责记录的有理投诉 / 有理投诉（不含恶意投诉）",
+            "Valid complaints with at least one penalty record / valid complaints (malicious "
+            "left out)",
+        ),
+        "def_penalties": ("追责记录条数（处罚人次）", "Penalty records"),
+        "def_fines_total": (
+            "罚款金额加连带罚款（元）",
+            "Fines plus joint-liability fines (CNY)",
+        ),
+        "def_joint_fine": (
+            "连带罚款：记录中未填写时，投诉升级到{level}级及以上的按罚款的{share}计",
+            "Joint-liability fines: where the record does not carry one, {share} of the fine "
+            "when the complaint reached tier {level}",
+        ),
+        "def_accountability_on_time_rate": (
+            "在追责期限内作出决定的记录 / 已作出决定或已过期限的记录",
+            "Records decided on or before the due date / records decided or past due",
+        ),
+        "def_accountability_overdue": (
+            "未作出决定且已过追责期限（员工责任调查结束后{employee_days}天，"
+            "管理责任{management_days}天，制度责任{institutional_days}天）",
+            "Not decided and past the due date (investigation end + {employee_days} days for "
+            "employees, + {management_days} management, + {institutional_days} institutional)",
+        ),
+        "def_appeals_open": ("申诉状态为申诉中的记录", "Records whose appeal is pending"),
+        "def_repeat_after_penalty": (
+            "处罚执行后{repeat_days}天内，同一部门同一类别又发生有理投诉的追责记录",
+            "Penalty records followed within {repeat_days} days of execution by a valid "
+            "complaint in the same department and category",
+        ),
+    }
+)
+COLUMN_LABELS.update(
+    {
+        "customer_id": ("客户编号", "Customer id"),
+        "repeat_of_complaint_id": ("重复于投诉", "Repeat of"),
+        "group_incident_id": ("群体投诉事件", "Group incident"),
+        "satisfaction_class": ("满意度分类", "Satisfaction class"),
+        "n_customers": ("客户数", "Customers"),
+        "first_received_at": ("首次受理", "First received"),
+        "last_received_at": ("最后受理", "Last received"),
+        "qualified_at": ("达到群体标准时间", "Qualified at"),
+        "n_repeat": ("重复投诉数", "Repeats (n)"),
+        "n_received": ("受理数", "Received (n)"),
+        "n_resolved": ("已办结数", "Resolved (n)"),
+        "n_satisfied": ("满意数", "Satisfied (n)"),
+        "n_surveyed": ("已回访数", "Surveyed (n)"),
+        "n_surveyed_resolved": ("已办结且回访数", "Resolved and surveyed (n)"),
+        "n_first_response": ("已响应数", "Responded (n)"),
+        "n_response_sla": ("应及时响应数", "Responded or past limit (n)"),
+        "n_response_sla_num": ("及时响应数", "Responded in time (n)"),
+        "n_on_time_num": ("按时办结数", "Resolved on time (n)"),
+        "n_open": ("未办结数", "Open (n)"),
+        "n_valid_known": ("已认定数", "Validity known (n)"),
+        "n_escalated": ("升级数", "Escalated (n)"),
+        # import log
+        "file_name": ("文件", "File"),
+        "outcome": ("结果", "Outcome"),
+        "source_rows": ("源文件行数", "Source rows"),
+        "imported": ("新增", "Imported"),
+        "updated": ("更新", "Updated"),
+        "unchanged": ("未变", "Unchanged"),
+        "superseded": ("被覆盖", "Superseded"),
+        "rejected": ("拒绝", "Rejected"),
+        "reject_report": ("拒绝报告", "Reject report"),
+        "user_name": ("操作人", "User"),
+        "message": ("说明", "Message"),
+        "started_at": ("开始时间", "Started"),
+        "finished_at": ("完成时间", "Finished"),
+        # accountability
+        "accountability_coverage": ("追责覆盖率", "Accountability coverage"),
+        "penalties": ("处罚人次", "Penalties"),
+        "fines_total": ("罚款合计（含连带）", "Fines total (incl. joint)"),
+        "joint_fine": ("连带罚款", "Joint-liability fines"),
+        "accountability_on_time_rate": ("按时追责率", "On-time accountability"),
+        "accountability_overdue": ("超期未追责", "Overdue accountability"),
+        "appeals_open": ("申诉中", "Appeals open"),
+        "repeat_after_penalty": ("处罚后复发", "Repeat after penalty"),
+        "n_valid": ("有理投诉数", "Valid complaints"),
+        "n_valid_with_record": ("已追责的有理投诉", "Valid with a record"),
+        "n_on_time": ("已办结或已到期数", "Resolved or due"),
+        "acct_n_due": ("已决定或已到期记录", "Decided or past due"),
+        "n_decided_on_time": ("按期决定数", "Decided on time"),
+        "n_decided": ("已决定数", "Decided"),
+        "n_executed": ("已执行数", "Executed"),
+        "fines": ("罚款（不含连带）", "Fines (without joint)"),
+        "complaint_received_at": ("投诉受理时间", "Complaint received"),
+        "complaint_department": ("投诉部门", "Complaint's department"),
+        "accountability_due": ("追责期限", "Accountability due"),
+        "joint_fine_source": ("连带罚款来源", "Joint fine source"),
+        "publication_end": ("公示结束", "Publication ends"),
+        "days_overdue": ("超期天数", "Days overdue"),
+        "is_overdue": ("超期", "Overdue"),
+        "is_decided": ("已决定", "Decided"),
+        "decided_on_time": ("按期决定", "Decided on time"),
+        "repeat_complaint_id": ("复发投诉", "Recurring complaint"),
+        "repeat_received_at": ("复发受理时间", "Recurring received"),
+        "days_after": ("执行后天数", "Days after execution"),
+    }
+)

@@ -14,6 +14,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from dashboard.core import db
+
 # --------------------------------------------------------------------------- periods, filters
 
 
@@ -371,11 +373,86 @@ class KpiCard:
 
 # --------------------------------------------------------------------------- API
 
+# Volumes are monthly per department: the group key a volume belongs to, per dimension
+# (dimensions without one compare each group with the whole scope's volume; week and day
+# get no rate).
+_VOLUME_DIM_SQL: dict[str | None, tuple[str, str]] = {
+    None: ("'all'", "a.dim"),
+    "department": ("v.department_name_zh", "a.dim"),
+    "parent_department": ("v.parent_department_name_zh", "a.dim"),
+    "month": ("strftime(v.month, '%Y-%m')", "a.dim"),
+    "week": ("'all'", "null"),
+    "day": ("'all'", "null"),
+}
+_MARKER = "/*{name}*/ {default} /*{name}*/"
+
+# metric -> (numerator flag, denominator flag) over kpi_cohort.sql's columns (allow-list).
+DRILL_FLAGS: dict[str, tuple[str, str]] = {
+    "received": ("true", "true"),
+    "resolved": ("is_resolved", "true"),
+    "resolution_rate": ("is_resolved", "true"),
+    "on_time_resolution_rate": ("on_time_num", "on_time_den"),
+    "first_response_median_h": ("has_response", "has_response"),
+    "first_response_mean_h": ("has_response", "has_response"),
+    "first_response_p90_h": ("has_response", "has_response"),
+    "response_sla_rate": ("sla_num", "sla_den"),
+    "resolution_median_h": ("is_resolved", "is_resolved"),
+    "resolution_p90_h": ("is_resolved", "is_resolved"),
+    "backlog_open": ("is_open", "true"),
+    "overdue_open": ("is_overdue", "is_open"),
+    "repeat_rate": ("is_repeat", "true"),
+    "group_incidents": ("in_group_incident", "true"),
+    "valid_rate": ("coalesce(is_valid, false)", "is_valid is not null"),
+    "csat_rate": ("is_surveyed and satisfaction >= 4", "is_surveyed"),
+    "csat_mean": ("is_surveyed", "is_surveyed"),
+    "survey_coverage": ("is_surveyed and is_resolved", "is_resolved"),
+    "escalation_rate": ("is_escalated", "true"),
+    "compensation_total": ("has_compensation", "true"),
+    "complaint_rate_per_10k": ("with_volume", "with_volume"),
+}
+
+_COUNT_COLUMNS_ZERO = ("received", "resolved", "backlog_open", "overdue_open", "group_incidents")
+
+
+class KpiError(ValueError):
+    """A bad argument (unknown dimension, metric, grain...)."""
+
+
+def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
+    from dashboard.core import staging
+
+    staging.ensure_current(conn)
+
+
+def _replace_marker(sql: str, name: str, default: str, expr: str) -> str:
+    marker = _MARKER.format(name=name, default=default)
+    if marker not in sql:
+        raise RuntimeError(f"query lacks the marker {marker}")
+    return sql.replace(marker, expr)
+
+
+def _filter_params(filters: Filters) -> dict[str, list[str]]:
+    return {f"f_{name}": [str(v) for v in getattr(filters, name)] for name in FILTER_FIELDS}
+
+
+def _as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> dt.datetime:
+    if as_of is not None:
+        return as_of
+    found = default_as_of(conn)
+    return found if found is not None else dt.datetime.now().replace(microsecond=0)
+
+
+def _check_dimension(by: str | None) -> None:
+    if by is not None and by not in DIMENSION_SQL:
+        raise KpiError(f"unknown dimension {by!r}; use one of {', '.join(DIMENSIONS)}")
+
 
 def default_as_of(conn: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """The latest timestamp in the complaint data (received/acknowledged/first response/
     resolved/closed/surveyed); None when there are no complaints."""
-    raise NotImplementedError
+    _prepare(conn)
+    value = db.run_query(conn, "kpi_default_as_of")["as_of"].iloc[0]
+    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
 def kpis(
@@ -385,8 +462,47 @@ def kpis(
     as_of: dt.datetime | None = None,
     by: str | None = None,
 ) -> pd.DataFrame:
-    """The §5 metrics for the cohort: one row, or one per group with the ``by`` column first."""
-    raise NotImplementedError
+    """The §5 metrics for the cohort: one row, or one per group with the ``by`` column first.
+
+    Columns: the §5 metric names (``METRIC_COLUMNS``), then the numerators/denominators
+    ``n_*``, compensation counts ``compensation_n_<type>`` and working-time variants
+    ``*_working_h`` (hours counted on working days only). Rates are fractions, null when the
+    denominator is 0. ``as_of`` defaults to ``default_as_of``.
+    """
+    _check_dimension(by)
+    _prepare(conn)
+    as_of = _as_of(conn, as_of)
+    sql = db.sql_file("kpi_summary")
+    sql = _replace_marker(sql, "dim", "'all'", DIMENSION_SQL[by] if by else "'all'")
+    vdim, vkey = _VOLUME_DIM_SQL.get(by, ("'all'", "'all'"))
+    sql = _replace_marker(sql, "vdim", "'all'", vdim)
+    sql = _replace_marker(sql, "vkey", "a.dim", vkey)
+    params = {"start": period.start, "end": period.end, "as_of": as_of, **_filter_params(filters)}
+    df = conn.execute(sql, params).df()
+    if by is None:
+        if df.empty:
+            df = _empty_row(df)
+        df = df.drop(columns=["dim"])
+    else:
+        df = df.rename(columns={"dim": by})
+    return df
+
+
+def _empty_row(df: pd.DataFrame) -> pd.DataFrame:
+    row: dict[str, Any] = {}
+    for col in df.columns:
+        zero = col in _COUNT_COLUMNS_ZERO or col == "compensation_total"
+        zero = zero or (col.startswith(("n_", "compensation_n_")) and col != "n_volume")
+        row[col] = 0 if zero else None
+    row["dim"] = "all"
+    return pd.DataFrame([row], columns=df.columns)
+
+
+def _value(row: pd.Series | None, col: str) -> float | None:
+    if row is None or col not in row.index:
+        return None
+    v = row[col]
+    return None if pd.isna(v) else float(v)
 
 
 def kpi_cards(
@@ -395,8 +511,46 @@ def kpi_cards(
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
 ) -> list[KpiCard]:
-    """KPI cards with previous period, year-ago value, target status and a sparkline."""
-    raise NotImplementedError
+    """KPI cards with previous period, year-ago value, target status and a sparkline.
+
+    Targets come from the rule version in force on the period's first day; with exactly one
+    department in the filter that department's target is used.
+    """
+    from dashboard.core import rules
+
+    _prepare(conn)
+    as_of = _as_of(conn, as_of)
+    now = kpis(conn, period, filters, as_of).iloc[0]
+    prev = kpis(conn, period.previous(), filters, as_of).iloc[0]
+    ago = kpis(conn, period.year_ago(), filters, as_of).iloc[0]
+    last_month = _add_months(dt.date(period.end.year, period.end.month, 1), 0)
+    if period.end.day == 1:
+        last_month = _add_months(last_month, -1)
+    spark_period = Period(_add_months(last_month, -11), _add_months(last_month, 1))
+    spark = trend(conn, spark_period, filters, as_of, grain="month")
+    version = rules.load_rules().version_for(period.start)
+    department = filters.department[0] if len(filters.department) == 1 else None
+    cards = []
+    for name, mdef in METRICS.items():
+        value = _value(now, name)
+        target_def = version.target(name)
+        target = target_def.for_department(department)[0] if target_def else None
+        status = target_def.status(value, department) if target_def else None
+        n = _value(now, mdef.denominator) if mdef.denominator in now.index else None
+        cards.append(
+            KpiCard(
+                metric=name,
+                value=value,
+                previous=_value(prev, name),
+                year_ago=_value(ago, name),
+                target=target,
+                status=status,
+                n=None if n is None else int(n),
+                sparkline=[(str(r["month"]), _value(r, name)) for _, r in spark.iterrows()],
+                definition=mdef,
+            )
+        )
+    return cards
 
 
 def trend(
@@ -407,8 +561,37 @@ def trend(
     grain: str = "month",
     metrics: tuple[str, ...] = METRIC_COLUMNS,
 ) -> pd.DataFrame:
-    """Metrics per month/week/day of the period (column ``grain`` first)."""
-    raise NotImplementedError
+    """Metrics per month/week/day of the period (column ``grain`` first, every bucket of the
+    period present; buckets without complaints have received 0 and null rates)."""
+    if grain not in ("month", "week", "day"):
+        raise KpiError(f"grain must be month, week or day, not {grain!r}")
+    unknown = [m for m in metrics if m not in METRICS and not m.startswith("n_")]
+    if unknown:
+        raise KpiError(f"unknown metrics {unknown}")
+    df = kpis(conn, period, filters, as_of, by=grain)
+    buckets = _buckets(period, grain)
+    full = pd.DataFrame({grain: buckets}).merge(df, on=grain, how="left")
+    for col in _COUNT_COLUMNS_ZERO:
+        if col in full.columns:
+            full[col] = full[col].fillna(0).astype("int64")
+    return full[[grain, *[m for m in metrics if m in full.columns]]]
+
+
+def _buckets(period: Period, grain: str) -> list[str]:
+    if grain == "month":
+        out, d = [], dt.date(period.start.year, period.start.month, 1)
+        while d < period.end:
+            out.append(d.strftime("%Y-%m"))
+            d = _add_months(d, 1)
+        return out
+    if grain == "week":
+        d = period.start - dt.timedelta(days=period.start.weekday())
+        out = []
+        while d < period.end:
+            out.append(d.isoformat())
+            d += dt.timedelta(days=7)
+        return out
+    return [(period.start + dt.timedelta(days=i)).isoformat() for i in range(period.days)]
 
 
 def drill(
@@ -418,9 +601,27 @@ def drill(
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
     part: str = "numerator",
+    limit: int = 100_000,
 ) -> pd.DataFrame:
-    """The complaints behind a number (its numerator or denominator rows)."""
-    raise NotImplementedError
+    """The complaints behind a number: the rows of its numerator or denominator (for counts
+    and hours the rows counted or measured), newest first."""
+    if metric not in DRILL_FLAGS:
+        raise KpiError(f"unknown metric {metric!r}")
+    if part not in ("numerator", "denominator"):
+        raise KpiError("part must be numerator or denominator")
+    _prepare(conn)
+    as_of = _as_of(conn, as_of)
+    flag = DRILL_FLAGS[metric][0 if part == "numerator" else 1]
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "as_of": as_of,
+        "search": None,
+        "limit": limit,
+        **_filter_params(filters),
+    }
+    sql = _replace_marker(db.sql_file("kpi_cohort"), "part", "true", flag)
+    return conn.execute(sql, params).df().drop(columns=["dim"])
 
 
 def at_risk(
@@ -429,8 +630,12 @@ def at_risk(
     filters: Filters = Filters(),
     limit: int = 200,
 ) -> pd.DataFrame:
-    """Open complaints by working hours left to the resolution deadline (overdue first)."""
-    raise NotImplementedError
+    """Open complaints by working hours left to the resolution deadline: overdue first (most
+    overdue first), then the soonest due. ``working_hours_left`` is negative when overdue."""
+    _prepare(conn)
+    as_of = _as_of(conn, as_of)
+    params = {"as_of": as_of, "limit": int(limit), **_filter_params(filters)}
+    return db.run_query(conn, "kpi_at_risk", params)
 
 
 def complaints_list(
@@ -441,9 +646,17 @@ def complaints_list(
     search: str | None = None,
     limit: int = 1000,
 ) -> pd.DataFrame:
-    """Complaint records (canonical + derived columns, unmasked) matching filters/search."""
-    raise NotImplementedError
-
-
-def _unused(_: Any) -> None:  # placeholder removed when implemented
-    return None
+    """Complaint records of the cohort (canonical + derived columns + as-of facts, unmasked:
+    mask with ``privacy.mask_frame`` before showing), newest first; ``search`` matches a
+    substring of complaint_id, description, handler or customer_id (case-insensitive)."""
+    _prepare(conn)
+    as_of = _as_of(conn, as_of)
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "as_of": as_of,
+        "search": search or None,
+        "limit": int(limit),
+        **_filter_params(filters),
+    }
+    return db.run_query(conn, "kpi_cohort", params).drop(columns=["dim"])

@@ -58,6 +58,7 @@ _PENALTY_KEEP = (
     "investigation_end",
     "accountability_due",
     "decided_at",
+    "days_overdue",
     "appeal_status",
 )
 
@@ -135,13 +136,28 @@ def next_meeting_id(db_path: Path, month: str) -> str:
 # --------------------------------------------------------------------------- building
 
 
-def _rows(df: pd.DataFrame, keep: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+def _rows(
+    df: pd.DataFrame, keep: tuple[str, ...], english: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The kept columns of complaint/penalty rows, masked, with the department's English name
+    (looked up by its Chinese name) next to it."""
     if df is None or df.empty:
         return []
     df = privacy.mask_frame(df)
-    if keep is not None:
-        df = df[[c for c in keep if c in df.columns]]
-    return records(df)
+    if "department" not in df.columns and "department_name_zh" in df.columns:
+        df = df.rename(columns={"department_name_zh": "department"})
+    if english is not None and "department" in df.columns and "department_en" not in df.columns:
+        df = df.assign(department_en=df["department"].map(english))
+    return records(df[[c for c in keep if c in df.columns]])
+
+
+def _with_english(rows: list[dict[str, Any]], english: dict[str, str]) -> list[dict[str, Any]]:
+    """Rows keyed by ``department`` (name_zh) with ``department_en`` added after it."""
+    out = []
+    for row in rows:
+        items = list(row.items())
+        out.append(dict([items[0], ("department_en", english.get(row["department"])), *items[1:]]))
+    return out
 
 
 def _one(df: pd.DataFrame) -> dict[str, Any]:
@@ -193,6 +209,7 @@ def build_pack(
     )
     scores = scoring.department_scores(conn, month, as_of)
     scores_prev = scoring.department_scores(conn, _months_back(month, 1), as_of)
+    english = dict(zip(scores["department"], scores["department_en"], strict=True))
     worst: dict[str, Any] = {}
     if not scores.empty:
         low = scores.sort_values(["score", "department"], ascending=[True, True]).iloc[0]
@@ -203,7 +220,7 @@ def build_pack(
                 continue
             behind = scoring.score_complaints(conn, month, low["department"], item.item, as_of)
             behind = behind.head(5).assign(item=item.item)
-            complaints.extend(_rows(behind, _COMPLAINT_KEEP))
+            complaints.extend(_rows(behind, _COMPLAINT_KEEP, english))
         worst = {
             "department": low["department"],
             "department_en": low.get("department_en"),
@@ -243,22 +260,26 @@ def build_pack(
             for c in cards
         ],
         "trend": records(trend),
-        "by_department": records(kpi.kpis(conn, period, filters, as_of, by="department")),
+        "by_department": _with_english(
+            records(kpi.kpis(conn, period, filters, as_of, by="department")), english
+        ),
         "by_category": records(kpi.kpis(conn, period, filters, as_of, by="category")),
         "scores": records(scores[score_cols]),
         "scores_previous": records(
             scores_prev[[c for c in ("department", "score", "rank") if c in scores_prev]]
         ),
         "worst": worst,
-        "at_risk": _rows(kpi.at_risk(conn, as_of, filters, limit=200), _COMPLAINT_KEEP),
+        "at_risk": _rows(kpi.at_risk(conn, as_of, filters, limit=200), _COMPLAINT_KEEP, english),
         "accountability": _one(accountability.accountability(conn, period, filters, as_of)),
         "accountability_overdue": _rows(
             accountability.accountability_list(conn, "overdue", period, filters, as_of),
             _PENALTY_KEEP,
+            english,
         ),
         "accountability_appealed": _rows(
             accountability.accountability_list(conn, "appealed", period, filters, as_of),
             _PENALTY_KEEP,
+            english,
         ),
         "notes": {},
     }

@@ -94,3 +94,17 @@ def data_warnings(conn: duckdb.DuckDBPyConnection, max_examples: int = 5) -> lis
         if int(row.count) > 0:
             found.append(DataWarning(row.check, int(row.count), tuple(row.example_ids)))
     return found
+
+
+def recent_imports(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """The latest imports with their row counts and rejects (``queries/recent_imports.sql``).
+
+    Args:
+        conn: a snapshot connection.
+        limit: how many imports to return, newest first.
+
+    Returns:
+        One row per import: file_name, kind, finished_at, outcome, source_rows, imported,
+        updated, unchanged, superseded, rejected, reject_report, user_name, message...
+    """
+    return db.run_query(conn, "recent_imports", {"limit": int(limit)})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 from dashboard.core.paths import DATA_DIR
 
 RULES_FILE = DATA_DIR / "rules.toml"
+RULES_ENV_VAR = "COMPLAINTS_RULES"  # another rule file (absolute path) instead of RULES_FILE
 GRADES = ("general", "urgent", "major")
 RESPONSIBILITY_TYPES = ("employee", "management", "institutional")
 
@@ -370,12 +372,14 @@ def parse_rules(content: bytes, source: str = "<string>") -> RuleSet:
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
-    """Load the rule file (default ``data/rules.toml``).
+    """Load the rule file (default: ``$COMPLAINTS_RULES``, else ``data/rules.toml``).
 
     Raises:
         RulesError: the file is missing or invalid (the message says where).
     """
-    path = Path(path) if path is not None else RULES_FILE
+    if path is None:
+        path = os.environ.get(RULES_ENV_VAR) or RULES_FILE
+    path = Path(path)
     try:
         content = path.read_bytes()
     except OSError as exc:

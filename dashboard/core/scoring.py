@@ -34,7 +34,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.core import kpi
+from dashboard.core import kpi, staging
 from dashboard.core.db import run_query
 from dashboard.core.rules import RuleSet, RuleVersion, ScoringItem, load_rules
 
@@ -55,14 +55,6 @@ RATE_GAP_COMPLAINTS: dict[str, str] = {
     "repeat_rate": "numerator",
     "complaint_rate_per_10k": "numerator",
 }
-# rate_gap metric -> its denominator column in kpi.kpis output (n shown next to the rate).
-_RATE_DENOMINATORS: dict[str, str] = {
-    "response_sla_rate": "n_response_sla",
-    "on_time_resolution_rate": "n_on_time",
-    "csat_rate": "n_surveyed",
-    "repeat_rate": "received",
-    "complaint_rate_per_10k": "received",
-}
 
 
 def round_points(value: float) -> float:
@@ -80,13 +72,19 @@ def parse_month(month: str) -> dt.date:
 
 
 def _month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
-    first = parse_month(month)
-    nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return dt.datetime.combine(first, dt.time()), dt.datetime.combine(nxt, dt.time())
+    parse_month(month)  # a clear error for a malformed month
+    period = kpi.Period.month(month)
+    return dt.datetime.combine(period.start, dt.time()), dt.datetime.combine(period.end, dt.time())
 
 
-def _as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> dt.datetime:
-    return as_of if as_of is not None else kpi.default_as_of(conn)
+def prepare(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> dt.datetime:
+    """Make the staging tables match the current rules (``staging.ensure_current``) and
+    return the as-of: the given one, else the latest timestamp in the data (``now`` for an
+    empty database, as ``kpi`` does)."""
+    staging.ensure_current(conn)
+    if as_of is not None:
+        return as_of
+    return kpi.default_as_of(conn) or dt.datetime.now().replace(microsecond=0)
 
 
 def _rules(rules: RuleSet | None) -> RuleSet:
@@ -180,8 +178,7 @@ def _item_rows(
             value = rates.get(item.metric)
             if value is not None and pd.isna(value):
                 value = None
-            denominator = _RATE_DENOMINATORS.get(item.metric)
-            n = rates.get(denominator) if denominator else None
+            n = rates.get(kpi.METRICS[item.metric].denominator)
             unit = "pp" if kpi.METRICS[item.metric].unit == "rate" else "unit"
             rows.append(
                 {
@@ -222,7 +219,7 @@ def department_scores(
         rules_version, rules_effective_from, rules_effective_to, n_complaints; ordered by
         rank, then department.
     """
-    as_of = _as_of(conn, as_of)
+    as_of = prepare(conn, as_of)
     version = _rules(rules).version_for(parse_month(month))
     _check_items(version)
     start, end = _month_bounds(month)
@@ -310,7 +307,7 @@ def score_items(
         raw_points (per_event, before the cap), deduction, n_complaints (per_event: the
         complaints behind it; rate_gap: the rate's denominator), rules_version.
     """
-    as_of = _as_of(conn, as_of)
+    as_of = prepare(conn, as_of)
     version = _rules(rules).version_for(parse_month(month))
     _check_items(version)
     dept = _resolve_department(conn, month, department, as_of)
@@ -343,7 +340,7 @@ def score_complaints(
     ``satisfaction_class`` tells which), repeat_complaints → the repeats. Only the
     department's own complaints, never personal data columns.
     """
-    as_of = _as_of(conn, as_of)
+    as_of = prepare(conn, as_of)
     version = _rules(rules).version_for(parse_month(month))
     spec = version.scoring_item(item)
     if spec is None:
@@ -389,7 +386,7 @@ def _drill_own(
     not in the numerator."""
     period = kpi.Period.month(month)
     # The kpi department filter includes child departments: narrow to the own rows after.
-    filters = _population_filters((dept["department_id"],) if dept["is_known"] else ())
+    filters = _population_filters((dept["department_id"],))
 
     def own(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame["department_id"] == dept["department_id"]]
@@ -420,7 +417,7 @@ def score_history(
 ) -> pd.DataFrame:
     """``department_scores`` for several months stacked (long form, one row per month and
     department, ``month`` first), for trends and waterfalls."""
-    as_of = _as_of(conn, as_of)
+    as_of = prepare(conn, as_of)
     frames = [department_scores(conn, m, as_of, rules) for m in months]
     frames = [f for f in frames if not f.empty]
     if not frames:
@@ -443,7 +440,7 @@ def score_rollup(
         rank, n_months, months (list), min_score, max_score, deductions (dict item → mean
         monthly points), rules_versions (list of the versions used).
     """
-    as_of = _as_of(conn, as_of)
+    as_of = prepare(conn, as_of)
     months = [m for m in _months_of(year, quarter) if parse_month(m) <= as_of.date()]
     history = score_history(conn, months, as_of, rules)
     label = f"{year:04d}" if quarter is None else f"{year:04d}-Q{quarter}"

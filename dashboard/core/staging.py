@@ -1,11 +1,34 @@
 """Derived staging tables (domain brief §5): refreshed on every publication.
 
-Owned by the KPI engine; ``refresh`` is called by ``db.write_transaction``.
+``refresh(conn)`` (called by ``db.write_transaction`` before publishing) rebuilds, from the
+canonical tables, the rule configuration and the company calendar:
+
+==========================  ===========================================================
+``stg_rules``               one row per rule version (``stg_rules_grade``/``_channel``)
+``stg_department_map``      department text in the data → department id, names, parent
+``stg_department_tree``     ancestor → descendant pairs (filters include child departments)
+``stg_volumes``             business volume per department and month
+``stg_calendar``            one row per day: working day, covered, working-day sequence
+``stg_group_members``       complaint → group incident (``stg_group_incidents``: incidents)
+``stg_complaints``          one row per complaint: canonical + derived columns
+``stg_penalties``           penalty records + department, complaint facts, §7 deadlines
+==========================  ===========================================================
+
+Each derived table is a ``select`` in ``queries/<table>.sql`` wrapped here in
+``create or replace table``. The fingerprints of the rule file and the calendar are stored
+in ``meta``; ``ensure_current(conn)`` lets a read-only reader whose rules differ from the
+published ones rebuild the derived tables in its own memory (never silently stale).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+
 import duckdb
+import pandas as pd
+
+from dashboard.core import db, rules, workcalendar
 
 #: Columns of ``stg_complaints`` added to the canonical ``complaints`` columns.
 STG_COMPLAINTS_DERIVED: tuple[str, ...] = (
@@ -14,14 +37,17 @@ STG_COMPLAINTS_DERIVED: tuple[str, ...] = (
     "department_name_en",
     "parent_department_id",  # parent in `departments` (null for top level)
     "parent_department_name_zh",  # parent's name, or own name for top level (roll-up key)
-    "rules_version",  # version in force at received_at
     "received_date",  # date
+    "rules_version",  # version in force at received_at
     "response_limit_h",  # double, clock hours; min(grade, channel)
+    "resolution_days",  # int, working days of the deadline rule
+    "resolution_deadline",  # timestamp (24:00 of the N-th working day, or extended_deadline)
+    "calendar_covered",  # bool: statutory calendar known for the receipt and deadline days
+    "received_work_s",  # working seconds on the calendar's clock at receipt (see stg_calendar)
+    "deadline_work_s",  # working seconds at the resolution deadline
     "response_due_at",  # timestamp = received_at + limit
     "first_response_h",  # double, exact hours; null without response
     "responded_within_limit",  # bool, null if no response
-    "resolution_days",  # int, working days of the deadline rule (null if extended)
-    "resolution_deadline",  # timestamp (24:00 of the N-th working day, or extended_deadline)
     "resolution_h",  # double, exact hours; null if unresolved
     "resolved_by_deadline",  # bool, null if unresolved
     "resolution_working_h",  # double, hours counted on working days only
@@ -29,13 +55,232 @@ STG_COMPLAINTS_DERIVED: tuple[str, ...] = (
     "is_repeat",  # bool
     "repeat_of_complaint_id",  # varchar
     "group_incident_id",  # varchar, null when not part of a group incident
+    "group_qualified_at",  # timestamp: when the incident reached the minimum of customers
     "satisfaction_class",  # 'satisfied' | 'neutral' | 'dissatisfied' | null
     "is_excluded",  # bool: verified malicious (excluded from deductions and penalties)
-    "calendar_covered",  # bool: statutory calendar known for the receipt and deadline days
 )
 
+#: Derived tables in build order (each but the rule and calendar-day tables from queries/).
+STAGING_TABLES: tuple[str, ...] = (
+    "stg_rules",
+    "stg_rules_grade",
+    "stg_rules_channel",
+    "stg_department_map",
+    "stg_department_tree",
+    "stg_volumes",
+    "stg_calendar_days",
+    "stg_calendar",
+    "stg_group_triggers",
+    "stg_group_members",
+    "stg_group_incidents",
+    "stg_complaints",
+    "stg_penalties",
+)
 
-def refresh(conn: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the derived tables from the canonical ones (read-write connection)."""
-    # Being filled in by the KPI engine.
-    return None
+# Where a rebuild writes: the published file (writer), or a reader's own memory.
+_TARGETS = {"default": "", "memory": "memory.main.", "temp": "temp.main."}
+_CALENDAR_MARGIN_BEFORE = dt.timedelta(days=31)
+_CALENDAR_MARGIN_AFTER = dt.timedelta(days=400)
+_lock = threading.Lock()
+
+
+def current_fingerprint(rule_set: rules.RuleSet | None = None) -> str:
+    """Fingerprint of the configuration the derived tables depend on (rules + calendar)."""
+    rule_set = rule_set or rules.load_rules()
+    return f"{rule_set.fingerprint()}:{workcalendar.overrides_fingerprint()}"
+
+
+def _rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
+    versions, grades, channels = [], [], []
+    for i, v in enumerate(rule_set.versions):
+        acc = v.accountability
+        versions.append(
+            {
+                "rules_version": v.id,
+                "effective_from": v.effective_from,
+                "effective_to": v.effective_to,
+                # the first version also judges anything before its date
+                "valid_from": dt.datetime(1900, 1, 1)
+                if i == 0
+                else dt.datetime.combine(v.effective_from, dt.time()),
+                "multi_department_days": v.multi_department_days,
+                "repeat_window_h": float(v.repeat_window_hours),
+                "group_min_customers": v.group_min_customers,
+                "group_window_h": float(v.group_window_hours),
+                "acc_employee_days": acc.employee_days,
+                "acc_management_days": acc.management_days,
+                "acc_institutional_days": acc.institutional_days,
+                "joint_liability_share": float(acc.joint_liability_share),
+                "joint_liability_min_level": acc.joint_liability_min_level,
+                "publication_days": acc.publication_days,
+                "repeat_after_penalty_days": acc.repeat_after_penalty_days,
+                "scoring_base": float(v.scoring_base),
+            }
+        )
+        for sev in sorted(set(v.response_limit_grade) | set(v.resolution_days_grade)):
+            grades.append(
+                {
+                    "rules_version": v.id,
+                    "severity": sev,
+                    "response_limit_h": v.response_limit_grade.get(sev),
+                    "resolution_days": v.resolution_days_grade.get(sev),
+                }
+            )
+        for ch, hours in v.response_limit_channel.items():
+            channels.append({"rules_version": v.id, "channel": ch, "response_limit_h": hours})
+    return {
+        "stg_rules": pd.DataFrame(versions),
+        "stg_rules_grade": pd.DataFrame(
+            grades, columns=["rules_version", "severity", "response_limit_h", "resolution_days"]
+        ).astype({"response_limit_h": "float64", "resolution_days": "Int64"}),
+        "stg_rules_channel": pd.DataFrame(
+            channels, columns=["rules_version", "channel", "response_limit_h"]
+        ).astype({"response_limit_h": "float64"}),
+    }
+
+
+def _calendar_range(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
+    """Every complaint and penalty date, with margins for deadlines and as-of times."""
+    lo, hi = conn.execute(
+        """
+        with complaint_days as (
+            select
+                min(received_at)::date as lo,
+                greatest(
+                    max(received_at), max(acknowledged_at), max(first_response_at),
+                    max(resolved_at), max(closed_at), max(surveyed_at), max(extended_deadline)
+                )::date as hi
+            from complaints
+        ),
+        penalty_days as (
+            select
+                least(min(investigation_end), min(decided_at)) as lo,
+                greatest(max(investigation_end), max(decided_at)) as hi
+            from penalties
+        )
+        select least(c.lo, p.lo), greatest(c.hi, p.hi)
+        from complaint_days as c, penalty_days as p
+        """
+    ).fetchall()[0]
+    today = dt.date.today()
+    lo = lo or today
+    hi = max(hi or today, lo)
+    return lo - _CALENDAR_MARGIN_BEFORE, hi + _CALENDAR_MARGIN_AFTER
+
+
+def _create_from_frame(
+    conn: duckdb.DuckDBPyConnection, prefix: str, name: str, frame: pd.DataFrame
+) -> None:
+    view = f"_stg_frame_{name}"
+    conn.register(view, frame)
+    try:
+        conn.execute(f"create or replace table {prefix}{name} as select * from {view}")
+    finally:
+        conn.unregister(view)
+
+
+def _create_from_sql(
+    conn: duckdb.DuckDBPyConnection,
+    prefix: str,
+    name: str,
+    params: dict[str, object] | None = None,
+) -> None:
+    conn.execute(f"create or replace table {prefix}{name} as {db.sql_file(name)}", params or {})
+
+
+def _build(
+    conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet, target: str = "default"
+) -> None:
+    prefix = _TARGETS[target]
+    for name, frame in _rule_frames(rule_set).items():
+        _create_from_frame(conn, prefix, name, frame)
+    for name in ("stg_department_map", "stg_department_tree", "stg_volumes"):
+        _create_from_sql(conn, prefix, name)
+    start, end = _calendar_range(conn)
+    days = workcalendar.calendar_frame(start, end).rename(columns={"date": "cal_date"})
+    _create_from_frame(conn, prefix, "stg_calendar_days", days)
+    _create_from_sql(conn, prefix, "stg_calendar")
+    combos = sorted({(v.group_window_hours, v.group_min_customers) for v in rule_set.versions})
+    sql = db.sql_file("stg_group_triggers")
+    for i, (hours, minimum) in enumerate(combos):
+        verb = f"create or replace table {prefix}stg_group_triggers as" if i == 0 else None
+        params = {"window_hours": float(hours), "min_customers": int(minimum)}
+        if verb:
+            conn.execute(f"{verb} {sql}", params)
+        else:
+            conn.execute(f"insert into {prefix}stg_group_triggers {sql}", params)
+    for name in ("stg_group_members", "stg_group_incidents", "stg_complaints", "stg_penalties"):
+        _create_from_sql(conn, prefix, name)
+
+
+def refresh(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | None = None) -> None:
+    """Rebuild the derived tables from the canonical ones (read-write connection) and record
+    the configuration fingerprint in ``meta``."""
+    rule_set = rule_set or rules.load_rules()
+    _build(conn, rule_set, "default")
+    values = {
+        "staging_fingerprint": current_fingerprint(rule_set),
+        "rules_fingerprint": rule_set.fingerprint(),
+        "rules_versions": ",".join(v.id for v in rule_set.versions),
+        "staging_refreshed_at": dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
+    }
+    for key, value in values.items():
+        conn.execute(
+            "insert or replace into meta (key, value) values ($k, $v)", {"k": key, "v": value}
+        )
+
+
+def published_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The configuration fingerprint recorded when the derived tables were published."""
+    try:
+        row = conn.execute(
+            f"select value from {db.CATALOG}.main.meta where key = 'staging_fingerprint'"
+        ).fetchall()
+    except duckdb.CatalogException:
+        row = conn.execute("select value from meta where key = 'staging_fingerprint'").fetchall()
+    return row[0][0] if row else None
+
+
+def _catalogs(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in conn.execute("select database_name from duckdb_databases()").fetchall()}
+
+
+def ensure_current(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Make the derived tables this connection sees match the current rule file and calendar.
+
+    When the published fingerprint equals the current one nothing happens (returns False).
+    Otherwise the derived tables are rebuilt from the snapshot into the connection's own
+    in-memory catalog (``memory``, shared by all cursors of the snapshot; built once per
+    configuration) and the cursor's ``search_path`` is set to ``memory.main, cdb.main`` so
+    the rebuilt tables shadow the published ones (returns True). DuckDB TEMP tables are not
+    used because they are private to one cursor. Call at the start of every read of the
+    staging layer (the KPI functions do); ``complaints rebuild`` republishes for everyone.
+    """
+    rule_set = rules.load_rules()
+    want = current_fingerprint(rule_set)
+    if published_fingerprint(conn) == want:
+        return False
+    catalogs = _catalogs(conn)
+    if db.CATALOG in catalogs and "memory" in catalogs:
+        target, path = "memory", f"memory.main,{db.CATALOG}.main"
+    else:  # a plain connection to a file: private temp tables shadow the file's tables
+        target, path = "temp", None
+    with _lock:
+        built = None
+        if target == "memory":
+            try:
+                built = conn.execute(
+                    "select value from memory.main.stg_meta where key = 'staging_fingerprint'"
+                ).fetchall()
+            except duckdb.CatalogException:
+                built = None
+        if path:
+            conn.execute(f"set search_path = '{path}'")
+        if not built or built[0][0] != want:
+            _build(conn, rule_set, target)
+            prefix = _TARGETS[target]
+            conn.execute(f"create or replace table {prefix}stg_meta (key varchar, value varchar)")
+            conn.execute(
+                f"insert into {prefix}stg_meta values ('staging_fingerprint', $v)", {"v": want}
+            )
+    return True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import os
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,6 +25,14 @@ from chinese_calendar import constants as _cc_constants
 from dashboard.core.paths import DATA_DIR
 
 OVERRIDES_FILE = DATA_DIR / "calendar_overrides.toml"
+OVERRIDES_ENV_VAR = "COMPLAINTS_CALENDAR"  # another overrides file instead of OVERRIDES_FILE
+
+
+def overrides_path(path: str | Path | None = None) -> Path:
+    """The overrides file in use: ``path``, else ``$COMPLAINTS_CALENDAR``, else the default."""
+    if path is not None:
+        return Path(path)
+    return Path(os.environ.get(OVERRIDES_ENV_VAR) or OVERRIDES_FILE)
 
 
 class CalendarError(ValueError):
@@ -56,7 +65,7 @@ def _overrides_cached(path: str, mtime_ns: int) -> tuple[frozenset[dt.date], fro
 
 def load_overrides(path: str | Path | None = None) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
     """(extra days off, extra working days) from the overrides file (empty if it is missing)."""
-    p = Path(path) if path is not None else OVERRIDES_FILE
+    p = overrides_path(path)
     if not p.exists():
         return frozenset(), frozenset()
     return _overrides_cached(str(p), p.stat().st_mtime_ns)
@@ -64,7 +73,7 @@ def load_overrides(path: str | Path | None = None) -> tuple[frozenset[dt.date], 
 
 def overrides_fingerprint(path: str | Path | None = None) -> str:
     """Hash of the overrides file content and the library's coverage (for staging's meta)."""
-    p = Path(path) if path is not None else OVERRIDES_FILE
+    p = overrides_path(path)
     content = p.read_bytes() if p.exists() else b""
     years = covered_years()
     tag = f"{chinese_calendar.__name__}:{years.start}-{years.stop}".encode()

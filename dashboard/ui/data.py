@@ -179,6 +179,14 @@ def _mask(value: Any, role_: str) -> Any:
     return value
 
 
+def _mask_result(name: str, value: Any, role_: str) -> Any:
+    if privacy.can_see_personal_data(role_):
+        return value
+    if name == "explain.explain" and isinstance(value, dict):
+        return _resolve("explain.mask_personal")(value)
+    return _mask(value, role_)
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
 def _cached_call(
     name: str,
@@ -191,7 +199,7 @@ def _cached_call(
 ) -> Any:
     result = _resolve(name)(_cur, *args, **dict(kwargs))
     if role_key is not None:
-        result = _mask(result, role_key)
+        result = _mask_result(name, result, role_key)
     return result
 
 
@@ -360,3 +368,29 @@ def data_totals() -> dict[str, Any]:
     last import)."""
     frame = _ui_query("ui/data_totals")
     return frame.iloc[0].to_dict() if len(frame) else {}
+
+
+# --------------------------------------------------------------------------- quality pages
+# (appended by the quality-pages engineer: repeats, satisfaction, accountability, explorer,
+# data)
+
+
+def complaint_detail(complaint_id: str, as_of: dt.datetime | None = None) -> dict[str, Any]:
+    """``explain.explain`` for one complaint with the complainant's name and phone (and phone
+    numbers in the free text) masked unless the role may see them (``explain`` returns them
+    as plain values, which the generic frame masking does not reach).
+
+    Raises:
+        LookupError: no such complaint, or received after the as-of.
+    """
+    result = cached("explain.explain", complaint_id, as_of=as_of, pii=True)
+    if privacy.can_see_personal_data(role()):
+        return result
+    from dashboard.core import explain as explain_mod
+
+    return explain_mod.mask_personal(result)
+
+
+def recent_imports(limit: int = 20) -> pd.DataFrame:
+    """``quality.recent_imports``: the latest imports with row and reject counts."""
+    return cached("quality.recent_imports", limit=limit)

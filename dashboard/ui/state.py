@@ -1,9 +1,13 @@
 """Shared filters ↔ URL query parameters, so a link reproduces the view.
 
 The entrypoint (``dashboard/app.py``) calls ``start_run()``, renders the shared widgets with
-``render_filters()`` and, after the page ran, ``sync_to_url()``. On a session's first run
+``render_filters()``, then ``sync_to_url(page)`` and runs the page. On a session's first run
 the widgets are seeded from the URL; on every run the URL is rewritten from the widgets
-(values equal to their defaults are left out to keep links short).
+(values equal to their defaults are left out to keep links short). The URL is written
+before the page runs (Streamlit drops query-parameter changes made after
+``st.navigation(...).run()``), so a page's own keys registered with ``bind_url`` are
+written from the widget values of the run before: widget values are committed before a
+rerun starts, so the URL always matches what is on screen after an interaction.
 
 URL parameters (shared): ``lang`` zh|en, ``period`` month|last_month|quarter|ytd|custom,
 ``from``/``to`` (custom range, ISO dates, inclusive), ``asof`` (ISO date; default = the
@@ -18,6 +22,7 @@ A page that wants one of its own widgets in the URL (e.g. the selected departmen
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +67,8 @@ SHARED: tuple[UrlParam, ...] = (
     UrlParam("grade", [], multi=True),
     UrlParam("region", [], multi=True),
 )
-_RUN_KEYS = "_url_keys_this_run"
+_PAGE_KEYS = "_url_page_keys"
+_PAGE = "_url_page"
 _SEEDED = "_url_seeded"
 _ASOF_DEFAULT = "_asof_default"
 
@@ -103,9 +109,8 @@ def _seed(param: UrlParam) -> None:
 
 
 def start_run() -> None:
-    """Begin a script run: forget the page-specific URL keys of the previous run and seed
-    the shared filters from the URL on the session's first run."""
-    st.session_state[_RUN_KEYS] = {}
+    """Begin a script run: seed the shared filters from the URL on the session's first
+    run."""
     for param in SHARED:
         _seed(param)
 
@@ -113,34 +118,46 @@ def start_run() -> None:
 def bind_url(key: str, default: Any = None, multi: bool = False, kind: str = "str") -> None:
     """Keep the page widget ``key`` in the URL (call before creating the widget)."""
     param = UrlParam(key, default, multi, kind)
-    st.session_state.setdefault(_RUN_KEYS, {})[key] = param
+    page = st.session_state.get(_PAGE, "")
+    st.session_state.setdefault(_PAGE_KEYS, {}).setdefault(page, {})[key] = param
     _seed(param)
 
 
-def sync_to_url() -> None:
-    """Write the shared filters and this run's page keys to the URL (defaults left out)."""
-    params: dict[str, Any] = {}
-    page_params = st.session_state.get(_RUN_KEYS, {}).values()
+def url_params(
+    values: Mapping[str, Any], page_params: Iterable[UrlParam] = (), asof_default: Any = None
+) -> dict[str, str | list[str]]:
+    """The query parameters for the widget ``values`` (shared filters + ``page_params``):
+    defaults left out, the custom range only with ``period=custom``, the as-of only when it
+    differs from the data's latest day ``asof_default``."""
+    params: dict[str, str | list[str]] = {}
     for param in (*SHARED, *page_params):
-        value = st.session_state.get(param.key, param.default)
-        if param.key in ("from", "to") and st.session_state.get("period") != "custom":
+        value = values.get(param.key, param.default)
+        if param.key in ("from", "to") and values.get("period") != "custom":
             continue
-        if param.key == "asof" and value == st.session_state.get(_ASOF_DEFAULT):
+        if param.key == "asof" and value == asof_default:
             continue
         if value is None or value == param.default or (param.multi and not value):
             continue
         params[param.key] = [_format(v) for v in value] if param.multi else _format(value)
-    if params != _current_url_params():
-        st.query_params.from_dict(params)
+    return params
 
 
-def _current_url_params() -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in st.query_params:
-        values = st.query_params.get_all(key)
-        out[key] = values[0] if len(values) == 1 else values
-    # single-item multi params are written as lists; compare loosely
-    return out
+def sync_to_url(page: str = "") -> None:
+    """Write the shared filters and ``page``'s own keys to the URL (defaults left out);
+    call before running the page."""
+    st.session_state[_PAGE] = page
+    page_params = st.session_state.get(_PAGE_KEYS, {}).get(page, {}).values()
+    wanted = url_params(st.session_state, page_params, st.session_state.get(_ASOF_DEFAULT))
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    # A page parameter of a link is kept until its page has read it (bind_url seeds it on
+    # the page's first run, which comes after this call).
+    seeded = st.session_state.get(_SEEDED, set())
+    shared = {p.key for p in SHARED}
+    for key, values in current.items():
+        if key not in shared and key not in seeded and key not in wanted:
+            wanted[key] = values if len(values) > 1 else values[0]
+    if {k: v if isinstance(v, list) else [v] for k, v in wanted.items()} != current:
+        st.query_params.from_dict(wanted)
 
 
 # --------------------------------------------------------------------------- widgets

@@ -39,14 +39,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", help="text encoding (default: BOM, else UTF-8, else GB18030)")
     order = p.add_mutually_exclusive_group()
     order.add_argument(
-        "--dayfirst", dest="date_order", action="store_const", const="dayfirst",
+        "--dayfirst",
+        dest="date_order",
+        action="store_const",
+        const="dayfirst",
         help="read 03/04/2025 as 3 April",
     )
     order.add_argument(
-        "--monthfirst", dest="date_order", action="store_const", const="monthfirst",
+        "--monthfirst",
+        dest="date_order",
+        action="store_const",
+        const="monthfirst",
         help="read 03/04/2025 as 4 March",
     )
     p.add_argument("--user", help="user name for the import log (default: the OS user)")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for another writer before giving up (exit 3)",
+    )
     output.add_format_argument(p, default="table")
     p.set_defaults(func=run)
 
@@ -72,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
             date_order=args.date_order,
             user=args.user,
             progress=progress,
+            wait_seconds=args.wait,
         )
     except ImportRefused as exc:  # a bad --mapping refuses every file
         raise CliError(str(exc)) from None

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+from dashboard.core import demo, output
 from dashboard.core.paths import DB_ENV_VAR, ROOT, resolve_db_path
 
 
@@ -20,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     env[DB_ENV_VAR] = str(resolve_db_path(args.db))
+    if demo.ensure_demo(resolve_db_path(args.db), progress=output.info):
+        output.info(f"{env[DB_ENV_VAR]}: there was no database, built the demo company's")
     cmd = [
         sys.executable,
         "-m",

@@ -7,6 +7,7 @@ name, its Chinese template header and the synonyms in ``data/synonyms.toml``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tomllib
@@ -155,9 +156,7 @@ def load_mapping(ref: str | Path | Mapping | dict | None) -> Mapping | None:
     return Mapping.from_dict(doc, name=path.stem)
 
 
-def save_mapping(
-    name: str, mapping: Mapping | dict, directory: Path | None = None
-) -> Path:
+def save_mapping(name: str, mapping: Mapping | dict, directory: Path | None = None) -> Path:
     """Save a mapping as ``<directory or data/mappings>/<name>.toml`` and return the path."""
     if not _NAME_RE.match(name):
         raise ImportRefused(f"invalid mapping name {name!r} (letters, digits, _ and - only)")
@@ -184,7 +183,14 @@ def synonyms(path: Path | None = None) -> dict[str, dict[str, list[str]]]:
 
 
 def candidates(kind: str) -> dict[str, tuple[str, int]]:
-    """``folded header -> (canonical column, priority)``: 0 template name/zh, 1 synonym."""
+    """``folded header -> (canonical column, priority)``: 0 template name/zh, 1 synonym.
+    Re-read when ``data/synonyms.toml`` changes."""
+    stamp = SYNONYMS_FILE.stat().st_mtime_ns if SYNONYMS_FILE.is_file() else 0
+    return _candidates(kind, stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _candidates(kind: str, stamp: int) -> dict[str, tuple[str, int]]:
     table: dict[str, tuple[str, int]] = {}
     for col, words in synonyms().get(kind, {}).items():
         for w in words:

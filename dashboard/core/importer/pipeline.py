@@ -158,9 +158,7 @@ def _prepare(
     problems = []
     for line, column, value, reason in raw.pre_rejects:
         pos = raw.headers.index(column) if column in raw.headers else None
-        problems.append(
-            (line, column, by_pos.get(pos, "(row)"), value, reason, "rejected")
-        )
+        problems.append((line, column, by_pos.get(pos, "(row)"), value, reason, "rejected"))
     for line, col, value, reason in parsed.rejects:
         problems.append((line, header_of.get(col, "(constant)"), col, value, reason, "rejected"))
     for line, col, value, reason in parsed.warnings:
@@ -280,7 +278,10 @@ def import_file(
         )
         result.imported, result.updated, result.unchanged = _upsert(conn, plan.kind, parsed.rows)
         accounted = (
-            result.imported + result.updated + result.unchanged + result.superseded
+            result.imported
+            + result.updated
+            + result.unchanged
+            + result.superseded
             + result.rejected
         )
         if accounted != result.source_rows:
@@ -370,8 +371,22 @@ def preview(
             raw, kind_found, plan = _read_loose(name, data, kind, m, sheet, encoding, n)
         except ImportRefused as exc2:
             return Preview(
-                name, kind, None, None, [], None, None, [], [], {}, [], [],
-                pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), error=str(exc2),
+                name,
+                kind,
+                None,
+                None,
+                [],
+                None,
+                None,
+                [],
+                [],
+                {},
+                [],
+                [],
+                pd.DataFrame(),
+                pd.DataFrame(),
+                pd.DataFrame(),
+                error=str(exc2),
             )
     sheets = raw.sheets or ([] if not readers.is_excel(name) else readers.sheet_names(data))
     proposed: dict[str, str | None] = {h: None for h in raw.headers}

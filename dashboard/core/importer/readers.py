@@ -246,6 +246,8 @@ def read_text(
         raise _missing_columns(text, order[0], header_test)
     delim, head, (idx, headers) = found
     header_line = head[idx][0]
+    if any("\x00" in h for h in headers):
+        raise ImportRefused(f"NUL byte in the header row (line {header_line})")
     builder = _Builder(headers)
     add = builder.add_checked if "\x00" in text else builder.add
     for start, end, rec in _records(text, delim):
@@ -319,6 +321,8 @@ def read_excel(
         explain = getattr(header_test, "explain", None)
         raise ImportRefused(explain(first) if explain else "no header row found")
     idx, headers = hit
+    if any("\x00" in h for h in headers):
+        raise ImportRefused(f"NUL byte in the header row (row {idx + 1})")
     while headers and headers[-1] == "":
         headers = headers[:-1]
     width = len(headers)

@@ -16,6 +16,7 @@ reason. Rules (README, section import):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -56,6 +57,18 @@ CODED: dict[str, dict[str, tuple[str, bool]]] = {
 }
 RANGES = {"escalation_level": (1, 3), "volume": (0, None)}
 
+# Fast path: fold the common styles (ISO, slash, Chinese 年月日时分秒, full-width digits)
+# onto "Y-M-D H:M:S" with one translate() and try a few formats; values that fail go through
+# the full list below (dots, ambiguous order, zones, serials) and the reasons.
+_FOLD_FROM = "年月/T日时点分０１２３４５６７８９：／－　秒"
+_FOLD_TO = "---  :::" + "0123456789" + ":-- "
+FAST_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H",
+)
 _YMD = []
 for _sep in ("-", "/", "."):
     _d = f"%Y{_sep}%m{_sep}%d"
@@ -68,16 +81,7 @@ for _sep in ("-", "/", "."):
         f"{_d}T%H:%M",
         _d,
     ]
-_CN = []
-for _sp in (" ", ""):
-    _CN += [
-        f"%Y年%m月%d日{_sp}%H:%M:%S",
-        f"%Y年%m月%d日{_sp}%H:%M",
-        f"%Y年%m月%d日{_sp}%H时%M分%S秒",
-        f"%Y年%m月%d日{_sp}%H时%M分",
-        f"%Y年%m月%d日{_sp}%H时",
-    ]
-TS_FORMATS = (*_YMD, *_CN, "%Y年%m月%d日")
+TS_FORMATS = tuple(_YMD)
 MONTH_FORMATS = ("%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月")
 
 
@@ -102,7 +106,6 @@ TZ_FORMATS = (
 _AMBIG_RE = r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}(\D|$)"
 _TZ_RE = r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+\-]\d{2}(:?\d{2})?|UTC|GMT)$"
 _SERIAL_RE = r"^\d{2,6}(\.\d+)?$"
-_FULLWIDTH = ("０１２３４５６７８９：／－．　", "0123456789:/-. ")
 _WS = " \t\r\n\u3000\u00a0"
 
 
@@ -157,52 +160,54 @@ def _classify(kind: str, col: schema.Column) -> str:
     return "text"
 
 
-def _ts_expr(v: str, opts: Options, month: bool = False) -> tuple[str, str]:
-    """SQL for the parsed timestamp of text ``v`` and for the reason when it fails."""
-    clean = f"translate({v}, {_lit(_FULLWIDTH[0])}, {_lit(_FULLWIDTH[1])})"
+def _fast_ts(v: str) -> str:
+    """SQL: the common timestamp styles parsed in one cheap step (NULL otherwise)."""
+    folded = f"rtrim(translate({v}, {_lit(_FOLD_FROM)}, {_lit(_FOLD_TO)}), ': ')"
+    return f"try_strptime({folded}, {_list(FAST_FORMATS)})"
+
+
+def _slow_ts(v: str, opts: Options, month: bool) -> tuple[str, str]:
+    """SQL for values the fast step missed: the parsed value and the failure reason.
+    In the reason, ``__P`` stands for the final parsed value."""
     formats = (*MONTH_FORMATS, *TS_FORMATS) if month else TS_FORMATS
     declared = {"dayfirst": DAYFIRST_FORMATS, "monthfirst": MONTHFIRST_FORMATS}.get(
         opts.date_order or ""
     )
     tz_part = "null"
     if opts.timezone:
-        zclean = f"regexp_replace({clean}, '\\s*([zZ]|UTC|GMT)$', '+00:00')"
+        zclean = f"regexp_replace({v}, '\\s*([zZ]|UTC|GMT)$', '+00:00')"
         tz_part = f"timezone($tz, try_strptime({zclean}, {_list(TZ_FORMATS)}))"
-    ambig_part = f"try_strptime({clean}, {_list(declared)})" if declared else "null"
+    ambig_part = f"try_strptime({v}, {_list(declared)})" if declared else "null"
     serial_part = "null"
     if opts.excel_serial_dates:
         serial_part = (
-            f"case when try_cast({clean} as double) >= 61 then timestamp '1899-12-30'"
-            f" + to_microseconds(cast(round(try_cast({clean} as double) * 86400) as bigint)"
+            f"case when try_cast({v} as double) >= 61 then timestamp '1899-12-30'"
+            f" + to_microseconds(cast(round(try_cast({v} as double) * 86400) as bigint)"
             f" * 1000000) end"
         )
+    is_tz = f"regexp_matches({v}, {_lit(_TZ_RE)})"
+    is_ambig = f"regexp_matches({v}, {_lit(_AMBIG_RE)})"
+    is_serial = f"regexp_matches({v}, {_lit(_SERIAL_RE)})"
     parsed = (
-        f"case when {v} is null then null"
-        f" when regexp_matches({clean}, {_lit(_TZ_RE)}) then {tz_part}"
-        f" when regexp_matches({clean}, {_lit(_AMBIG_RE)}) then {ambig_part}"
-        f" when regexp_matches({clean}, {_lit(_SERIAL_RE)}) then {serial_part}"
-        f" else try_strptime({clean}, {_list(formats)}) end"
+        f"case when {is_tz} then {tz_part} when {is_ambig} then {ambig_part}"
+        f" when {is_serial} then {serial_part} else try_strptime({v}, {_list(formats)}) end"
+    )
+    ambig_reason = (
+        "not a valid date in the declared day/month order"
+        if declared
+        else "ambiguous day/month order: declare --dayfirst or --monthfirst"
+        " (or date_order in the mapping)"
     )
     reason = (
         f"case when {v} is null then null"
-        f" when regexp_matches({clean}, {_lit(_TZ_RE)}) and {tz_part} is null then "
+        f" when __P is null and {is_tz} then "
         + _lit(
-            "time-zone suffix not accepted: timestamps are naive local time "
-            "(set timezone in the mapping to convert)"
+            "time-zone suffix not accepted: timestamps are naive local time"
+            " (set timezone in the mapping to convert)"
         )
-        + f" when regexp_matches({clean}, {_lit(_AMBIG_RE)}) and {ambig_part} is null then "
-        + (
-            _lit("not a valid date in the declared day/month order")
-            if declared
-            else _lit(
-                "ambiguous day/month order: declare --dayfirst or --monthfirst "
-                "(or date_order in the mapping)"
-            )
-        )
-        + f" when regexp_matches({clean}, {_lit(_SERIAL_RE)}) and {serial_part} is null then "
-        + _lit(
-            "a number, not a date (Excel serial dates only with excel_serial_dates in the mapping)"
-        )
+        + f" when __P is null and {is_ambig} then {_lit(ambig_reason)}"
+        + f" when __P is null and {is_serial} then "
+        + _lit("a number, not a date (Excel serials only with excel_serial_dates in the mapping)")
         + " when __P is null then 'not a recognised date/time'"
         + " when year(__P) not between 1900 and 2200 then 'date out of range'"
         + " end"
@@ -247,115 +252,135 @@ def parse(
                 src_cols[f"x_{c.name}"] = raw.column(f"c{plan.targets[c.name]}")
         con.register("src", pa.table(src_cols))
         params: dict[str, object] = {}
-        if opts.timezone:
-            params["tz"] = opts.timezone
-        select = ["line"]
+        # stage t: trimmed text, NULL-spellings removed from optional columns
+        stage_t = ["line"]
         for c in cols:
             if c.name in plan.targets:
                 x = f"x_{c.name}"
             else:
                 x = f"$k_{c.name}"
                 params[f"k_{c.name}"] = plan.constants[c.name]
-            select.append(f"nullif(trim({x}, {_lit(_WS)}), '') as v_{c.name}")
-        con.execute(f"create temp table t as select {', '.join(select)} from src", params)
+            x = (
+                f"nullif(case when regexp_matches({x}, '^\\s|\\s$')"
+                f" then trim({x}, {_lit(_WS)}) else {x} end, '')"
+            )
+            if not c.required:
+                words = ", ".join(map(_lit, NULL_WORDS))
+                x = f"case when upper({x}) in ({words}) then null else {x} end"
+            stage_t.append(f"{x} as v_{c.name}")
+        t_sql = f"select {', '.join(stage_t)} from src"
+        if opts.timezone:
+            params["tz"] = opts.timezone
+        # stage n1: typed values (vocabulary joins, fast timestamps, then the slow path)
         typed, reasons, warns, joins = ["t.line"], [], [], []
         for c in cols:
             v = f"t.v_{c.name}"
             cls = _classify(kind, c)
-            nullword = f"upper({v}) in ({', '.join(_lit(w) for w in NULL_WORDS)})"
+            reason = "null"
             if c.required:
-                reasons.append(
+                reason = (
                     f"case when {v} is null then 'missing required value'"
-                    f" when {nullword} then 'missing value (' || {v} || ')' end"
+                    f" when upper({v}) in ({', '.join(map(_lit, NULL_WORDS))})"
+                    f" then 'missing value (' || {v} || ')' end"
                 )
-                vv = v
-            else:
-                vv = f"(case when {nullword} then null else {v} end)"
-                reasons.append("null")
+            warn = "null"
             if cls == "text":
-                typed.append(f"{vv} as {c.name}")
+                typed.append(f"{v} as {c.name}")
             elif cls in ("ts", "month"):
-                parsed, reason = _ts_expr(vv, opts, month=cls == "month")
-                if c.sql_type == "DATE":
-                    conv = f"cast(date_trunc('month', {parsed}) as date)" if cls == "month" else (
-                        f"cast({parsed} as date)"
-                    )
+                slow, why = _slow_ts(v, opts, month=cls == "month")
+                fast = _fast_ts(v) if cls == "ts" else "null"
+                parsed = f"coalesce({fast}, case when {v} is not null then {slow} end)"
+                if cls == "month":
+                    conv = f"cast(date_trunc('month', {parsed}) as date)"
+                elif c.sql_type == "DATE":
+                    conv = f"cast({parsed} as date)"
                 else:
                     conv = f"cast({parsed} as timestamp)"
                 typed.append(f"{conv} as {c.name}")
-                reasons[-1] = _coalesce(reasons[-1], reason.replace("__P", f"({parsed})"))
+                reason = _coalesce(
+                    reason, why.replace("__P", f"n1.{c.name}").replace("t.v_", "n1.v_")
+                )
             elif cls == "dec":
-                num = f"regexp_replace({vv}, '[,，¥￥元\\s]|RMB|CNY', '', 'g')"
+                num = f"regexp_replace({v}, '[,，¥￥元\\s]|RMB|CNY', '', 'g')"
                 typed.append(f"try_cast({num} as {c.sql_type}) as {c.name}")
-                reasons[-1] = _coalesce(
-                    reasons[-1],
-                    f"case when {vv} is not null and try_cast({num} as {c.sql_type}) is null"
+                reason = _coalesce(
+                    reason,
+                    f"case when n1.v_{c.name} is not null and n1.{c.name} is null"
                     " then 'not a number' end",
                 )
             elif cls == "int":
-                num = f"try_cast(replace({vv}, ',', '') as {c.sql_type})"
+                typed.append(f"try_cast(replace({v}, ',', '') as {c.sql_type}) as {c.name}")
                 lo, hi = RANGES.get(c.name, (None, None))
-                cond = []
-                if lo is not None:
-                    cond.append(f"{num} < {int(lo)}")
-                if hi is not None:
-                    cond.append(f"{num} > {int(hi)}")
-                bad = " or ".join(cond) or "false"
-                rng = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
-                typed.append(f"{num} as {c.name}")
-                reasons[-1] = _coalesce(
-                    reasons[-1],
-                    f"case when {vv} is not null and {num} is null then 'not a whole number'"
-                    f" when {bad} then {_lit(f'out of range (must be {rng})')} end",
+                out = f"n1.{c.name}"
+                bad = (
+                    " or ".join(
+                        ([f"{out} < {int(lo)}"] if lo is not None else [])
+                        + ([f"{out} > {int(hi)}"] if hi is not None else [])
+                    )
+                    or "false"
                 )
-            else:  # vocab
+                rng = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
+                reason = _coalesce(
+                    reason,
+                    f"case when n1.v_{c.name} is not null and {out} is null"
+                    f" then 'not a whole number' when {bad}"
+                    f" then {_lit(f'out of range (must be {rng})')} end",
+                )
+            else:  # vocabulary
                 vkind, strict = CODED[kind].get(c.name, ("boolean", True))
                 distinct = [
                     r[0]
                     for r in con.execute(
-                        f"select distinct {vv} from t where {vv} is not null"
+                        f"select distinct v_{c.name} from ({t_sql}) where v_{c.name} is not null",
+                        _bind(t_sql, params),
                     ).fetchall()
                 ]
                 con.register(f"m_{c.name}", vocab_table(vkind, c.name, distinct, mapping))
-                joins.append(f"left join m_{c.name} on m_{c.name}.raw = {vv}")
+                joins.append(f"left join m_{c.name} on m_{c.name}.raw = {v}")
                 code = f"m_{c.name}.code"
-                if c.sql_type == "BOOLEAN":
-                    typed.append(f"cast({code} as boolean) as {c.name}")
-                elif c.sql_type in ("SMALLINT", "BIGINT"):
+                typed.append(f"{code} as code_{c.name}")
+                if c.sql_type in ("BOOLEAN", "SMALLINT", "BIGINT"):
                     typed.append(f"cast({code} as {c.sql_type}) as {c.name}")
                 elif strict:
                     typed.append(f"{code} as {c.name}")
                 else:
-                    typed.append(f"coalesce({code}, {vv}) as {c.name}")
-                miss = f"{vv} is not null and {code} is null"
+                    typed.append(f"coalesce({code}, {v}) as {c.name}")
+                miss = f"n1.v_{c.name} is not null and n1.code_{c.name} is null"
                 if strict:
-                    reasons[-1] = _coalesce(
-                        reasons[-1], f"case when {miss} then {_lit(f'unknown {vkind} word')} end"
+                    reason = _coalesce(
+                        reason, f"case when {miss} then {_lit(f'unknown {vkind} word')} end"
                     )
-                    warns.append("null")
                 else:
-                    warns.append(
-                        f"case when {miss} then {_lit(f'unknown {vkind} word, stored as given')}"
-                        " end"
-                    )
-                continue
-            warns.append("null")
-        body = [*typed]
+                    unknown = _lit(f"unknown {vkind} word, stored as given")
+                    warn = f"case when {miss} then {unknown} end"
+            typed.append(f"{v} as v_{c.name}")
+            reasons.append(reason.replace("t.v_", "n1.v_"))
+            warns.append(warn)
+        body = ["n1.*"]
         body += [f"{r} as r_{c.name}" for r, c in zip(reasons, cols, strict=True)]
         body += [f"{w} as w_{c.name}" for w, c in zip(warns, cols, strict=True)]
+        ok = " and ".join([f"r_{c.name} is null" for c in cols] or ["true"])
+        keep = ["line", *(c.name for c in cols)]
+        keep += [f"{p}_{c.name}" for c in cols for p in ("r", "w")]
         con.execute(
-            f"create temp table n as select {', '.join(body)}, "
-            + " and ".join([f"r_{c.name} is null" for c in cols] or ["true"])
-            + f" as ok from t {' '.join(joins)}",
-            params,
+            f"create temp table n as with t as ({t_sql}),"
+            f" n1 as (select {', '.join(typed)} from t {' '.join(joins)}),"
+            f" n0 as (select {', '.join(body)} from n1)"
+            f" select {', '.join(keep)}, {ok} as ok from n0",
+            _bind(f"{t_sql} {typed} {body}", params),
         )
         problems = " union all ".join(
-            f"select n.line, {_lit(c.name)} as col, t.v_{c.name} as raw, n.{p}_{c.name} as why,"
-            f" {_lit(p)} as level from n join t using (line) where n.{p}_{c.name} is not null"
+            f"select line, {_lit(c.name)} as col, {_raw(c.name, plan)} as raw,"
+            f" {p}_{c.name} as why, {_lit(p)} as level"
+            f" from n join src using (line) where {p}_{c.name} is not null"
             for c in cols
             for p in ("r", "w")
         )
-        found = con.execute(f"{problems} order by 1, 2").fetchall() if cols else []
+        found = (
+            con.execute(f"{problems} order by 1, 2", _bind(problems, params)).fetchall()
+            if cols
+            else []
+        )
         rejects = [(ln, col, raw or "", why) for ln, col, raw, why, lv in found if lv == "r"]
         warnings = [(ln, col, raw or "", why) for ln, col, raw, why, lv in found if lv == "w"]
         keys = ", ".join(KEYS[kind])
@@ -371,6 +396,16 @@ def parse(
     finally:
         con.close()
     return Parsed(rows, rejects, warnings, int(rejected_rows), int(superseded))
+
+
+def _bind(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """The parameters a statement uses (DuckDB refuses unused ones)."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in params.items() if k in used}
+
+
+def _raw(name: str, plan: ColumnPlan) -> str:
+    return f"x_{name}" if name in plan.targets else f"$k_{name}"
 
 
 def _coalesce(a: str, b: str) -> str:

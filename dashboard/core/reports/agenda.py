@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard.core import i18n, vocab
+
 #: (slide id, zh title, en title), in meeting order.
 AGENDA: tuple[tuple[str, str, str], ...] = (
     ("title", "月度投诉分析会", "Monthly complaint review"),
@@ -85,16 +87,20 @@ _TEXT: dict[str, tuple[str, str]] = {
     "movers": ("变化最大的部门", "Biggest movers"),
     "top_complaints": ("扣分背后的投诉", "Complaints behind the deductions"),
     "at_risk": ("风险队列（按剩余时间）", "At-risk queue (least time left first)"),
-    "overdue_list": ("超期未追责", "Overdue decisions"),
+    "overdue_list": ("超期未追责与申诉", "Overdue decisions and appeals"),
+    "overdue_days": ("超期 {n} 天", "{n} days overdue"),
+    "state": ("状态", "State"),
     "by_category": ("按类别", "By category"),
     "by_department": ("按部门", "By department"),
+    "lowest": ("最低的 {n} 个", "lowest {n}"),
+    "highest": ("最高的 {n} 个", "highest {n}"),
     "points": ("分", " pts"),
     "hours": ("小时", "h"),
     "none": ("无", "none"),
 }
 
-#: Display names of accountability metrics and score items (the KPI engine's ``METRICS``
-#: covers the §5 metrics; these are §6/§7 names, used when the pack does not carry them).
+#: Display names and units of the §7 accountability metrics (``kpi.METRICS`` covers §5,
+#: ``i18n.item_label`` the §6 scoring items).
 EXTRA_LABELS: dict[str, tuple[str, str, str]] = {
     "penalties": ("处罚人次", "Penalties", "count"),
     "fines_total": ("罚款金额", "Fines (CNY)", "cny"),
@@ -104,19 +110,6 @@ EXTRA_LABELS: dict[str, tuple[str, str, str]] = {
     "accountability_overdue": ("超期未追责", "Decisions overdue", "count"),
     "appeals_open": ("申诉中", "Appeals open", "count"),
     "repeat_after_penalty": ("处罚后复发", "Repeat after penalty", "count"),
-    "valid_complaints": ("有理投诉", "Valid complaints", "points"),
-    "response_timeliness": ("响应及时性", "Response timeliness", "points"),
-    "resolution_timeliness": ("办结及时性", "Resolution timeliness", "points"),
-    "repeat_complaints": ("重复投诉", "Repeat complaints", "points"),
-    "satisfaction": ("满意度", "Satisfaction", "points"),
-    "concealed_major": ("隐瞒重大投诉", "Concealed major complaints", "points"),
-}
-
-_SEVERITY = {"general": ("一般", "General"), "urgent": ("紧急", "Urgent"), "major": ("重大", "Major")}
-_RESPONSIBILITY = {
-    "employee": ("员工责任", "Employee"),
-    "management": ("管理责任", "Management"),
-    "institutional": ("制度责任", "Institutional"),
 }
 
 
@@ -142,36 +135,14 @@ def _missing(value: Any) -> bool:
 
 
 def fmt_value(value: Any, unit: str, lang: str = "zh") -> str:
-    """Format a number for the handout: rates as ``92.3%``, counts ``1,234``, hours ``5.2 h``,
-    CNY ``¥12,345``, points ``7.5``; a missing value as ``—``."""
-    if _missing(value):
-        return "—"
-    v = float(value)
-    if unit == "rate":
-        return f"{v * 100:.1f}%"
-    if unit == "count":
-        return f"{round(v):,}"
-    if unit == "hours":
-        return f"{v:.1f} {text('hours', lang)}" if lang == "zh" else f"{v:.1f} h"
-    if unit == "cny":
-        return f"¥{v:,.0f}"
-    if unit == "per_10k":
-        return f"{v:.2f}"
-    if unit == "points":
-        return f"{v:.1f}".rstrip("0").rstrip(".") if v != round(v) else f"{round(v)}"
-    return f"{v:.2f}"
+    """Format a number for the meeting (``i18n.fmt_value``; score points as ``score``)."""
+    return i18n.fmt_value(value, "score" if unit == "points" else unit, lang)
 
 
-def fmt_delta(value: Any, unit: str) -> str:
-    """A signed change: rates in percentage points (``+1.2 pp``), others in their unit."""
-    if _missing(value):
-        return "—"
-    v = float(value)
-    if unit == "rate":
-        return f"{v * 100:+.1f} pp"
-    if unit == "count":
-        return f"{round(v):+,}"
-    return f"{v:+.1f}"
+def fmt_change(current: Any, reference: Any, unit: str, lang: str = "zh") -> str:
+    """A signed change (``i18n.fmt_delta``), ``—`` when either side is missing."""
+    delta = i18n.fmt_delta(current, reference, "score" if unit == "points" else unit, lang)
+    return delta if delta is not None else i18n.MISSING
 
 
 def metric_label(pack: dict, metric: str, lang: str) -> str:
@@ -182,7 +153,7 @@ def metric_label(pack: dict, metric: str, lang: str) -> str:
     if metric in EXTRA_LABELS:
         zh, en, _ = EXTRA_LABELS[metric]
         return zh if lang == "zh" else en
-    return metric
+    return i18n.item_label(metric, lang)
 
 
 def metric_unit(pack: dict, metric: str) -> str:
@@ -202,11 +173,8 @@ def department_name(row: dict, lang: str) -> str:
     return str(row.get("department") or "")
 
 
-def _code(table: dict[str, tuple[str, str]], code: Any, lang: str) -> str:
-    if _missing(code):
-        return ""
-    words = table.get(str(code))
-    return str(code) if not words else words[0 if lang == "zh" else 1]
+def _code(kind: str, code: Any, lang: str) -> str:
+    return "" if _missing(code) else vocab.label(kind, str(code), lang)
 
 
 # --------------------------------------------------------------------------- views
@@ -275,7 +243,7 @@ def _stat(pack: dict, metric: str, lang: str, compare: str = "year_ago") -> Stat
     if not _missing(card.get("target")):
         parts.append(f"{text('target', lang)} {fmt_value(card['target'], unit, lang)}")
     other = card.get(compare)
-    if compare in card:
+    if not _missing(other):
         key = "last_year" if compare == "year_ago" else "previous"
         parts.append(f"{text(key, lang)} {fmt_value(other, unit, lang)}")
     return Stat(
@@ -360,7 +328,7 @@ def _ranking_view(pack: dict, lang: str) -> dict:
         [
             department_name(r, lang),
             fmt_value(r["score"], "points", lang),
-            fmt_delta(delta, "points"),
+            fmt_change(r["score"], r["score"] - delta, "points", lang),
             f"{r['rank']}",
         ]
         for delta, r in movers[:6]
@@ -390,8 +358,8 @@ def _worst_view(pack: dict, lang: str) -> dict:
         [
             str(c.get("complaint_id", "")),
             metric_label(pack, str(c.get("item", "")), lang),
-            str(c.get("category") or ""),
-            _code(_SEVERITY, c.get("severity"), lang),
+            _code("category", c.get("category"), lang),
+            _code("severity", c.get("severity"), lang),
         ]
         for c in worst.get("complaints", [])[:6]
     ]
@@ -416,7 +384,7 @@ def _timeliness_view(pack: dict, lang: str) -> dict:
         [
             str(r.get("complaint_id", "")),
             department_name(r, lang),
-            _code(_SEVERITY, r.get("severity"), lang),
+            _code("severity", r.get("severity"), lang),
             fmt_value(r.get("working_hours_left"), "hours", lang),
         ]
         for r in pack.get("at_risk", [])[:6]
@@ -437,13 +405,25 @@ def _timeliness_view(pack: dict, lang: str) -> dict:
     }
 
 
-def _by_chart(pack: dict, key: str, metric: str, lang: str, top: int = 10) -> Chart:
+def _by_chart(
+    pack: dict, key: str, metric: str, lang: str, top: int = 10, lowest: bool = False
+) -> Chart:
+    """A bar chart of ``metric`` per category/department: the ``top`` highest (or lowest)."""
     rows = [r for r in pack.get(key, []) if not _missing(r.get(metric))]
-    rows.sort(key=lambda r: -float(r[metric]))
+    rows.sort(
+        key=lambda r: (
+            float(r[metric]) if lowest else -float(r[metric]),
+            str(r.get("department") or r.get("category")),
+        )
+    )
     rows = rows[:top]
     dim = "category" if key == "by_category" else "department"
-    cats = [department_name(r, lang) if dim == "department" else str(r[dim]) for r in rows]
-    title = f"{metric_label(pack, metric, lang)} · {text(key, lang)}"
+    cats = [
+        department_name(r, lang) if dim == "department" else _code("category", r[dim], lang)
+        for r in rows
+    ]
+    which = text("lowest" if lowest else "highest", lang).format(n=len(rows))
+    title = f"{metric_label(pack, metric, lang)} · {text(key, lang)} · {which}"
     return Chart(
         "bar",
         title,
@@ -461,24 +441,37 @@ def _accountability_view(pack: dict, lang: str) -> dict:
         stats.append(
             Stat(m, metric_label(pack, m, lang), acc.get(m), fmt_value(acc.get(m), unit, lang))
         )
-    rows = [
-        [
-            str(r.get("penalty_id", "")),
-            department_name(r, lang),
-            _code(_RESPONSIBILITY, r.get("responsibility_type"), lang),
-            str(r.get("accountability_due") or "")[:10],
-        ]
-        for r in pack.get("accountability_overdue", [])[:6]
-    ]
+    rows = []
+    for r in pack.get("accountability_overdue", []):
+        days = r.get("days_overdue")
+        state = text("overdue_days", lang).format(n="—" if _missing(days) else int(days))
+        rows.append(
+            [
+                str(r.get("penalty_id", "")),
+                department_name(r, lang),
+                _code("responsibility_type", r.get("responsibility_type"), lang),
+                state,
+            ]
+        )
+    for r in pack.get("accountability_appealed", []):
+        state = f"{text('appeal', lang)}: {_code('appeal_status', r.get('appeal_status'), lang)}"
+        rows.append(
+            [
+                str(r.get("penalty_id", "")),
+                department_name(r, lang),
+                _code("responsibility_type", r.get("responsibility_type"), lang),
+                state,
+            ]
+        )
     table = Table(
         text("overdue_list", lang),
         [
             text("penalty_id", lang),
             text("department", lang),
             text("responsibility", lang),
-            text("due", lang),
+            text("state", lang),
         ],
-        rows,
+        rows[:6],
     )
     return {"stats": stats, "table": table}
 
@@ -506,11 +499,11 @@ def slide_views(pack: dict, lang: str = "zh") -> list[SlideView]:
         "timeliness": _timeliness_view,
         "repeats": lambda p, lg: {
             "stats": [_stat(p, m, lg) for m in REPEAT_METRICS],
-            "charts": [_by_chart(p, "by_category", "repeat_rate", lg)],
+            "charts": [_by_chart(p, "by_category", "repeat_rate", lg, top=8)],
         },
         "satisfaction": lambda p, lg: {
             "stats": [_stat(p, m, lg) for m in SATISFACTION_METRICS],
-            "charts": [_by_chart(p, "by_department", "csat_rate", lg, top=16)],
+            "charts": [_by_chart(p, "by_department", "csat_rate", lg, top=10, lowest=True)],
         },
         "accountability": _accountability_view,
         "actions": _actions_view,

@@ -4,6 +4,7 @@ primitives: no browser, no image export, nothing downloaded."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -58,19 +59,20 @@ def find_font() -> tuple[Path, Path, int]:
     )
 
 
-def _fmt(value: float | None, unit: str) -> str:
-    return agenda.fmt_value(value, unit)
-
-
 class _Pdf(FPDF):
-    def __init__(self, footer_text: str) -> None:
+    def __init__(self, footer_text: str, lang: str) -> None:
         super().__init__(orientation="L", unit="mm", format=(H, W))
         self.footer_text = footer_text
+        self.lang = lang
         self.set_auto_page_break(False)
         self.set_margins(M, M, M)
         regular, bold, index = find_font()
         self.add_font("cjk", "", str(regular), collection_font_number=index)
         self.add_font("cjk", "B", str(bold), collection_font_number=index)
+
+    def fmt(self, value: float | None, unit: str) -> str:
+        """A chart value in the handout's language."""
+        return agenda.fmt_value(value, unit, self.lang)
 
     def style(self, size: float, bold: bool = False, color=INK) -> None:
         self.set_font("cjk", "B" if bold else "", size)
@@ -80,6 +82,19 @@ class _Pdf(FPDF):
         self.style(size, bold, color)
         self.set_xy(x, y)
         self.cell(w, h, line, align=align)
+
+    def shrink(
+        self, line: str, w: float, size: float, smallest: float, bold: bool = False
+    ) -> float:
+        """The largest font size from ``size`` down to ``smallest`` at which ``line`` fits
+        (the font is left set to it, so ``fit`` measures at that size)."""
+        while size > smallest:
+            self.set_font("cjk", "B" if bold else "", size)
+            if self.get_string_width(line) <= w:
+                return size
+            size -= 1
+        self.set_font("cjk", "B" if bold else "", smallest)
+        return smallest
 
     def fit(self, line: str, w: float) -> str:
         """Shorten a line with … until it fits ``w`` at the current font."""
@@ -109,27 +124,50 @@ def _stats(pdf: _Pdf, stats: list[Stat], top: float, height: float) -> None:
         big = 36 if rows == 1 else 30
         block = 18 * PT * 1.3 + big * PT * 1.2 + (13 * PT * 1.4 if stat.detail else 0)
         ty = y + (h - block) / 2
-        pdf.text_at(x, ty, width, 18 * PT * 1.3, pdf.fit(stat.label, width - 4), 18, color=MUTED, align="C")
+        label_size = pdf.shrink(stat.label, width - 4, 18, 12)  # leaves that font set for fit
+        pdf.text_at(
+            x,
+            ty,
+            width,
+            18 * PT * 1.3,
+            pdf.fit(stat.label, width - 4),
+            label_size,
+            color=MUTED,
+            align="C",
+        )
         ty += 18 * PT * 1.3
         pdf.text_at(x, ty, width, big * PT * 1.2, stat.text, big, True, color or INK, align="C")
         ty += big * PT * 1.2
         if stat.detail:
             pdf.style(13, color=MUTED)
-            pdf.text_at(x, ty, width, 13 * PT * 1.4, pdf.fit(stat.detail, width - 4), 13, color=MUTED, align="C")
+            pdf.text_at(
+                x,
+                ty,
+                width,
+                13 * PT * 1.4,
+                pdf.fit(stat.detail, width - 4),
+                13,
+                color=MUTED,
+                align="C",
+            )
+
+
+def _nice_step(span: float, divisions: int = 4) -> float:
+    """A round axis step (1, 2, 2.5 or 5 × 10^k) covering ``span`` in about ``divisions``."""
+    raw = span / divisions if span > 0 else 1.0
+    exp = 10 ** math.floor(math.log10(raw))
+    return next(m * exp for m in (1, 2, 2.5, 5, 10) if m * exp >= raw - 1e-12)
 
 
 def _nice_max(values: list[float]) -> float:
     top = max(values) if values else 0.0
     if top <= 0:
         return 1.0
-    exp = 10 ** math.floor(math.log10(top))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * exp >= top:
-            return step * exp
-    return 10 * exp
+    return _nice_step(top) * math.ceil(top / _nice_step(top) - 1e-9)
 
 
 def _chart(pdf: _Pdf, chart: Chart, x: float, y: float, w: float, h: float) -> None:
+    pdf.style(16, True)
     pdf.text_at(x, y, w, 7, pdf.fit(chart.title, w), 16, True)
     y += 9
     h -= 9
@@ -144,15 +182,17 @@ def _chart(pdf: _Pdf, chart: Chart, x: float, y: float, w: float, h: float) -> N
 
 
 def _bar(pdf: _Pdf, chart: Chart, x, y, w, h, values) -> None:
-    label_w = min(70.0, w * 0.35)
     vmax = _nice_max(values)
     n = len(chart.categories)
     row = min(12.0, h / n)
     size = max(9.0, min(14.0, row / PT * 0.6))
+    pdf.style(size)
+    label_w = min(w * 0.45, max(pdf.get_string_width(c) for c in chart.categories) + 4)
     bar_w = w - label_w - 26
-    name, vals = chart.series[0]
+    _name, vals = chart.series[0]
     for i, (cat, v) in enumerate(zip(chart.categories, vals, strict=True)):
         ry = y + i * row
+        pdf.style(size)
         pdf.text_at(x, ry, label_w - 2, row, pdf.fit(cat, label_w - 3), size, align="R")
         if v is None:
             pdf.text_at(x + label_w + 1, ry, 20, row, "—", size, color=MUTED)
@@ -160,7 +200,7 @@ def _bar(pdf: _Pdf, chart: Chart, x, y, w, h, values) -> None:
         length = max(0.0, float(v)) / vmax * bar_w
         pdf.set_fill_color(*SERIES[0])
         pdf.rect(x + label_w, ry + row * 0.18, length, row * 0.64, style="F")
-        pdf.text_at(x + label_w + length + 1.5, ry, 24, row, _fmt(v, chart.unit), size)
+        pdf.text_at(x + label_w + length + 1.5, ry, 24, row, pdf.fmt(v, chart.unit), size)
 
 
 def _column_or_line(pdf: _Pdf, chart: Chart, x, y, w, h, values) -> None:
@@ -169,27 +209,33 @@ def _column_or_line(pdf: _Pdf, chart: Chart, x, y, w, h, values) -> None:
     base_y = y + h - 8 - legend_h
     plot_h = base_y - y - 4
     plot_x, plot_w = x + axis_w, w - axis_w
-    lo = min(0.0, min(values)) if chart.kind == "column" else min(values)
-    hi = max(values)
     if chart.kind == "line":  # zoom on the range so month-to-month change is visible
-        pad = (hi - lo) * 0.15 or abs(hi) * 0.05 or 0.05
-        lo, hi = max(0.0, lo - pad), hi + pad
+        step = _nice_step(max(values) - min(values) or abs(max(values)) * 0.1 or 0.1)
+        lo = max(0.0, math.floor(min(values) / step) * step)
+        hi = math.ceil(max(values) / step - 1e-9) * step
+        if hi <= lo:
+            hi = lo + step
     else:
+        lo, step = min(0.0, min(values)), _nice_step(max(values))
         hi = _nice_max(values)
-    span = (hi - lo) or 1.0
+    span = hi - lo
+    ticks = round(span / step)
     pdf.set_draw_color(*GRID)
     pdf.set_line_width(0.2)
-    for k in range(5):
-        gy = base_y - plot_h * k / 4
+    for k in range(ticks + 1):
+        gy = base_y - plot_h * k / ticks
         pdf.line(plot_x, gy, plot_x + plot_w, gy)
-        pdf.text_at(x, gy - 3, axis_w - 2, 6, _fmt(lo + span * k / 4, chart.unit), 9, color=MUTED, align="R")
+        label = pdf.fmt(lo + step * k, chart.unit)
+        pdf.text_at(x, gy - 3, axis_w - 2, 6, label, 9, color=MUTED, align="R")
     n = len(chart.categories)
     slot = plot_w / n
     step = max(1, math.ceil(n / 12))
     for i, cat in enumerate(chart.categories):
         if i % step == 0:
             label = cat[2:] if len(cat) == 7 and cat[4] == "-" else cat
-            pdf.text_at(plot_x + slot * i, base_y + 1, slot * step, 6, label, 9, color=MUTED, align="C")
+            pdf.text_at(
+                plot_x + slot * i, base_y + 1, slot * step, 6, label, 9, color=MUTED, align="C"
+            )
     for s, (name, vals) in enumerate(chart.series):
         color = SERIES[s % len(SERIES)]
         pdf.set_fill_color(*color)
@@ -205,14 +251,16 @@ def _column_or_line(pdf: _Pdf, chart: Chart, x, y, w, h, values) -> None:
             points.append((cx, vy))
         if chart.kind == "line":
             pdf.set_line_width(0.8)
-            for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
+            for (x1, y1), (x2, y2) in itertools.pairwise(points):
                 pdf.line(x1, y1, x2, y2)
             for cx, vy in points:
                 pdf.ellipse(cx - 1.2, vy - 1.2, 2.4, 2.4, style="F")
         last = next((v for v in reversed(vals) if v is not None), None)
         if points and last is not None:
             lx, ly = points[-1]
-            pdf.text_at(lx - 20, ly - 7, 22, 5, _fmt(last, chart.unit), 10, True, color, align="R")
+            pdf.text_at(
+                lx - 20, ly - 7, 22, 5, pdf.fmt(last, chart.unit), 10, True, color, align="R"
+            )
         if legend_h:
             lx = plot_x + s * plot_w / len(chart.series)
             pdf.rect(lx, base_y + 8.5, 4, 4, style="F")
@@ -232,6 +280,7 @@ def _table(pdf: _Pdf, table: Table, x: float, y: float, w: float, h: float) -> N
     pdf.rect(x, ty, w, row_h, style="F")
     cx = x
     for col, cw in zip(table.columns, widths, strict=True):
+        pdf.style(size, True)
         pdf.text_at(cx + 1.5, ty, cw - 3, row_h, pdf.fit(col, cw - 3), size, True, (255, 255, 255))
         cx += cw
     for r, row in enumerate(rows):
@@ -241,6 +290,7 @@ def _table(pdf: _Pdf, table: Table, x: float, y: float, w: float, h: float) -> N
             pdf.rect(x, ty, w, row_h, style="F")
         cx = x
         for value, cw in zip(row, widths, strict=True):
+            pdf.style(size)
             pdf.text_at(cx + 1.5, ty, cw - 3, row_h, pdf.fit(value, cw - 3), size)
             cx += cw
 
@@ -267,7 +317,8 @@ def _page(pdf: _Pdf, view: SlideView, lang: str) -> None:
             pdf.text_at(M, 100 + i * 10, W - 2 * M, 9, line, 18, color=MUTED)
     else:
         title = view.title + (f" — {view.subtitle}" if view.subtitle else "")
-        pdf.text_at(M, 8, W - 2 * M, 16, pdf.fit(title, W - 2 * M), 30, True)
+        size = pdf.shrink(title, W - 2 * M, 30, 20, bold=True)  # leaves that font set for fit
+        pdf.text_at(M, 8, W - 2 * M, 16, pdf.fit(title, W - 2 * M), size, True)
         top = 30.0
         if view.notes.strip() and view.id != "actions":
             bottom -= 12
@@ -278,7 +329,7 @@ def _page(pdf: _Pdf, view: SlideView, lang: str) -> None:
         full = W - 2 * M
         avail = bottom - top
         if view.charts and view.table is not None:
-            cw = full * 0.55
+            cw = full * (0.42 if len(view.table.columns) >= 4 else 0.55)
             _chart(pdf, view.charts[0], M, top, cw, avail)
             _table(pdf, view.table, M + cw + 8, top, full - cw - 8, avail)
         elif len(view.charts) == 2:
@@ -296,13 +347,18 @@ def _page(pdf: _Pdf, view: SlideView, lang: str) -> None:
             pdf.set_xy(M, bottom + 1)
             label = agenda.text("notes", lang)
             pdf.multi_cell(full, 5.5, f"{label}: {view.notes.strip()}", max_line_height=5.5)
-    pdf.text_at(M, H - 10, W - 2 * M - 30, 6, pdf.fit(pdf.footer_text, W - 2 * M - 32), 10, color=MUTED)
-    pdf.text_at(W - M - 30, H - 10, 30, 6, f"{view.number} / {view.total}", 10, color=MUTED, align="R")
+    pdf.style(10)
+    pdf.text_at(
+        M, H - 10, W - 2 * M - 30, 6, pdf.fit(pdf.footer_text, W - 2 * M - 32), 10, color=MUTED
+    )
+    pdf.text_at(
+        W - M - 30, H - 10, 30, 6, f"{view.number} / {view.total}", 10, color=MUTED, align="R"
+    )
 
 
 def render(pack: dict, lang: str = "zh") -> bytes:
     """The meeting pack as a PDF handout (bytes), one 16:9 page per agenda slide."""
-    pdf = _Pdf(agenda.footer(pack, lang))
+    pdf = _Pdf(agenda.footer(pack, lang), lang)
     views = agenda.slide_views(pack, lang)
     pdf.set_title(views[0].title)
     pdf.set_creator("complaint-kpi-dashboard")

@@ -90,7 +90,10 @@ def _stats(slide, stats: list[Stat], top, height) -> None:
         card.line.width = Pt(3 if stat.status else 1)
         frame = card.text_frame
         frame.word_wrap = True
-        parts = [(stat.label, 18, False, MUTED), (stat.text, 40, True, STATUS.get(stat.status or "", INK))]
+        parts = [
+            (stat.label, 18, False, MUTED),
+            (stat.text, 40, True, STATUS.get(stat.status or "", INK)),
+        ]
         if stat.detail:
             parts.append((stat.detail, 14, False, MUTED))
         for j, (line, size, bold, color) in enumerate(parts):
@@ -169,8 +172,19 @@ def _slide(prs, view: SlideView, footer: str, lang: str) -> None:
     content_bottom = HEIGHT - Inches(0.7)
     if view.id == "title":
         _text(slide, MARGIN, Inches(2.0), WIDTH - 2 * MARGIN, Inches(1.3), [view.title], 48, True)
-        _text(slide, MARGIN, Inches(3.3), WIDTH - 2 * MARGIN, Inches(0.7), [view.subtitle], 28, color=ACCENT)
-        _text(slide, MARGIN, Inches(4.3), WIDTH - 2 * MARGIN, Inches(1.8), view.lines, 20, color=MUTED)
+        _text(
+            slide,
+            MARGIN,
+            Inches(3.3),
+            WIDTH - 2 * MARGIN,
+            Inches(0.7),
+            [view.subtitle],
+            28,
+            color=ACCENT,
+        )
+        _text(
+            slide, MARGIN, Inches(4.3), WIDTH - 2 * MARGIN, Inches(1.8), view.lines, 20, color=MUTED
+        )
     else:
         title = view.title + (f" — {view.subtitle}" if view.subtitle else "")
         _text(slide, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.9), [title], 32, True)
@@ -186,7 +200,9 @@ def _slide(prs, view: SlideView, footer: str, lang: str) -> None:
         if view.charts and view.table is not None:
             cw = Emu(int(full * 0.55))
             _chart(slide, view.charts[0], MARGIN, top, cw, avail)
-            _table(slide, view.table, MARGIN + cw + Inches(0.3), top, full - cw - Inches(0.3), avail)
+            _table(
+                slide, view.table, MARGIN + cw + Inches(0.3), top, full - cw - Inches(0.3), avail
+            )
         elif len(view.charts) == 2:
             half = (full - Inches(0.3)) // 2
             _chart(slide, view.charts[0], MARGIN, top, half, avail)
@@ -199,12 +215,37 @@ def _slide(prs, view: SlideView, footer: str, lang: str) -> None:
             _text(slide, MARGIN, top + Inches(0.6), full, Inches(1), view.lines, 24, color=MUTED)
         if view.notes.strip() and view.id != "actions":
             label = agenda.text("notes", lang)
-            _text(slide, MARGIN, content_bottom + Inches(0.05), full, Inches(0.55),
-                  [f"{label}: {view.notes.strip()}"], 14, color=ACCENT)
-    _text(slide, MARGIN, HEIGHT - Inches(0.5), WIDTH - 2 * MARGIN - Inches(1.2), Inches(0.4),
-          [footer], 11, color=MUTED)
-    _text(slide, WIDTH - MARGIN - Inches(1.2), HEIGHT - Inches(0.5), Inches(1.2), Inches(0.4),
-          [f"{view.number} / {view.total}"], 11, color=MUTED, align=PP_ALIGN.RIGHT)
+            _text(
+                slide,
+                MARGIN,
+                content_bottom + Inches(0.05),
+                full,
+                Inches(0.55),
+                [f"{label}: {view.notes.strip()}"],
+                14,
+                color=ACCENT,
+            )
+    _text(
+        slide,
+        MARGIN,
+        HEIGHT - Inches(0.5),
+        WIDTH - 2 * MARGIN - Inches(1.2),
+        Inches(0.4),
+        [footer],
+        11,
+        color=MUTED,
+    )
+    _text(
+        slide,
+        WIDTH - MARGIN - Inches(1.2),
+        HEIGHT - Inches(0.5),
+        Inches(1.2),
+        Inches(0.4),
+        [f"{view.number} / {view.total}"],
+        11,
+        color=MUTED,
+        align=PP_ALIGN.RIGHT,
+    )
     if view.notes.strip():
         slide.notes_slide.notes_text_frame.text = view.notes.strip()
 

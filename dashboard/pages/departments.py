@@ -1,0 +1,360 @@
+"""Departments: the monthly scorecard ranking and one department's page (KPIs, score items,
+why the score moved, categories, handlers, breaches), each number clickable down to the
+complaints behind it. The selected month and department are kept in the URL."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.core import i18n, vocab
+from dashboard.ui import components as ui
+from dashboard.ui import data, state, theme
+
+DEPARTMENT_CARDS: tuple[str, ...] = (
+    "received",
+    "resolution_rate",
+    "on_time_resolution_rate",
+    "response_sla_rate",
+    "repeat_rate",
+    "csat_rate",
+    "backlog_open",
+    "overdue_open",
+)
+HANDLER_COLUMNS: tuple[str, ...] = (
+    "handler",
+    "received",
+    "resolution_rate",
+    "on_time_resolution_rate",
+    "response_sla_rate",
+    "first_response_median_h",
+    "csat_rate",
+    "overdue_open",
+)
+
+
+def previous_month(month: str) -> str:
+    """``2025-10`` → ``2025-09``."""
+    first = dt.date(int(month[:4]), int(month[5:7]), 1)
+    last = first - dt.timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+def _pick_from_table(key: str, ids: list[str]) -> None:
+    rows = ui.selected_rows(key)
+    if rows:
+        st.session_state["dept_view"] = ids[rows[0]]
+
+
+def _pick_from_chart(key: str) -> None:
+    value = ui.point_value(ui.selected_points(key), "customdata")
+    if value:
+        st.session_state["dept_view"] = str(value)
+
+
+def _month_selector(period, as_of, lang: str) -> str | None:
+    months = ui.month_options(as_of)
+    if not months:
+        return None
+    state.bind_url("score_month")
+    if st.session_state.get("score_month") not in months:
+        default = ui.score_month(period, as_of)
+        st.session_state["score_month"] = default if default in months else months[0]
+    return st.selectbox(
+        i18n.t("score_month", lang),
+        months,
+        format_func=lambda m: i18n.fmt_month(m, lang),
+        key="score_month",
+    )
+
+
+def _scorecard(scores: pd.DataFrame, previous: pd.DataFrame, lang: str) -> None:
+    st.subheader(i18n.t("scorecard", lang))
+    ranking = ui.score_changes(scores, previous)
+    ranking = ranking.assign(department=ui.department_names(ranking, lang))
+    ids = [str(v) for v in ranking["department_id"]]
+    st.caption(
+        f"{i18n.t('rules_version', lang)} {scores['rules_version'].iloc[0]} · "
+        f"{i18n.t('click_row_hint', lang)}"
+    )
+    left, right = st.columns([2, 3])
+    with left:
+        chart_frame = ranking.iloc[::-1]
+        colours = [
+            theme.STATUS_COLOURS["red"] if s < 80 else theme.OKABE_ITO[0]
+            for s in chart_frame["score"]
+        ]
+        fig = go.Figure(
+            go.Bar(
+                x=chart_frame["score"],
+                y=chart_frame["department"],
+                orientation="h",
+                customdata=chart_frame["department_id"],
+                marker_color=colours,
+                text=[i18n.fmt_number(s, 1, lang) for s in chart_frame["score"]],
+                textposition="auto",
+                hovertemplate="%{y}: %{x:.2f}<extra></extra>",
+            )
+        )
+        fig.update_layout(xaxis_title=i18n.t("score", lang), xaxis_range=[0, 100])
+        ui.chart(
+            fig,
+            key="dept_score_chart",
+            selectable=True,
+            height=max(300, 26 * len(chart_frame) + 80),
+            on_select=_pick_from_chart,
+            args=("dept_score_chart",),
+        )
+    with right:
+        ded_cols = [c for c in ranking.columns if c.startswith("ded_")]
+        ui.table(
+            ranking,
+            lang,
+            key="dept_score_table",
+            selectable=True,
+            column_order=(
+                "rank",
+                "department",
+                "score",
+                "score_change",
+                "rank_change",
+                "n_complaints",
+                *ded_cols,
+            ),
+            on_select=_pick_from_table,
+            args=("dept_score_table", ids),
+        )
+
+
+def _waterfall(
+    month: str, scores: pd.DataFrame, previous: pd.DataFrame, dept_id: str, lang: str
+) -> str | None:
+    """Why the score moved vs the previous month: previous score, one step per item
+    (deduction change, sign flipped: more deducted = down), this month's score. Returns the
+    item of a clicked bar."""
+    st.markdown(f"**{i18n.t('why_score_moved', lang)}**")
+    cur = scores[scores["department_id"] == dept_id]
+    prev = previous[previous["department_id"] == dept_id]
+    if cur.empty:
+        st.info(i18n.t("empty_title", lang))
+        return None
+    items = [c[4:] for c in scores.columns if c.startswith("ded_")]
+    cur_row = cur.iloc[0]
+    prev_row = prev.iloc[0] if not prev.empty else None
+    base = float(prev_row["score"]) if prev_row is not None else 100.0
+    steps = [
+        -(float(cur_row[f"ded_{i}"]) - (float(prev_row[f"ded_{i}"]) if prev_row is not None else 0))
+        for i in items
+    ]
+    x = [
+        f"{i18n.t('previous_score', lang)} ({i18n.fmt_month(previous_month(month), lang)})",
+        *[i18n.item_label(i, lang) for i in items],
+        f"{i18n.t('current_score', lang)} ({i18n.fmt_month(month, lang)})",
+    ]
+    fig = go.Figure(
+        go.Waterfall(
+            x=x,
+            measure=["absolute", *["relative"] * len(items), "total"],
+            y=[base, *steps, float(cur_row["score"])],
+            customdata=["", *items, ""],
+            text=[
+                i18n.fmt_number(base, 1, lang),
+                *[f"{s:+.1f}" if s else "0" for s in steps],
+                i18n.fmt_number(cur_row["score"], 1, lang),
+            ],
+            textposition="outside",
+            increasing={"marker": {"color": theme.POSITIVE}},
+            decreasing={"marker": {"color": theme.NEGATIVE}},
+            totals={"marker": {"color": theme.TOTAL}},
+            connector={"line": {"color": "#999999"}},
+        )
+    )
+    low = min(base, float(cur_row["score"]), base + min(0.0, *steps))
+    fig.update_layout(yaxis_range=[max(0.0, low - 10), 105], showlegend=False)
+    points = ui.chart(fig, key="dept_waterfall", selectable=True, height=360)
+    item = ui.point_value(points, "customdata")
+    return str(item) if item else None
+
+
+def _score_items(month: str, dept_id: str, lang: str) -> str | None:
+    st.markdown(f"**{i18n.t('item', lang)}**")
+    items = data.score_items(month, dept_id)
+    shown = items.assign(
+        item_name=[i18n.item_label(i, lang) for i in items["item"]],
+        kind=[i18n.item_label(k, lang) for k in items["kind"]],
+    )
+    shown = shown.rename(columns={"item_name": "item", "item": "item_id"})
+    row = ui.table(
+        shown,
+        lang,
+        key="dept_items_table",
+        selectable=True,
+        column_order=("item", "kind", "measured", "target", "points_rule", "cap", "deduction"),
+    )
+    return str(items.iloc[row]["item"]) if row is not None else None
+
+
+def _categories(period, dept_filters, as_of, lang: str) -> None:
+    st.markdown(f"**{i18n.t('top_categories', lang)}**")
+    frame = data.kpis(period, dept_filters, as_of, by="category").dropna(subset=["category"])
+    frame = frame.sort_values("received").tail(10)
+    if frame.empty:
+        st.info(i18n.t("empty_title", lang))
+        return
+    fig = go.Figure(
+        go.Bar(
+            x=frame["received"],
+            y=[vocab.label("category", c, lang) for c in frame["category"]],
+            orientation="h",
+            customdata=frame["category"],
+            marker_color=theme.OKABE_ITO[1],
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    fig.update_layout(xaxis_title=i18n.metric_name("received", lang))
+    points = ui.chart(fig, key="dept_categories", selectable=True, height=320)
+    category = ui.point_value(points, "customdata")
+    if category:
+        ui.drill_table(
+            data.drill(
+                "received",
+                period,
+                dataclasses.replace(dept_filters, category=(str(category),)),
+                as_of,
+            ),
+            lang,
+            key="dept_category_drill",
+            title=f"{i18n.t('complaints_behind', lang)}: {vocab.label('category', category, lang)}",
+        )
+
+
+def _handlers(period, dept_filters, as_of, lang: str) -> None:
+    st.markdown(f"**{i18n.t('handlers', lang)}**")
+    frame = data.kpis(period, dept_filters, as_of, by="handler").dropna(subset=["handler"])
+    frame = frame.sort_values("received", ascending=False).reset_index(drop=True)
+    if frame.empty:
+        st.info(i18n.t("empty_title", lang))
+        return
+    st.caption(i18n.t("click_row_hint", lang))
+    row = ui.table(
+        frame,
+        lang,
+        key="dept_handlers",
+        selectable=True,
+        column_order=HANDLER_COLUMNS,
+        height=320,
+    )
+    if row is not None:
+        handler = str(frame.iloc[row]["handler"])
+        ui.drill_table(
+            data.drill(
+                "received", period, dataclasses.replace(dept_filters, handler=(handler,)), as_of
+            ),
+            lang,
+            key="dept_handler_drill",
+            title=f"{i18n.t('complaints_behind', lang)}: {handler}",
+        )
+
+
+def _breaches(period, dept_filters, as_of, month: str, dept_id: str, lang: str) -> None:
+    st.markdown(f"**{i18n.t('breaches', lang)}**")
+    tabs = st.tabs(
+        [
+            i18n.t("overdue_open_list", lang),
+            f"{i18n.t('late_resolution', lang)} ({i18n.fmt_month(month, lang)})",
+            f"{i18n.t('late_response', lang)} ({i18n.fmt_month(month, lang)})",
+        ]
+    )
+    with tabs[0], ui.guard(lang):
+        ui.drill_table(
+            data.drill("overdue_open", period, dept_filters, as_of), lang, key="dept_overdue"
+        )
+    with tabs[1], ui.guard(lang):
+        ui.drill_table(
+            data.score_complaints(month, dept_id, "resolution_timeliness", as_of),
+            lang,
+            key="dept_late_resolution",
+        )
+    with tabs[2], ui.guard(lang):
+        ui.drill_table(
+            data.score_complaints(month, dept_id, "response_timeliness", as_of),
+            lang,
+            key="dept_late_response",
+        )
+
+
+def _department_view(
+    period, filters, as_of, month: str, scores, previous, lang: str, names: dict[str, str]
+) -> None:
+    dept_id = st.session_state.get("dept_view")
+    if not dept_id:
+        st.info(i18n.t("no_department_selected", lang))
+        return
+    st.header(f"{i18n.t('department_view', lang)}: {ui.md_escape(names.get(dept_id, dept_id))}")
+    dept_filters = dataclasses.replace(filters, department=(dept_id,))
+    with ui.guard(lang):
+        cards = {c.metric: c for c in data.kpi_cards(period, dept_filters, as_of)}
+        ui.kpi_cards([cards[m] for m in DEPARTMENT_CARDS if m in cards], lang, per_row=4)
+    left, right = st.columns(2)
+    item = None
+    with left, ui.guard(lang):
+        item = _waterfall(month, scores, previous, dept_id, lang)
+    with right, ui.guard(lang):
+        item = _score_items(month, dept_id, lang) or item
+    if item:
+        with ui.guard(lang):
+            ui.drill_table(
+                data.score_complaints(month, dept_id, item, as_of),
+                lang,
+                key="dept_item_drill",
+                title=f"{i18n.t('complaints_behind', lang)}: {i18n.item_label(item, lang)}",
+            )
+    left, right = st.columns(2)
+    with left, ui.guard(lang):
+        _categories(period, dept_filters, as_of, lang)
+    with right, ui.guard(lang):
+        _handlers(period, dept_filters, as_of, lang)
+    with ui.guard(lang):
+        _breaches(period, dept_filters, as_of, month, dept_id, lang)
+
+
+def main() -> None:
+    """Render the departments page."""
+    period, filters, as_of, lang = state.current_filters()
+    ui.page_header("departments_title", lang, period, as_of)
+    state.bind_url("dept_view")
+    with ui.guard(lang):
+        month = _month_selector(period, as_of, lang)
+        if month is None:
+            ui.empty_state(lang)
+            return
+        scores = data.department_scores(month, as_of)
+        previous = data.department_scores(previous_month(month), as_of)
+        if scores.empty:
+            ui.empty_state(lang)
+            return
+        names = dict(
+            zip(
+                scores["department_id"].astype(str),
+                ui.department_names(scores, lang),
+                strict=False,
+            )
+        )
+        if st.session_state.get("dept_view") not in names:
+            st.session_state["dept_view"] = None
+        _scorecard(scores, previous, lang)
+        st.selectbox(
+            i18n.t("select_department", lang),
+            list(names),
+            format_func=names.__getitem__,
+            placeholder=i18n.t("select_department", lang),
+            key="dept_view",
+        )
+        _department_view(period, filters, as_of, month, scores, previous, lang, names)
+
+
+main()

@@ -1,0 +1,265 @@
+"""The Data page's import panel: upload → preview → column mapping → import → results.
+
+All logic lives in ``dashboard.core.importer``; this file only lays out widgets. Personal
+data is masked in every table shown; nothing is rendered as HTML.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core import privacy, schema
+from dashboard.core.importer import Mapping, import_files, load_mapping, preview, save_mapping
+from dashboard.core.importer.errors import ImportRefused
+from dashboard.core.importer.headers import MAPPINGS_DIR
+
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "导入投诉数据",
+        "upload": "上传导出文件（CSV/TSV/TXT/XLSX/XLS，可多选）",
+        "kind": "数据类型",
+        "auto": "自动识别",
+        "mapping": "已保存的列映射",
+        "none": "（无）",
+        "date_order": "日/月顺序（如 03/04/2025）",
+        "undeclared": "不确定（此类日期将被拒绝）",
+        "dayfirst": "日在前",
+        "monthfirst": "月在前",
+        "sheet": "工作表",
+        "detected": "编码 {enc}，分隔符 {delim}，表头在第 {line} 行，跳过行 {skipped}",
+        "preview": "前 {n} 行预览",
+        "parsed": "解析结果",
+        "problems": "预览中发现的问题",
+        "map_columns": "列映射（源列 → 标准列）",
+        "ignore": "（忽略）",
+        "save_as": "保存映射为",
+        "save": "保存映射",
+        "saved": "已保存：{path}",
+        "import": "开始导入",
+        "importing": "正在导入 {name} …",
+        "done": "导入完成",
+        "results": "导入结果",
+        "rejects": "被拒绝的行（已脱敏）",
+        "download": "下载拒绝报告",
+        "already": "{file}：该文件（相同 SHA-256）此前已导入过，本次按幂等方式重新导入。",
+        "refused": "{file}：未导入 —— {message}",
+        "extra": "忽略的多余列：{cols}",
+        "missing": "缺少必填列：{cols}",
+    },
+    "en": {
+        "title": "Import complaint data",
+        "upload": "Upload export files (CSV/TSV/TXT/XLSX/XLS, several allowed)",
+        "kind": "Data kind",
+        "auto": "Detect",
+        "mapping": "Saved column mapping",
+        "none": "(none)",
+        "date_order": "Day/month order (e.g. 03/04/2025)",
+        "undeclared": "Not declared (such dates are rejected)",
+        "dayfirst": "Day first",
+        "monthfirst": "Month first",
+        "sheet": "Sheet",
+        "detected": "Encoding {enc}, delimiter {delim}, header on line {line}, skipped {skipped}",
+        "preview": "First {n} rows",
+        "parsed": "As parsed",
+        "problems": "Problems in the preview",
+        "map_columns": "Column mapping (source → canonical)",
+        "ignore": "(ignore)",
+        "save_as": "Save mapping as",
+        "save": "Save mapping",
+        "saved": "Saved: {path}",
+        "import": "Import",
+        "importing": "Importing {name} …",
+        "done": "Import finished",
+        "results": "Import results",
+        "rejects": "Rejected rows (masked)",
+        "download": "Download the reject report",
+        "already": "{file}: this exact file (same SHA-256) was imported before; "
+        "re-imported idempotently.",
+        "refused": "{file}: not imported — {message}",
+        "extra": "Extra columns ignored: {cols}",
+        "missing": "Missing required columns: {cols}",
+    },
+}
+RESULT_COLUMNS = (
+    "file",
+    "kind",
+    "outcome",
+    "source_rows",
+    "imported",
+    "updated",
+    "unchanged",
+    "superseded",
+    "rejected",
+    "warnings",
+    "message",
+)
+
+
+def _mask_source(df: pd.DataFrame, proposed: dict[str, str | None]) -> pd.DataFrame:
+    """Mask a preview of source columns: names and phones by their mapped column, phone-like
+    digits in every other text column."""
+    out = df.copy()
+    for col in out.columns:
+        target = proposed.get(col)
+        if target in ("customer_name", "person", "handler", "head", "department_head"):
+            out[col] = out[col].map(privacy.mask_name)
+        elif target == "customer_phone":
+            out[col] = out[col].map(privacy.mask_phone)
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(privacy.mask_text)
+    return out
+
+
+def _mapping_names() -> list[str]:
+    return sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
+
+
+def render_import_panel(db_path: Path, lang: str) -> None:
+    """Draw the import panel for ``db_path`` with labels in ``lang`` (``zh`` or ``en``)."""
+    t = LABELS.get(lang, LABELS["zh"])
+    st.subheader(t["title"])
+    files = st.file_uploader(
+        t["upload"],
+        type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls"],
+        accept_multiple_files=True,
+        key="import_files",
+    )
+    c1, c2, c3 = st.columns(3)
+    kinds = [None, *schema.TEMPLATES]
+    kind = c1.selectbox(
+        t["kind"], kinds, format_func=lambda k: t["auto"] if k is None else k, key="import_kind"
+    )
+    names = [None, *_mapping_names()]
+    mapping_name = c2.selectbox(
+        t["mapping"],
+        names,
+        format_func=lambda n: t["none"] if n is None else n,
+        key="import_mapping",
+    )
+    date_order = c3.selectbox(
+        t["date_order"],
+        [None, "dayfirst", "monthfirst"],
+        format_func=lambda o: t["undeclared"] if o is None else t[o],
+        key="import_date_order",
+    )
+    if not files:
+        return
+    first = files[0]
+    data = first.getvalue()
+    sheet = None
+    try:
+        p = preview(data, first.name, kind=kind, mapping=mapping_name, date_order=date_order)
+    except ImportRefused as exc:
+        st.error(str(exc))
+        return
+    if p.sheets:
+        sheet = st.selectbox(t["sheet"], p.sheets, key="import_sheet")
+        if sheet != p.sheet:
+            p = preview(
+                data,
+                first.name,
+                kind=kind,
+                mapping=mapping_name,
+                sheet=sheet,
+                date_order=date_order,
+            )
+    if p.error:
+        st.warning(p.error)
+    if p.encoding or p.sheet:
+        st.caption(
+            t["detected"].format(
+                enc=p.encoding or "xlsx",
+                delim=repr(p.delimiter) if p.delimiter else "-",
+                line=p.header_line,
+                skipped=p.skipped_lines or "-",
+            )
+        )
+    st.markdown(f"**{t['preview'].format(n=len(p.rows))}**")
+    st.dataframe(_mask_source(p.rows, p.proposed), hide_index=True)
+    # mapping editor: one selectbox per source column
+    st.markdown(f"**{t['map_columns']}**")
+    target_kind = p.kind or kind or "complaints"
+    options = [None, *schema.column_names(target_kind)]
+    edited: dict[str, list[str]] = {}
+    cols = st.columns(3)
+    for i, header in enumerate(p.headers):
+        default = p.proposed.get(header)
+        choice = cols[i % 3].selectbox(
+            header or f"#{i + 1}",
+            options,
+            index=options.index(default) if default in options else 0,
+            format_func=lambda c: t["ignore"] if c is None else c,
+            key=f"import_map_{target_kind}_{i}",
+        )
+        edited[header] = [choice] if choice else []
+    base = load_mapping(mapping_name) or Mapping()
+    mapping = Mapping(
+        name=base.name,
+        kind=target_kind,
+        columns=edited,
+        constants=base.constants,
+        values=base.values,
+        date_order=date_order or base.date_order,
+        timezone=base.timezone,
+        excel_serial_dates=base.excel_serial_dates,
+        auto_match=False,
+        note=base.note,
+    )
+    if p.error is None and not p.parsed.empty:
+        st.markdown(f"**{t['parsed']}**")
+        st.dataframe(privacy.mask_frame(p.parsed), hide_index=True)
+    if not p.problems.empty:
+        st.markdown(f"**{t['problems']}**")
+        st.dataframe(p.problems, hide_index=True)
+    s1, s2 = st.columns([3, 1])
+    new_name = s1.text_input(t["save_as"], key="import_save_name")
+    if s2.button(t["save"], key="import_save") and new_name:
+        try:
+            st.success(t["saved"].format(path=save_mapping(new_name, mapping)))
+        except ImportRefused as exc:
+            st.error(str(exc))
+    if not st.button(t["import"], type="primary", key="import_go"):
+        return
+    bar = st.progress(0.0, text="")
+
+    def progress(fraction: float, name: str) -> None:
+        bar.progress(min(fraction, 1.0), text=t["importing"].format(name=name) if name else "")
+
+    results = import_files(
+        db_path,
+        [(f.name, f.getvalue()) for f in files],
+        kind=target_kind,
+        mapping=mapping,
+        sheet=sheet,
+        date_order=date_order,
+        progress=progress,
+    )
+    bar.progress(1.0, text=t["done"])
+    st.markdown(f"**{t['results']}**")
+    docs = [r.to_dict() for r in results]
+    st.dataframe(pd.DataFrame([{k: d[k] for k in RESULT_COLUMNS} for d in docs]), hide_index=True)
+    for r in results:
+        if r.outcome != "ok":
+            st.error(t["refused"].format(file=r.file, message=r.message))
+            continue
+        if r.already_imported:
+            st.info(t["already"].format(file=r.file))
+        if r.extra_columns:
+            st.caption(t["extra"].format(cols=", ".join(r.extra_columns)))
+        if r.reject_report:
+            report = Path(r.reject_report)
+            st.markdown(f"**{r.file} — {t['rejects']}**")
+            st.dataframe(
+                pd.read_csv(report, encoding="utf-8-sig", dtype=str, keep_default_na=False),
+                hide_index=True,
+            )
+            st.download_button(
+                t["download"],
+                report.read_bytes(),
+                file_name=report.name,
+                mime="text/csv",
+                key=f"import_dl_{r.import_id}",
+            )

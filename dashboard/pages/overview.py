@@ -1,0 +1,170 @@
+"""Overview (executives, the default page): KPI cards against targets, the trend, top
+categories, the departments most at risk, and what data is loaded."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.core import i18n, vocab
+from dashboard.ui import components as ui
+from dashboard.ui import data, state, theme
+
+# the executive cards, in this order (cards the core does not return are skipped)
+CARD_METRICS: tuple[str, ...] = (
+    "received",
+    "resolution_rate",
+    "on_time_resolution_rate",
+    "response_sla_rate",
+    "first_response_median_h",
+    "repeat_rate",
+    "csat_rate",
+    "valid_rate",
+    "backlog_open",
+    "overdue_open",
+)
+TREND_METRICS: tuple[str, ...] = (
+    "received",
+    "on_time_resolution_rate",
+    "response_sla_rate",
+    "repeat_rate",
+    "csat_rate",
+)
+AT_RISK_DEPARTMENTS = 5
+
+
+def _cards(period, filters, as_of, lang: str) -> None:
+    cards = {c.metric: c for c in data.kpi_cards(period, filters, as_of)}
+    ordered = [cards[m] for m in CARD_METRICS if m in cards]
+    ui.kpi_cards(ordered, lang, per_row=5)
+
+
+def _trend(period, filters, as_of, lang: str) -> None:
+    st.subheader(i18n.t("trend", lang))
+    state.bind_url("trend_metric", TREND_METRICS[0])
+    if st.session_state.get("trend_metric") not in TREND_METRICS:
+        st.session_state["trend_metric"] = TREND_METRICS[0]
+    metric = st.segmented_control(
+        i18n.t("trend_metric", lang),
+        TREND_METRICS,
+        format_func=lambda m: i18n.metric_name(m, lang),
+        key="trend_metric",
+        required=True,
+        label_visibility="collapsed",
+    )
+    window = ui.trailing_months(period, 12)
+    frame = data.trend(window, filters, as_of, grain="month", metrics=(metric,))
+    if frame.empty:
+        ui.empty_state(lang)
+        return
+    x = [i18n.fmt_month(m, lang) for m in frame["month"]]
+    unit = i18n.metric_unit(metric)
+    values = frame[metric]
+    if unit == "rate":
+        trace = go.Scatter(
+            x=x,
+            y=values,
+            mode="lines+markers",
+            line={"color": theme.OKABE_ITO[0], "width": 3},
+            hovertemplate="%{x}: %{y:.1%}<extra></extra>",
+        )
+    else:
+        trace = go.Bar(
+            x=x,
+            y=values,
+            marker_color=theme.OKABE_ITO[0],
+            hovertemplate="%{x}: %{y:,}<extra></extra>",
+        )
+    fig = go.Figure(trace)
+    fig.update_layout(xaxis_type="category", yaxis_title=i18n.metric_name(metric, lang))
+    if unit == "rate":
+        fig.update_yaxes(tickformat=".0%")
+    ui.chart(fig, key="overview_trend", height=320)
+
+
+def _top_categories(period, filters, as_of, lang: str) -> None:
+    st.subheader(i18n.t("top_categories", lang))
+    frame = data.kpis(period, filters, as_of, by="category")
+    frame = frame.dropna(subset=["category"]).sort_values("received", ascending=False).head(8)
+    if frame.empty:
+        ui.empty_state(lang)
+        return
+    frame = frame.iloc[::-1]  # largest on top of a horizontal bar chart
+    labels = [vocab.label("category", c, lang) for c in frame["category"]]
+    fig = go.Figure(
+        go.Bar(
+            x=frame["received"],
+            y=labels,
+            orientation="h",
+            customdata=frame["category"],
+            marker_color=theme.OKABE_ITO[1],
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    fig.update_layout(xaxis_title=i18n.metric_name("received", lang))
+    st.caption(i18n.t("click_bar_hint", lang))
+    points = ui.chart(fig, key="overview_categories", selectable=True, height=320)
+    category = ui.point_value(points, "customdata")
+    if category:
+        drill_filters = dataclasses.replace(filters, category=(str(category),))
+        ui.drill_table(
+            data.drill("received", period, drill_filters, as_of),
+            lang,
+            key="overview_category_drill",
+            title=f"{i18n.t('complaints_behind', lang)}: {vocab.label('category', category, lang)}",
+        )
+
+
+def _departments_at_risk(period, as_of, lang: str) -> None:
+    st.subheader(i18n.t("departments_at_risk", lang))
+    month = ui.score_month(period, as_of)
+    scores = data.department_scores(month, as_of)
+    if scores.empty:
+        ui.empty_state(lang)
+        return
+    worst = scores.sort_values(["score", "department"]).head(AT_RISK_DEPARTMENTS)
+    worst = worst.assign(
+        department=ui.department_names(worst, lang),
+        main_item=[ui.main_deduction(d, lang) for d in worst["deductions"]],
+    )
+    st.caption(
+        f"{i18n.t('score_month', lang)}: {i18n.fmt_month(month, lang)} · "
+        f"{i18n.t('rules_version', lang)} {worst['rules_version'].iloc[0]} · "
+        f"{i18n.t('click_row_hint', lang)}"
+    )
+    row = ui.table(
+        worst,
+        lang,
+        key="overview_at_risk",
+        selectable=True,
+        column_order=("department", "score", "rank", "n_complaints", "main_item"),
+    )
+    if row is not None:
+        st.session_state["dept_view"] = str(worst.iloc[row]["department_id"])
+        st.session_state["score_month"] = month
+        st.switch_page("pages/departments.py")
+
+
+def main() -> None:
+    """Render the overview."""
+    period, filters, as_of, lang = state.current_filters()
+    ui.page_header("overview_title", lang, period, as_of)
+    with ui.guard(lang):
+        ui.data_summary(lang, as_of, expanded=False)
+    with ui.guard(lang):
+        if not ui.has_data(period, filters, as_of):
+            ui.empty_state(lang)
+            return
+        _cards(period, filters, as_of, lang)
+    left, right = st.columns([3, 2])
+    with left, ui.guard(lang):
+        _trend(period, filters, as_of, lang)
+    with right, ui.guard(lang):
+        _top_categories(period, filters, as_of, lang)
+    with ui.guard(lang):
+        _departments_at_risk(period, as_of, lang)
+
+
+main()

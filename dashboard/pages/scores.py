@@ -1,0 +1,195 @@
+"""Scores: monthly department scores and ranks, their history, quarter/year roll-ups and
+the rule version in force (id, effective dates, the deduction table, time limits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.core import i18n, vocab
+from dashboard.ui import components as ui
+from dashboard.ui import data, state
+
+HISTORY_MONTHS = 12
+
+
+def _month_selector(period, as_of, lang: str) -> str | None:
+    months = ui.month_options(as_of)
+    if not months:
+        return None
+    state.bind_url("score_month")
+    if st.session_state.get("score_month") not in months:
+        default = ui.score_month(period, as_of)
+        st.session_state["score_month"] = default if default in months else months[0]
+    return st.selectbox(
+        i18n.t("score_month", lang),
+        months,
+        format_func=lambda m: i18n.fmt_month(m, lang),
+        key="score_month",
+    )
+
+
+def _previous_month(month: str) -> str:
+    first = dt.date(int(month[:4]), int(month[5:7]), 1)
+    last = first - dt.timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+def _monthly(month: str, as_of, lang: str) -> pd.DataFrame:
+    st.subheader(i18n.t("monthly_scores", lang))
+    scores = data.department_scores(month, as_of)
+    if scores.empty:
+        ui.empty_state(lang)
+        return scores
+    previous = data.department_scores(_previous_month(month), as_of)
+    ranking = ui.score_changes(scores, previous)
+    ranking = ranking.assign(department=ui.department_names(ranking, lang))
+    ded_cols = [c for c in ranking.columns if c.startswith("ded_")]
+    ui.table(
+        ranking,
+        lang,
+        key="scores_month_table",
+        column_order=(
+            "rank",
+            "department",
+            "score",
+            "score_change",
+            "rank_change",
+            "n_complaints",
+            *ded_cols,
+        ),
+    )
+    return scores
+
+
+def _history(month: str, as_of, lang: str) -> None:
+    st.subheader(i18n.t("score_history", lang))
+    months = sorted(m for m in ui.month_options(as_of) if m <= month)[-HISTORY_MONTHS:]
+    history = data.score_history(months, as_of)
+    if history.empty:
+        st.info(i18n.t("empty_title", lang))
+        return
+    history = history.assign(department=ui.department_names(history, lang))
+    grid = history.pivot_table(index="department", columns="month", values="score")
+    grid = grid.reindex(columns=months)
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.values,
+            x=[i18n.fmt_month(m, lang) for m in grid.columns],
+            y=list(grid.index),
+            colorscale="Cividis",
+            zmin=max(0.0, float(pd.Series(grid.values.ravel()).min()) - 1),
+            zmax=100,
+            text=[[i18n.fmt_number(v, 1, lang) for v in row] for row in grid.values],
+            texttemplate="%{text}",
+            hovertemplate="%{y} · %{x}: %{z:.2f}<extra></extra>",
+            colorbar={"title": {"text": i18n.t("score", lang)}},
+        )
+    )
+    fig.update_layout(xaxis_type="category", yaxis={"autorange": "reversed"})
+    ui.chart(fig, key="scores_history", height=max(320, 28 * len(grid) + 100))
+
+
+def _rollup(as_of, lang: str) -> None:
+    st.subheader(i18n.t("rollup", lang))
+    year_now = as_of.year if as_of is not None else dt.date.today().year
+    years = sorted({int(m[:4]) for m in ui.month_options(as_of)}, reverse=True) or [year_now]
+    c1, c2 = st.columns([1, 3])
+    state.bind_url("rollup_year", None, kind="int")
+    state.bind_url("rollup_q", "year")
+    if st.session_state.get("rollup_year") not in years:
+        st.session_state["rollup_year"] = years[0]
+    quarters = ["year", "1", "2", "3", "4"]
+    if st.session_state.get("rollup_q") not in quarters:
+        st.session_state["rollup_q"] = "year"
+    year = c1.selectbox(i18n.t("year", lang), years, key="rollup_year")
+    choice = c2.segmented_control(
+        i18n.t("quarter", lang),
+        quarters,
+        format_func=lambda q: i18n.t("year", lang) if q == "year" else f"Q{q}",
+        key="rollup_q",
+        required=True,
+    )
+    quarter = None if choice == "year" else int(choice)
+    frame = data.score_rollup(year, quarter, as_of)
+    if frame.empty:
+        st.info(i18n.t("empty_title", lang))
+        return
+    frame = frame.assign(
+        department=ui.department_names(frame, lang),
+        months=[", ".join(m) if isinstance(m, list | tuple) else m for m in frame["months"]],
+    )
+    label = i18n.t("year", lang) if quarter is None else i18n.fmt_quarter(year, quarter, lang)
+    st.caption(f"{label} · {i18n.t('rollup', lang)}")
+    ui.table(
+        frame,
+        lang,
+        key="scores_rollup_table",
+        column_order=("rank", "department", "score", "min_score", "max_score", "n_months"),
+    )
+
+
+def _points_text(item, lang: str) -> str:
+    if item.kind == "per_event":
+        if isinstance(item.points, dict):
+            return " / ".join(
+                f"{vocab.label('severity', g, lang)} {i18n.fmt_number(p, 1, lang)}"
+                for g, p in item.points.items()
+            )
+        return i18n.fmt_number(item.points, 1, lang)
+    unit = "pp" if lang == "en" else "每个百分点"
+    return f"{i18n.fmt_number(item.points_per_pp, 1, lang)} / {unit}"
+
+
+def _rule_table(month: str, lang: str) -> None:
+    st.subheader(i18n.t("rule_table", lang))
+    rule_set = data.rules()
+    version = rule_set.version_for(dt.date(int(month[:4]), int(month[5:7]), 1))
+    until = i18n.fmt_date(version.effective_to, lang) if version.effective_to else "…"
+    st.markdown(
+        f"**{i18n.t('rules_version', lang)} {version.id}** · {i18n.t('effective', lang)}: "
+        f"{i18n.fmt_date(version.effective_from, lang)} – {until} · "
+        f"{i18n.t('base_score', lang)} {i18n.fmt_number(version.scoring_base, 0, lang)}"
+    )
+    if version.description:
+        st.caption(version.description)
+    rows = []
+    for item in version.scoring_items:
+        target = None
+        if item.target is not None and item.metric:
+            target = i18n.fmt_metric(item.metric, item.target, lang)
+        rows.append(
+            {
+                "item": i18n.item_label(item.id, lang),
+                "kind": i18n.item_label(item.kind, lang),
+                "metric": i18n.metric_name(item.metric, lang) if item.metric else i18n.MISSING,
+                "target": target or i18n.MISSING,
+                "points_rule": _points_text(item, lang),
+                "cap": i18n.fmt_number(item.cap, 1, lang) if item.cap is not None else "∞",
+            }
+        )
+    ui.table(pd.DataFrame(rows), lang, key="scores_rule_table")
+
+
+def main() -> None:
+    """Render the scores page."""
+    period, _filters, as_of, lang = state.current_filters()
+    ui.page_header("scores_title", lang, period, as_of)
+    with ui.guard(lang):
+        month = _month_selector(period, as_of, lang)
+        if month is None:
+            ui.empty_state(lang)
+            return
+        _monthly(month, as_of, lang)
+    with ui.guard(lang):
+        _history(month, as_of, lang)
+    with ui.guard(lang):
+        _rollup(as_of, lang)
+    with ui.guard(lang):
+        _rule_table(month, lang)
+
+
+main()

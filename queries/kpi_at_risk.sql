@@ -1,0 +1,68 @@
+-- kpi_at_risk: open complaints (received by the as-of, not resolved by it) ordered by the
+-- working hours left to their resolution deadline: overdue first (most overdue first),
+-- then the soonest due.
+-- Returns: complaint_id, received_at, department_name_zh, category, severity, channel,
+--   handler, status, resolution_deadline, is_overdue, hours_left (clock), working_hours_left
+--   (working time, see stg_calendar.sql; negative = overdue), rules_version.
+-- Grain: complaint_id. Parameters: $as_of (timestamp), $limit (integer), $f_department,
+--   $f_category, $f_channel, $f_severity, $f_region, $f_product, $f_handler (varchar[]).
+with
+dept_scope as (
+    select t.department_id
+    from stg_department_tree as t
+    join stg_department_map as m on m.department_id = t.ancestor_id
+    where list_contains($f_department::varchar [], m.raw_department)
+),
+
+as_of_clock as (
+    select
+        c.work_s_start
+        + case
+            when c.is_working
+                then (epoch_us($as_of::timestamp) - epoch_us(c.cal_date::timestamp)) / 1e6
+            else 0
+        end as as_of_work_s
+    from stg_calendar as c
+    where c.cal_date = $as_of::date
+),
+
+open_now as (
+    select c.*
+    from stg_complaints as c
+    where
+        c.received_at <= $as_of::timestamp
+        and (c.resolved_at is null or c.resolved_at > $as_of::timestamp)
+        and (
+            len($f_department::varchar []) = 0
+            or c.department_id in (select d.department_id from dept_scope as d)
+        )
+        and (len($f_category::varchar []) = 0 or list_contains($f_category::varchar [], c.category))
+        and (len($f_channel::varchar []) = 0 or list_contains($f_channel::varchar [], c.channel))
+        and (len($f_severity::varchar []) = 0 or list_contains($f_severity::varchar [], c.severity))
+        and (len($f_region::varchar []) = 0 or list_contains($f_region::varchar [], c.region))
+        and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
+        and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
+),
+
+final as (
+    select
+        o.complaint_id,
+        o.received_at,
+        o.department_name_zh,
+        o.category,
+        o.severity,
+        o.channel,
+        o.handler,
+        o.status,
+        o.resolution_deadline,
+        coalesce(o.resolution_deadline < $as_of::timestamp, false) as is_overdue,
+        (epoch_us(o.resolution_deadline) - epoch_us($as_of::timestamp)) / 3600e6 as hours_left,
+        (o.deadline_work_s - (select a.as_of_work_s from as_of_clock as a)) / 3600
+            as working_hours_left,
+        o.rules_version,
+    from open_now as o
+)
+
+select * from final
+order by is_overdue desc, working_hours_left nulls last, hours_left nulls last, complaint_id
+limit $limit

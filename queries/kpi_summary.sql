@@ -1,0 +1,193 @@
+-- kpi_summary: the §5 metrics of a cohort, one row per group (column dim; 'all' ungrouped).
+-- Grain: one row per value of the group expression. Python (kpi.kpis) swaps the marked
+--   expressions /*dim*/ /*vdim*/ /*vkey*/ for allow-listed ones from kpi.DIMENSION_SQL.
+-- Parameters: $start, $end (date; cohort [start, end) on received_at), $as_of (timestamp;
+--   nothing after it exists), $f_department, $f_category, $f_channel, $f_severity, $f_region,
+--   $f_product, $f_handler (varchar[]; empty = no filter; department includes children).
+-- Rates: numerator / denominator, null when the denominator is 0. Hours: exact seconds/3600.
+-- complaint_rate_per_10k: complaints in department-months with a loaded volume (whole months
+--   inside the period) / the sum of those volumes x 10000.
+-- example: f_department = ['客服中心']
+with
+-- cohort: begin (identical in kpi_cohort.sql and kpi_summary.sql; tests check it)
+dept_scope as (
+    -- the filtered departments and all their descendants
+    select t.department_id
+    from stg_department_tree as t
+    join stg_department_map as m on m.department_id = t.ancestor_id
+    where list_contains($f_department::varchar [], m.raw_department)
+),
+
+volume_scope as (
+    -- department-months with a business volume, whole months inside the period
+    select v.*
+    from stg_volumes as v
+    where
+        v.month >= $start::date
+        and v.month + interval 1 month <= $end::date
+        and (
+            len($f_department::varchar []) = 0
+            or v.department_id in (select d.department_id from dept_scope as d)
+        )
+),
+
+cohort as (
+    select
+        c.*,
+        /*dim*/ 'all' /*dim*/ as dim,
+        c.resolved_at is not null and c.resolved_at <= $as_of::timestamp as is_resolved,
+        c.first_response_at is not null
+        and c.first_response_at <= $as_of::timestamp as has_response,
+        vs.volume is not null as with_volume,
+    from stg_complaints as c
+    left join volume_scope as vs
+        on vs.department_id = c.department_id
+        and vs.month = date_trunc('month', c.received_date)
+    where
+        c.received_at >= $start::timestamp
+        and c.received_at < $end::timestamp
+        and c.received_at <= $as_of::timestamp
+        and (
+            len($f_department::varchar []) = 0
+            or c.department_id in (select d.department_id from dept_scope as d)
+        )
+        and (len($f_category::varchar []) = 0 or list_contains($f_category::varchar [], c.category))
+        and (len($f_channel::varchar []) = 0 or list_contains($f_channel::varchar [], c.channel))
+        and (len($f_severity::varchar []) = 0 or list_contains($f_severity::varchar [], c.severity))
+        and (len($f_region::varchar []) = 0 or list_contains($f_region::varchar [], c.region))
+        and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
+        and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
+),
+
+flags as (
+    -- as-of dependent facts: a timestamp after the as-of has not happened yet
+    select
+        *,
+        is_resolved and coalesce(resolved_by_deadline, false) as on_time_num,
+        is_resolved or coalesce(resolution_deadline <= $as_of::timestamp, false) as on_time_den,
+        has_response and coalesce(responded_within_limit, false) as sla_num,
+        has_response or coalesce(response_due_at < $as_of::timestamp, false) as sla_den,
+        not is_resolved as is_open,
+        not is_resolved and coalesce(resolution_deadline < $as_of::timestamp, false) as is_overdue,
+        coalesce(group_qualified_at <= $as_of::timestamp, false) as in_group_incident,
+        satisfaction is not null
+        and (surveyed_at <= $as_of::timestamp or (surveyed_at is null and is_resolved))
+            as is_surveyed,
+        coalesce(escalation_level >= 2, false) as is_escalated,
+        compensation_type is not null or compensation_amount is not null as has_compensation,
+    from cohort
+),
+-- cohort: end
+
+volume as (
+    select /*vdim*/ 'all' /*vdim*/ as dim, sum(v.volume) as volume
+    from volume_scope as v
+    group by 1
+),
+
+agg as (
+    select
+        dim,
+        count(*) as received,
+        count(*) filter (where is_resolved) as resolved,
+        count(*) filter (where on_time_num) as n_on_time_num,
+        count(*) filter (where on_time_den) as n_on_time,
+        count(*) filter (where has_response) as n_first_response,
+        quantile_cont(case when has_response then first_response_h end, 0.5)
+            as first_response_median_h,
+        avg(case when has_response then first_response_h end) as first_response_mean_h,
+        quantile_cont(case when has_response then first_response_h end, 0.9)
+            as first_response_p90_h,
+        count(*) filter (where sla_num) as n_response_sla_num,
+        count(*) filter (where sla_den) as n_response_sla,
+        quantile_cont(case when is_resolved then resolution_h end, 0.5) as resolution_median_h,
+        quantile_cont(case when is_resolved then resolution_h end, 0.9) as resolution_p90_h,
+        count(*) filter (where is_open) as backlog_open,
+        count(*) filter (where is_overdue) as overdue_open,
+        count(*) filter (where is_repeat) as n_repeat,
+        count(distinct case when in_group_incident then group_incident_id end) as group_incidents,
+        count(*) filter (where is_valid) as n_valid,
+        count(*) filter (where is_valid is not null) as n_valid_known,
+        count(*) filter (where is_surveyed and satisfaction >= 4) as n_satisfied,
+        count(*) filter (where is_surveyed) as n_surveyed,
+        avg(case when is_surveyed then satisfaction end) as csat_mean,
+        count(*) filter (where is_surveyed and is_resolved) as n_surveyed_resolved,
+        count(*) filter (where is_escalated) as n_escalated,
+        coalesce(sum(compensation_amount), 0)::double as compensation_total,
+        count(*) filter (where has_compensation) as n_compensation,
+        count(*) filter (where compensation_type = 'money') as compensation_n_money,
+        count(*) filter (where compensation_type = 'service') as compensation_n_service,
+        count(*) filter (where compensation_type = 'product') as compensation_n_product,
+        count(*) filter (where compensation_type = 'coupon') as compensation_n_coupon,
+        count(*) filter (where with_volume) as n_received_with_volume,
+        quantile_cont(case when has_response then first_response_working_h end, 0.5)
+            as first_response_median_working_h,
+        avg(case when has_response then first_response_working_h end)
+            as first_response_mean_working_h,
+        quantile_cont(case when has_response then first_response_working_h end, 0.9)
+            as first_response_p90_working_h,
+        quantile_cont(case when is_resolved then resolution_working_h end, 0.5)
+            as resolution_median_working_h,
+        quantile_cont(case when is_resolved then resolution_working_h end, 0.9)
+            as resolution_p90_working_h,
+    from flags
+    group by dim
+),
+
+final as (
+    select
+        a.dim,
+        a.received,
+        a.resolved,
+        a.resolved / nullif(a.received, 0) as resolution_rate,
+        a.n_on_time_num / nullif(a.n_on_time, 0) as on_time_resolution_rate,
+        a.first_response_median_h,
+        a.first_response_mean_h,
+        a.first_response_p90_h,
+        a.n_response_sla_num / nullif(a.n_response_sla, 0) as response_sla_rate,
+        a.resolution_median_h,
+        a.resolution_p90_h,
+        a.backlog_open,
+        a.overdue_open,
+        a.n_repeat / nullif(a.received, 0) as repeat_rate,
+        a.group_incidents,
+        a.n_valid / nullif(a.n_valid_known, 0) as valid_rate,
+        a.n_satisfied / nullif(a.n_surveyed, 0) as csat_rate,
+        a.csat_mean,
+        a.n_surveyed_resolved / nullif(a.resolved, 0) as survey_coverage,
+        a.n_escalated / nullif(a.received, 0) as escalation_rate,
+        a.compensation_total,
+        a.n_received_with_volume / nullif(v.volume, 0) * 10000 as complaint_rate_per_10k,
+        a.received as n_received,
+        a.resolved as n_resolved,
+        a.n_on_time_num,
+        a.n_on_time,
+        a.n_first_response,
+        a.n_response_sla_num,
+        a.n_response_sla,
+        a.backlog_open as n_open,
+        a.n_repeat,
+        a.n_valid,
+        a.n_valid_known,
+        a.n_satisfied,
+        a.n_surveyed,
+        a.n_surveyed_resolved,
+        a.n_escalated,
+        a.n_compensation,
+        a.n_received_with_volume,
+        v.volume as n_volume,
+        a.compensation_n_money,
+        a.compensation_n_service,
+        a.compensation_n_product,
+        a.compensation_n_coupon,
+        a.first_response_median_working_h,
+        a.first_response_mean_working_h,
+        a.first_response_p90_working_h,
+        a.resolution_median_working_h,
+        a.resolution_p90_working_h,
+    from agg as a
+    left join volume as v on v.dim = /*vkey*/ a.dim /*vkey*/
+)
+
+select * from final
+order by dim nulls last

@@ -1,0 +1,90 @@
+"""Benchmark of ``complaints demo``: wall time per phase, peak memory, database size.
+
+Run one size per process (peak RSS is per process)::
+
+    python3 -m tests.bench.bench_demo --rows 1000000
+    python3 -m tests.bench.bench_demo --rows 50000 --exports
+
+The database goes to a temporary folder (default ``/tmp``) and is deleted afterwards unless
+``--keep`` is given. Prints one JSON line; the figures go into README section performance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dashboard.core.demo import build_demo
+
+PHASES = {
+    "generating": "generate",
+    "writing the database": "insert",
+    "writing export files": "exports",
+    "refreshing derived tables": "staging_refresh_and_publish",
+}
+
+
+def run(rows: int, exports: bool, folder: Path, keep: bool, end_month: str) -> dict[str, object]:
+    """Build one demo and return its figures."""
+    work = Path(tempfile.mkdtemp(prefix="bench_demo_", dir=folder))
+    marks: list[tuple[str, float]] = []
+
+    def progress(message: str) -> None:
+        for prefix, phase in PHASES.items():
+            if message.startswith(prefix):
+                marks.append((phase, time.perf_counter()))
+
+    started = time.perf_counter()
+    try:
+        summary = build_demo(
+            work / "demo.duckdb",
+            rows=rows,
+            end_month=end_month,
+            exports=exports,
+            progress=progress,
+        )
+        total = time.perf_counter() - started
+        phases = {}
+        for (name, at), (_, nxt) in zip(marks, [*marks[1:], ("end", started + total)], strict=True):
+            phases[name] = round(nxt - at, 2)
+        export_bytes = sum(Path(f).stat().st_size for f in summary.export_files)
+        return {
+            "rows": rows,
+            "exports": exports,
+            "seconds": round(total, 2),
+            "phases": phases,
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "db_mib": round((work / "demo.duckdb").stat().st_size / 2**20, 1),
+            "exports_mib": round(export_bytes / 2**20, 1),
+            "penalties": summary.penalties,
+            "xlsx_skipped": summary.xlsx_skipped is not None,
+            "folder": str(work) if keep else None,
+        }
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: one benchmark run, one JSON line on stdout."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--exports", action="store_true", help="also write the export files")
+    parser.add_argument("--dir", default="/tmp", help="folder for the temporary database")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--end-month", default="2026-10")
+    args = parser.parse_args(argv)
+    result = run(args.rows, args.exports, Path(args.dir), args.keep, args.end_month)
+    json.dump(result, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

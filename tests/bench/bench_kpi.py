@@ -1,0 +1,202 @@
+"""Benchmark of the KPI engine: staging refresh, cold KPI queries, naive pandas comparison.
+
+For each size a demo database is built (``dashboard.core.demo.build_demo``, no exports) in a
+temporary folder (default ``/tmp``), then, each in a fresh process:
+
+* ``staging``: ``staging.refresh`` on a private read-write copy (the derived tables only);
+* ``kpi``: open a snapshot, company KPIs + by-department KPIs for the last month (cold:
+  new process, new connection; time from opening the snapshot to both results);
+* ``pandas``: the same two answers from a naive pandas implementation (the staged complaint
+  table loaded into pandas, then filtered and aggregated), checked equal to the engine's.
+
+Usage::
+
+    python3 -m tests.bench.bench_kpi --rows 1000000
+    python3 -m tests.bench.bench_kpi --rows 10000000 --dir /tmp
+
+Prints one JSON line per size; the figures go into README section performance. The
+database is deleted afterwards unless ``--keep`` is given (``--db`` reuses an existing one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD_PRELUDE = """
+import datetime as dt, json, resource, sys, time
+from dashboard.core import db, kpi
+path = sys.argv[1]
+"""
+
+# Company summary + by department for the last month of the data, on a fresh connection.
+CHILD_KPI = (
+    CHILD_PRELUDE
+    + """
+t0 = time.perf_counter()
+conn = db.open_snapshot(path)
+as_of = kpi.default_as_of(conn)
+last = as_of if as_of.day > 27 else as_of.replace(day=1) - dt.timedelta(days=1)
+month = kpi.Period.month(last.strftime("%Y-%m"))  # the last (nearly) complete month
+company = kpi.kpis(conn, month, as_of=as_of)
+by_dept = kpi.kpis(conn, month, as_of=as_of, by="department")
+seconds = time.perf_counter() - t0
+print(json.dumps({
+    "seconds": seconds, "month": month.label(), "as_of": str(as_of),
+    "received": int(company["received"].iloc[0]), "departments": len(by_dept),
+    "company": company[list(kpi.METRIC_COLUMNS)].iloc[0].to_dict(),
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}, default=str))
+"""
+)
+
+# The naive way: load the complaint table into pandas and compute with pandas.
+CHILD_PANDAS = (
+    CHILD_PRELUDE
+    + """
+import numpy as np, pandas as pd
+t0 = time.perf_counter()
+conn = db.open_snapshot(path)
+df = conn.execute("select * from stg_complaints").df()
+stamps = ["received_at", "acknowledged_at", "first_response_at", "resolved_at", "closed_at",
+          "surveyed_at"]
+as_of = max(df[c].max() for c in stamps)
+last = as_of if as_of.day > 27 else as_of.replace(day=1) - dt.timedelta(days=1)
+month = kpi.Period.month(last.strftime("%Y-%m"))  # the last (nearly) complete month
+start, end = pd.Timestamp(month.start), pd.Timestamp(month.end)
+
+def summary(c):
+    resolved = c["resolved_at"].notna() & (c["resolved_at"] <= as_of)
+    responded = c["first_response_at"].notna() & (c["first_response_at"] <= as_of)
+    on_den = resolved | (c["resolution_deadline"] <= as_of)
+    on_num = resolved & c["resolved_by_deadline"].fillna(False).astype(bool)
+    sla_den = responded | (c["response_due_at"] < as_of)
+    sla_num = responded & c["responded_within_limit"].fillna(False).astype(bool)
+    n = len(c)
+    def rate(a, b):
+        return a / b if b else None
+    return {
+        "received": n,
+        "resolved": int(resolved.sum()),
+        "resolution_rate": rate(resolved.sum(), n),
+        "on_time_resolution_rate": rate(on_num.sum(), on_den.sum()),
+        "first_response_median_h": c.loc[responded, "first_response_h"].median(),
+        "response_sla_rate": rate(sla_num.sum(), sla_den.sum()),
+        "resolution_p90_h": c.loc[resolved, "resolution_h"].quantile(0.9),
+        "backlog_open": int((~resolved).sum()),
+        "repeat_rate": rate(c["is_repeat"].sum(), n),
+        "valid_rate": rate((c["is_valid"] == True).sum(), c["is_valid"].notna().sum()),
+    }
+
+cohort = df[(df["received_at"] >= start) & (df["received_at"] < end)
+            & (df["received_at"] <= as_of)]
+company = summary(cohort)
+by_dept = {k: summary(g) for k, g in cohort.groupby("department_name_zh")}
+seconds = time.perf_counter() - t0
+print(json.dumps({
+    "seconds": seconds, "month": month.label(), "departments": len(by_dept),
+    "company": company, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}, default=float))
+"""
+)
+
+# staging.refresh on a private read-write copy of the database.
+CHILD_STAGING = """
+import json, resource, shutil, sys, time
+import duckdb
+from dashboard.core import staging
+src, copy = sys.argv[1], sys.argv[2]
+shutil.copyfile(src, copy)
+conn = duckdb.connect(copy)
+t0 = time.perf_counter()
+staging.refresh(conn)
+seconds = time.perf_counter() - t0
+conn.close()
+print(json.dumps({"seconds": seconds,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _child(code: str, *args: str) -> dict[str, object]:
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["process_seconds"] = time.perf_counter() - t0
+    return result
+
+
+def _same(engine: dict[str, object], naive: dict[str, object]) -> bool:
+    for key, value in naive.items():
+        other = engine.get(key)
+        if value is None or other is None:
+            if (value is None) != (other is None):
+                return False
+            continue
+        if abs(float(value) - float(other)) > 1e-9 * max(1.0, abs(float(value))):
+            return False
+    return True
+
+
+def run(rows: int, folder: Path, keep: bool, db_path: Path | None) -> dict[str, object]:
+    """Build (or reuse) one demo database and measure it."""
+    from dashboard.core.demo import build_demo
+
+    work = Path(tempfile.mkdtemp(prefix="bench_kpi_", dir=folder))
+    path = db_path or work / f"demo_{rows}.duckdb"
+    figures: dict[str, object] = {"rows": rows, "machine": _machine()}
+    try:
+        if db_path is None:
+            t0 = time.perf_counter()
+            build_demo(path, rows=rows, exports=False)
+            figures["demo_build_s"] = round(time.perf_counter() - t0, 2)
+        figures["db_mb"] = round(path.stat().st_size / 2**20, 1)
+        staging_run = _child(CHILD_STAGING, str(path), str(work / "copy.duckdb"))
+        (work / "copy.duckdb").unlink(missing_ok=True)
+        figures["staging_refresh_s"] = round(staging_run["seconds"], 2)
+        figures["staging_peak_mb"] = round(staging_run["peak_rss_mb"])
+        engine = _child(CHILD_KPI, str(path))
+        naive = _child(CHILD_PANDAS, str(path))
+        figures["kpi_month"] = engine["month"]
+        figures["kpi_received"] = engine["received"]
+        figures["kpi_cold_s"] = round(engine["seconds"], 3)
+        figures["kpi_process_s"] = round(engine["process_seconds"], 2)
+        figures["kpi_peak_mb"] = round(engine["peak_rss_mb"])
+        figures["pandas_s"] = round(naive["seconds"], 2)
+        figures["pandas_peak_mb"] = round(naive["peak_rss_mb"])
+        figures["pandas_over_kpi"] = round(naive["seconds"] / engine["seconds"], 1)
+        figures["same_answer"] = _same(engine["company"], naive["company"])
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def _machine() -> str:
+    import os
+
+    return f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``--rows N [--dir /tmp] [--keep] [--db existing.duckdb]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp"))
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--db", type=Path, help="measure an existing demo database instead")
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.rows, args.dir, args.keep, args.db), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

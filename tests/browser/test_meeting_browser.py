@@ -1,0 +1,85 @@
+"""Meeting mode in a real browser at 1920×1080: presentation hides the app chrome, the body
+type is at least 28 px, arrow keys and PageUp/PageDown (presenter clickers) move through the
+slides, Esc ends the presentation. Screenshots of every slide go to
+``test-artifacts/screenshots/meeting-*.png``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dashboard.core import meeting
+from tests.meeting_data import DEMO_MONTH
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def prepared(demo_db):
+    """The October meeting stored next to the browser demo database."""
+    path = meeting.meeting_path(demo_db, DEMO_MONTH)
+    if not path.exists():
+        meeting.prepare(demo_db, DEMO_MONTH, dt.datetime(2025, 10, 31, 23, 59, 59))
+    return meeting.load(demo_db, DEMO_MONTH)
+
+
+def _wait_counter(page, n: int) -> None:
+    page.wait_for_selector(f".st-key-meeting_counter >> text='{n} / 10'", timeout=30000)
+    page.wait_for_timeout(600)  # let the slide's charts draw before a screenshot
+
+
+def _font_px(page, selector: str) -> float:
+    return page.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+
+
+def test_presentation_keys_type_size_and_screenshots(prepared, app_url, page, screenshots):
+    page.goto(f"{app_url}/meeting")
+    _wait_counter(page, 1)
+    page.wait_for_timeout(1500)  # keyboard shortcuts are bound once the page settled
+    page.screenshot(path=str(screenshots / "meeting-control.png"))
+    assert page.locator('[data-testid="stSidebar"]').is_visible()
+
+    page.get_by_role("button", name="开始投屏").click()
+    _wait_counter(page, 1)
+    page.wait_for_timeout(1000)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.locator('[data-testid="stHeader"]').is_visible()
+    assert not page.get_by_role("button", name="下一页").is_visible()
+    page.screenshot(path=str(screenshots / "meeting-01.png"))
+    for n in range(2, 11):
+        page.keyboard.press("ArrowRight" if n % 2 else "PageDown")
+        _wait_counter(page, n)
+        page.screenshot(path=str(screenshots / f"meeting-{n:02d}.png"))
+        if n == 2:  # headline KPIs: big numbers, body >= 28 px
+            assert _font_px(page, '[data-testid="stMetricValue"] p') >= 60
+            assert _font_px(page, '[data-testid="stMetricLabel"] p') >= 28
+            assert _font_px(page, '[data-testid="stCaptionContainer"] p') >= 28
+            values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+            received = next(c for c in prepared["cards"] if c["metric"] == "received")
+            assert f"{int(received['value']):,}" in values
+    page.keyboard.press("PageUp")
+    _wait_counter(page, 9)
+    page.keyboard.press("ArrowLeft")
+    _wait_counter(page, 8)
+    assert _font_px(page, '[data-testid="stTable"] td, [data-testid="stCaptionContainer"] p') >= 28
+    page.keyboard.press("Escape")
+    page.wait_for_selector('[data-testid="stSidebar"]', state="visible", timeout=30000)
+    _wait_counter(page, 8)
+    page.get_by_role("button", name="下一页").click()
+    _wait_counter(page, 9)
+
+
+def test_typing_in_the_notes_box_does_not_turn_the_slide(prepared, app_url, page):
+    page.goto(f"{app_url}/meeting")
+    _wait_counter(page, 1)
+    page.wait_for_timeout(1500)
+    page.keyboard.press("ArrowRight")
+    _wait_counter(page, 2)
+    box = page.locator(".st-key-meeting_note_2025-10_headline textarea")
+    box.click()
+    box.type("整改")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(800)
+    assert page.locator(".st-key-meeting_counter").inner_text().strip() == "2 / 10"

@@ -1,0 +1,192 @@
+"""XSS in a real browser: complaint text, categories, handlers, regions, products and a
+department name carrying script payloads are rendered by every quality page (and the
+complaint detail) in headless Chromium; no payload may run (no ``window.__xss``, no dialog,
+no console error), and no Streamlit exception box may appear.
+
+Uses the ``browser``/``page`` fixtures of ``tests/browser/conftest.py`` and serves its own
+database (the hand-written company of ``tests/quality_pages_data.py`` plus payload rows).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dashboard.core.paths import ROOT
+from tests.quality_pages_data import COMPLAINTS, XSS, _c, build
+
+pytestmark = pytest.mark.browser
+
+PAYLOADS = (
+    XSS,
+    "<img src=x onerror=window.__xss=3>",
+    "<svg onload=window.__xss=4>",
+    '"><script>window.__xss=5</script>',
+    "javascript:window.__xss=6",
+    "<a href=javascript:window.__xss=7>点我</a>",
+    "<iframe srcdoc='<script>parent.__xss=8</script>'></iframe>",
+    "**粗体** [链接](javascript:window.__xss=9) :red[红]",
+)
+PAGES = ("repeats", "satisfaction", "accountability", "explorer", "data")
+
+
+def _payload_rows() -> list[dict]:
+    rows = [dict(r) for r in COMPLAINTS]
+    for i, payload in enumerate(PAYLOADS):
+        rows.append(
+            _c(
+                f"X{i}",
+                f"2025-10-2{i % 8} 10:00:00",
+                payload if i == 0 else "客服中心",  # an unknown department name
+                payload,  # category: sidebar options, chart labels, tables
+                f"KX{i}",
+                customer_name=payload,
+                customer_phone="13912345678",
+                handler=payload,
+                region=payload,
+                product=payload,
+                description=payload,
+                resolution=payload,
+                is_valid=True,
+                first_response_at=f"2025-10-2{i % 8} 11:00:00",
+                resolved_at=f"2025-10-2{i % 8} 12:00:00",
+                satisfaction=1,
+                surveyed_at=f"2025-10-2{i % 8} 13:00:00",
+            )
+        )
+    return rows
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def xss_url(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run dashboard/app.py`` on the payload database (default role)."""
+    folder = tmp_path_factory.mktemp("xss")
+    path = build(folder / "xss.duckdb", _payload_rows())
+    port = _free_port()
+    log = folder / "streamlit.log"
+    env = dict(os.environ, COMPLAINTS_DB=str(path), COMPLAINTS_ROLE="viewer")
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "dashboard" / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text(encoding='utf-8')}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _settle(page, timeout_s: float = 90.0) -> None:
+    """Wait for the title, then until the app has stopped running for a moment."""
+    page.wait_for_selector("h1", timeout=timeout_s * 1000)
+    started, quiet = time.monotonic(), None
+    while time.monotonic() - started < timeout_s:
+        busy = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        if busy:
+            quiet = None
+        elif quiet is None:
+            quiet = time.monotonic()
+        elif time.monotonic() - quiet > 1.5:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("page still running")
+
+
+def _watch(page) -> list[str]:
+    """Record dialogs (alert/confirm/prompt) and failed resource URLs of ``page``."""
+    dialogs: list[str] = []
+    page.failed_urls = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("response", lambda r: page.failed_urls.append(r.url) if r.status >= 400 else None)
+    page.on("requestfailed", lambda r: page.failed_urls.append(r.url))
+    return dialogs
+
+
+def _assert_nothing_ran(page, dialogs: list[str]) -> None:
+    assert page.evaluate("() => window.__xss === undefined"), page.evaluate("window.__xss")
+    assert dialogs == []
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    # Streamlit probes <page>/_stcore/health and host-config before the base path (404s
+    # logged by the browser); any other failed resource would be a payload's fetch.
+    failed = [u for u in page.failed_urls if "/_stcore/" not in u]
+    assert failed == [], failed
+    errors = [e for e in page.console_errors if not e.startswith("Failed to load resource")]
+    assert errors == [], errors
+    # no payload became an element: the only scripts are the app's own bundles
+    injected = page.evaluate(
+        """() => [...document.querySelectorAll('script, iframe, svg[onload], img[onerror]')]
+                 .filter(e => (e.outerHTML || '').includes('__xss')).length"""
+    )
+    assert injected == 0
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("stem", PAGES)
+def test_payloads_do_not_execute(xss_url, page, screenshots, stem, lang):
+    dialogs = _watch(page)
+    query = f"lang={lang}" + ("&complaint=X0" if stem == "explorer" else "")
+    page.goto(f"{xss_url}/{stem}?{query}")
+    _settle(page)
+    _assert_nothing_ran(page, dialogs)
+    page.screenshot(path=str(screenshots / f"xss-{stem}-{lang}.png"), full_page=True)
+
+
+def test_payload_in_sidebar_filters_does_not_execute(xss_url, page):
+    dialogs = _watch(page)
+    page.goto(f"{xss_url}/satisfaction")
+    _settle(page)
+    # open the category filter: the payload categories are listed as options (text)
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(1).click()
+    page.wait_for_timeout(500)
+    options = page.locator('[role="option"]').all_inner_texts()
+    assert any("<script>" in o for o in options)
+    _assert_nothing_ran(page, dialogs)
+
+
+def test_screenshot_folder_is_written(screenshots: Path):
+    assert screenshots.is_dir()

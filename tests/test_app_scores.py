@@ -1,0 +1,46 @@
+"""AppTest: the scores page (monthly scores, roll-up, the rule version in force)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from dashboard.core import i18n, rules, scoring
+from tests.app_support import build_fixture_db, no_exceptions, open_app, snapshot
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_fixture_db(tmp_path_factory.mktemp("app_scores"))
+
+
+@pytest.fixture(autouse=True)
+def _use_fixture_db(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMPLAINTS_DB", str(fixture_db))
+    monkeypatch.setenv("COMPLAINTS_ROLE", "viewer")
+
+
+def test_monthly_scores_rollup_and_rule_version(fixture_db: Path):
+    at = open_app("scores", score_month="2025-09", rollup_year="2025", rollup_q="3")
+    no_exceptions(at)
+    conn = snapshot(fixture_db)
+    try:
+        month = scoring.department_scores(conn, "2025-09")
+        rollup = scoring.score_rollup(conn, 2025, 3)
+    finally:
+        conn.close()
+    monthly = next(d.value for d in at.dataframe if "得分变化" in d.value.columns)
+    assert list(monthly["得分"]) == list(month["score"])
+    roll = next(d.value for d in at.dataframe if "最低月得分" in d.value.columns)
+    assert list(roll["得分"]) == list(rollup["score"])
+    assert list(roll["月数"]) == [3] * len(rollup)
+    in_force = rules.load_rules().version_for(dt.date(2025, 9, 1))
+    text = " ".join(m.value for m in at.markdown)
+    assert f"规则版本 {in_force.id}" in text
+    assert in_force.effective_from.strftime("%Y年%-m月%-d日") in text
+    rule_table = next(d.value for d in at.dataframe if "扣分标准" in d.value.columns)
+    assert list(rule_table["扣分项"]) == [
+        i18n.item_label(item.id, "zh") for item in in_force.scoring_items
+    ]
