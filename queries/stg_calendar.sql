@@ -10,9 +10,9 @@ select
     d.cal_date,
     d.is_working,
     d.covered,
-    sum(d.is_working::integer) over (order by d.cal_date) as wd_seq,
-    86400 * (sum(d.is_working::integer) over (order by d.cal_date) - d.is_working::integer)
-        as work_s_start,
+    (sum(d.is_working::integer) over (order by d.cal_date))::bigint as wd_seq,
+    (86400 * (sum(d.is_working::integer) over (order by d.cal_date) - d.is_working::integer))
+        ::bigint as work_s_start,
     r.rules_version,
 from stg_calendar_days as d
 asof join stg_rules as r on d.cal_date::timestamp >= r.valid_from

@@ -175,6 +175,7 @@ def sample_pack(meeting_id: str = "2025-10") -> dict[str, Any]:
         ],
         "accountability": {
             "penalties": 9,
+            "n_decided": 8,
             "fines_total": 4500.0,
             "accountability_overdue": 3,
             "appeals_open": 1,

@@ -107,6 +107,11 @@ def test_data_quality_warnings(page):
     ]
 
 
+def test_import_panel_is_on_the_page(page):
+    assert [s.value for s in page.subheader] == ["数据质量提示", "最近导入", "导入数据"]
+    assert len(page.get("file_uploader")) == 1
+
+
 def test_last_imports_with_reject_counts(page):
     log = frames(page)[0]
     assert list(log["文件"]) == ["追责记录.xlsx", "投诉导出_9月.csv"]

@@ -133,3 +133,15 @@ def test_prepared_meeting_keeps_its_numbers_after_an_import(demo_db, monkeypatch
     assert after["received"] == before["received"] + 5
     at.run()
     assert {m.label: m.value for m in at.metric} == shown
+
+
+def test_english_slides(stored, monkeypatch):
+    monkeypatch.setenv("COMPLAINTS_DB", str(stored))
+    at = AppTest.from_file(str(PAGE), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title][-1] == "Complaint review 2025\\-10"
+    at.button(key="meeting_next").click().run()
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["On-time resolution rate"] == "82.5%" and shown["Complaints received"] == "1,234"

@@ -138,3 +138,20 @@ def test_period_without_data_shows_the_empty_state(fixture_db: Path):
     assert row.iloc[0]["received"] == 0
     assert any("所选范围内没有投诉数据" in i.value for i in at.info)
     assert not at.metric or "投诉量" not in metrics(at)
+
+
+def test_first_start_without_a_database_builds_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    missing = tmp_path / "fresh" / "complaints.duckdb"
+    monkeypatch.setenv("COMPLAINTS_DB", str(missing))
+    at = open_app()
+    assert not at.exception
+    assert missing.exists()
+    conn = snapshot(missing)
+    try:
+        n = db.table_counts(conn)["complaints"]
+    finally:
+        conn.close()
+    assert n == 50_000  # the default demo
+    assert metrics(at)["投诉总数"] == "50,000"

@@ -179,3 +179,17 @@ def test_cli_explain_unknown_id_exits_1_with_one_line(late_db, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "NOPE" in err
+
+
+def test_repeat_and_group_incident_facts(make_db):
+    rows = [complaint(f"G{i}", MON + dt.timedelta(hours=i), customer_id=f"K{i}") for i in range(5)]
+    rows.append(complaint("AGAIN", MON + dt.timedelta(days=3), customer_id="K0"))
+    path = make_db(departments=DEPARTMENTS, complaints=rows)
+    with db.open_snapshot(path) as conn:
+        again = explain.explain(conn, "AGAIN", AS_OF)["facts"]
+        member = explain.explain(conn, "G4", AS_OF)["facts"]
+    assert again["is_repeat"] is True
+    assert again["repeat_of_complaint_id"] == "G0"
+    assert member["group_incident_id"] is not None
+    assert member["group_incident"]["n_customers"] == 5
+    assert member["group_incident"]["category"] == "服务态度"

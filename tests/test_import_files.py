@@ -603,3 +603,54 @@ def test_done_when_gb18030_and_xlsx_in_chinese_template(tmp_path):
             ("C0006", dt.datetime(2025, 10, 5, 14), None, "letter", "general", True, 2, "50.00"),
         ]
         assert log == [("质检员", 7, 3, "ok")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'A1,2025-10-01,"多行\n内容"\r\nA2,2025-10-02,"x ""q"" y"\rA3,2025-10-03,"a\r\nb\rc"\n',
+        "A1,2025-10-01,x\nA2,2025-10-02,y",
+        "A1,2025-10-01,x\n,,\nA2,2025-10-02,y\n",
+        "A1,2025-10-01,x\nA2,2025-10-02\nA3,2025-10-03,z\n",
+        "A1,2025-10-01,x\n\nA3,2025-10-03,z\n",
+    ],
+)
+def test_arrow_fast_path_reads_exactly_like_the_record_reader(monkeypatch, body):
+    from dashboard.core.importer import headers as hdr
+    from dashboard.core.importer import readers
+
+    data = ("junk\n投诉编号,受理时间,责任部门\n" + body).encode()
+    test = hdr.HeaderTest("complaints", None)
+    got = []
+    for threshold in (10**12, 0):
+        monkeypatch.setattr(readers, "FAST_PATH_MIN_CHARS", threshold)
+        raw = readers.read_text(data, test)
+        got.append((raw.table.to_pylist(), raw.source_rows, raw.blank_rows, raw.pre_rejects))
+    assert got[0] == got[1]
+    assert got[0][0][0]["line"] == 3
+
+
+def test_failure_while_publishing_leaves_data_untouched_and_is_logged(tmp_path, monkeypatch):
+    import duckdb
+
+    from dashboard.core.importer import pipeline
+
+    dbp = tmp_path / "f.duckdb"
+    import_file(dbp, write_csv(tmp_path / "a.csv", ZH_HEADERS, RECORDS[:1]))
+    before = checksum(dbp)
+
+    def broken(conn, kind, rows):
+        raise duckdb.ConstraintException("simulated")
+
+    monkeypatch.setattr(pipeline, "_upsert", broken)
+    res = import_file(dbp, write_csv(tmp_path / "b.csv", ZH_HEADERS, RECORDS))
+    assert (res.outcome, res.imported, res.message) == (
+        "failed",
+        0,
+        "ConstraintException: simulated",
+    )
+    assert checksum(dbp) == before
+    conn = db.open_snapshot(dbp)
+    outcomes = conn.execute("select outcome from import_log order by outcome").fetchall()
+    assert outcomes == [("failed",), ("ok",)]
+    conn.close()

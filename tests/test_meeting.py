@@ -80,8 +80,8 @@ def test_pack_numbers_equal_kpi_engine(demo):
     assert {c["metric"]: c["value"] for c in pack["cards"]}["received"] == row["received"]
 
 
-def test_meeting_is_frozen_against_a_later_import(demo):
-    db_path, pack = demo
+def test_meeting_is_frozen_against_a_later_import(tmp_path):
+    db_path, pack = build_demo_meeting(tmp_path)  # its own database: this test imports
     as_of = dt.datetime.fromisoformat(DEMO_AS_OF)
     before = _kpis(db_path, as_of)
     with db.write_transaction(db_path) as conn:
@@ -195,3 +195,39 @@ def test_pack_is_plain_json(demo):
     text = meeting.meeting_path(db_path, pack["meeting_id"]).read_text(encoding="utf-8")
     assert json.loads(text)["month"] == DEMO_MONTH
     assert "customer_name" not in text and "customer_phone" not in text
+
+
+def test_pack_equals_the_kpi_and_scores_commands(demo, capsys):
+    db_path, pack = demo
+    capsys.readouterr()
+    as_of = ["--as-of", DEMO_AS_OF]
+    assert (
+        cli.main(
+            [
+                "--db",
+                str(db_path),
+                "kpi",
+                "--from",
+                "2025-10-01",
+                "--to",
+                "2025-11-01",
+                *as_of,
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    (kpis,) = json.loads(capsys.readouterr().out)
+    for metric in kpi.METRIC_COLUMNS:
+        assert pack["kpis"][metric] == kpis[metric], metric
+    assert (
+        cli.main(
+            ["--db", str(db_path), "scores", "--month", DEMO_MONTH, *as_of, "--format", "json"]
+        )
+        == 0
+    )
+    scores = json.loads(capsys.readouterr().out)
+    assert [(s["department"], s["score"], s["rank"]) for s in scores] == [
+        (s["department"], s["score"], s["rank"]) for s in pack["scores"]
+    ]

@@ -70,7 +70,8 @@ def test_zh_pages_carry_titles_numbers_footer_and_embedded_font():
         assert expected in pages[1], expected
     assert "按时办结率未达标，物流配送部两周内提交整改方案" in pages[1]  # the slide's notes
     assert "物流配送部" in pages[4] and "72.5" in pages[4] and "C-0009" in pages[4]
-    assert "¥4,500" in pages[8] and "P-77" in pages[8]
+    assert "罚款金额¥4,500" in pages[8] and "P-77" in pages[8] and "超期3天" not in pages[8]
+    assert "已作出决定8" in pages[8] and "按时追责率75.0%" in pages[8]
     for number, text in enumerate(pages, start=1):
         assert "数据截至2025-11-0209:30" in text and "范围:全公司" in text
         assert f"{number}/10" in text

@@ -166,7 +166,19 @@ def _facts(
         late_h, late_wh = _hours(as_of - deadline), _late_working_h(conn, row, as_of)
     else:
         resolution_status = "open"
-    surveyed = _existing(row.get("surveyed_at"), as_of)
+    # Surveyed as kpi counts it: an answer with surveyed_at by the as-of, or without
+    # surveyed_at once resolved.
+    surveyed = row.get("satisfaction") is not None and (
+        _existing(row.get("surveyed_at"), as_of) is not None
+        or (row.get("surveyed_at") is None and resolved is not None)
+    )
+    group = None
+    if row.get("group_incident_id") is not None:
+        found = run_query(
+            conn, "explain_group_incident", {"group_incident_id": row["group_incident_id"]}
+        )
+        if not found.empty:
+            group = {k: _value(v) for k, v in found.iloc[0].to_dict().items()}
     return {
         "department_id": row.get("department_id"),
         "department": row.get("department_name_zh") or row.get("department"),
@@ -192,7 +204,8 @@ def _facts(
         "is_repeat": bool(row.get("is_repeat")),
         "repeat_of_complaint_id": row.get("repeat_of_complaint_id"),
         "group_incident_id": row.get("group_incident_id"),
-        "satisfaction_class": row.get("satisfaction_class") if surveyed is not None else None,
+        "group_incident": group,
+        "satisfaction_class": row.get("satisfaction_class") if surveyed else None,
         "is_excluded": bool(row.get("is_excluded")),
         "excluded_reason": "verified malicious: left out of scores and penalties"
         if row.get("is_excluded")

@@ -78,6 +78,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status_red": ("✖ 未达标", "✖ Off target"),
     "status_none": ("无目标", "No target"),
     "pp": ("个百分点", "pp"),
+    "per_pp": ("每个百分点", "pp"),
     "hours": ("小时", "h"),
     "days": ("天", "days"),
     "yuan": ("元", "CNY"),
@@ -120,6 +121,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "last_import": ("最近导入", "Last import"),
     "month": ("月份", "Month"),
     "week": ("周（周一起）", "Week (from Monday)"),
+    "grain": ("粒度", "Grain"),
     "count": ("数量", "Count"),
     # overview
     "overview_title": ("投诉管理总览", "Complaint handling overview"),
@@ -160,6 +162,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "点击表格中的一行查看对应投诉",
         "Click a row to see the complaints behind it",
     ),
+    "click_row_department": ("点击一行打开该部门详情", "Click a row to open the department"),
     "click_bar_hint": (
         "点击图中的柱形查看对应投诉",
         "Click a bar to see the complaints behind it",
@@ -222,6 +225,29 @@ ITEM_LABELS: dict[str, tuple[str, str]] = {
 
 # extra column headers for derived columns (canonical ones come from schema.py)
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    # KPI denominators and counts (kpi.kpis n_* columns): the cohort a rate is taken over
+    "n_received": ("统计期内受理的投诉", "complaints received in the period"),
+    "n_resolved": ("已办结的投诉", "resolved complaints"),
+    "n_on_time": (
+        "已办结或办结期限已到的投诉",
+        "complaints resolved or past their resolution deadline",
+    ),
+    "n_on_time_num": ("按时办结的投诉", "complaints resolved on time"),
+    "n_first_response": ("有首次响应的投诉", "complaints with a first response"),
+    "n_response_sla": (
+        "已响应或响应时限已过的投诉",
+        "complaints responded to or past their response limit",
+    ),
+    "n_response_sla_num": ("及时响应的投诉", "complaints responded to in time"),
+    "n_open": ("未办结的投诉", "open complaints"),
+    "n_repeat": ("重复投诉", "repeat complaints"),
+    "n_valid": ("有理投诉", "valid complaints"),
+    "n_valid_known": ("已认定是否有理的投诉", "complaints with validity known"),
+    "n_satisfied": ("满意的回访", "satisfied answers"),
+    "n_surveyed": ("已回访的投诉", "surveyed complaints"),
+    "n_escalated": ("升级的投诉", "escalated complaints"),
+    "n_compensation": ("有补偿的投诉", "complaints with compensation"),
+    "n_volume": ("业务量", "business volume"),
     "department_name_zh": ("责任部门", "Department"),
     "department_name_en": ("部门（英文）", "Department (en)"),
     "department_en": ("部门（英文）", "Department (en)"),
@@ -479,6 +505,17 @@ def fmt_datetime(value: Any, lang: str = DEFAULT_LANG) -> str:
     if not isinstance(value, dt.datetime):
         return fmt_date(value, lang)
     return f"{fmt_date(value, lang)} {value:%H:%M}"
+
+
+def fmt_week(value: Any, lang: str = DEFAULT_LANG) -> str:
+    """A Monday-first week by its Monday: ``10月6日当周`` / ``Week of 6 Oct`` (year added
+    when it is January's first week or the caller needs it)."""
+    d = _as_date(value)
+    if d is None:
+        return MISSING
+    if lang == "en":
+        return f"Week of {d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+    return f"{d.year}年{d.month}月{d.day}日当周"
 
 
 def fmt_quarter(year: int, quarter: int, lang: str = DEFAULT_LANG) -> str:

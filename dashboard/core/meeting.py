@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.core import db, privacy
+from dashboard.core import db, output, privacy
 from dashboard.core.output import records
 from dashboard.core.reports import agenda
 
@@ -284,7 +284,9 @@ def build_pack(
         "notes": {},
     }
     # JSON round trip: the stored document and the one in memory are the same numbers.
-    return json.loads(json.dumps(pack, ensure_ascii=False, default=str))
+    # NaN → null, NumPy scalars → numbers, timestamps → ISO text (output's JSON rules); the
+    # round trip makes the document in memory identical to the stored one.
+    return json.loads(json.dumps(output._plain(pack), ensure_ascii=False, allow_nan=False))
 
 
 # --------------------------------------------------------------------------- storing
@@ -304,7 +306,7 @@ def _meeting_lock(db_path: Path) -> Iterator[None]:
 
 
 def _write_atomic(path: Path, pack: dict[str, Any]) -> None:
-    data = json.dumps(pack, ensure_ascii=False, indent=1).encode("utf-8")
+    data = json.dumps(pack, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import exports, i18n
+from dashboard.core import i18n
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
 
@@ -124,14 +124,6 @@ def for_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def _open_complaint(key: str, ids: list[str]) -> None:
-    """Row-click callback: remember the clicked complaint; the page switches to the
-    explorer on this run (a callback cannot switch pages itself)."""
-    rows = ui.selected_rows(key)
-    if rows and rows[0] < len(ids):
-        st.session_state["_acct_open"] = ids[rows[0]]
-
-
 def _summary(period, filters, as_of, lang: str) -> None:
     frame = data.accountability(period, filters, as_of).rename(columns=DUE_RENAME)
     row = frame.iloc[0] if len(frame) else pd.Series(dtype=object)
@@ -191,7 +183,12 @@ def _by_dimension(period, filters, as_of, lang: str) -> None:
             height=360,
         )
     with chart:
-        top = frame.head(15).iloc[::-1]
+        st.markdown(f"**{i18n.t('acct_on_time_vs_overdue', lang)}**")
+        active = frame[(frame["n_decided_on_time"] > 0) | (frame["accountability_overdue"] > 0)]
+        if active.empty:
+            st.caption(i18n.t("no_rows", lang))
+            return
+        top = active.head(15).iloc[::-1]
         labels = ui.localize_frame(top[[by]], lang).iloc[:, 0].astype(str).tolist()
         fig = go.Figure(
             [
@@ -214,10 +211,10 @@ def _by_dimension(period, filters, as_of, lang: str) -> None:
                 ),
             ]
         )
-        fig.update_layout(
-            title=i18n.t("acct_on_time_vs_overdue", lang), barmode="group", yaxis_type="category"
-        )
-        ui.chart(fig, key="acct_by_chart", height=360)
+        fig.update_layout(barmode="group", yaxis_type="category")
+        peak = max(top["n_decided_on_time"].max(), top["accountability_overdue"].max())
+        fig.update_xaxes(rangemode="tozero", tickformat=",d", dtick=1 if peak <= 10 else None)
+        ui.chart(fig, key="acct_by_chart", height=max(240, 40 * len(top) + 80))
 
 
 def _list(kind: str, period, filters, as_of, lang: str) -> None:
@@ -225,28 +222,12 @@ def _list(kind: str, period, filters, as_of, lang: str) -> None:
     if frame.empty:
         st.info(i18n.t("no_rows", lang))
         return
-    order = [c for c in LIST_COLUMNS[kind] if c in frame.columns]
-    key = f"acct_list_{kind}"
-    ids = [str(v) for v in frame["complaint_id"]]
-    st.caption(i18n.t("open_in_explorer_hint", lang))
-    shown = for_display(frame[order], lang)
-    ui.table(
-        shown,
+    # a click on a row opens its complaint in the explorer (components.drill_table)
+    ui.drill_table(
+        for_display(frame, lang),
         lang,
-        key=key,
-        selectable=True,
-        column_order=order,
-        height=360,
-        on_select=_open_complaint,
-        args=(key, ids),
-    )
-    st.caption(i18n.t("rows_shown", lang, n=i18n.fmt_int(len(frame), lang)))
-    st.download_button(
-        i18n.t("download_csv", lang),
-        exports.to_csv_bytes(ui.localize_frame(shown, lang)),
-        file_name=f"accountability_{kind}.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
+        key=f"acct_list_{kind}",
+        columns=LIST_COLUMNS[kind],
     )
 
 
@@ -262,10 +243,6 @@ def main() -> None:
     """Render the accountability page."""
     period, filters, as_of, lang = state.current_filters()
     ui.page_header("page_accountability", lang, period, as_of)
-    target = st.session_state.pop("_acct_open", None)
-    if target:
-        st.session_state["complaint"] = target
-        st.switch_page("pages/explorer.py")
     with ui.guard(lang):
         if not ui.has_data(period, filters, as_of):
             ui.empty_state(lang)

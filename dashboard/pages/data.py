@@ -32,20 +32,18 @@ def _warnings(lang: str) -> None:
     st.subheader(i18n.t("data_quality", lang))
     found = data.data_warnings()
     if not found:
-        st.success(i18n.t("no_data_warnings", lang), icon=":material/check_circle:")
+        st.success(i18n.t("no_data_warnings", lang))
         return
     for w in found:
         if w.check == "calendar_uncovered":
             st.warning(
                 f"{i18n.t('calendar_uncovered', lang)} {', '.join(w.examples)}",
-                icon=":material/calendar_month:",
             )
             continue
-        examples = ", ".join(w.examples)
+        examples = ui.md_escape(", ".join(w.examples))
         st.warning(
             f"**{w.label(lang)}**: {i18n.t('n_complaints_count', lang, n=i18n.fmt_int(w.count))}"
             f" · {i18n.t('examples', lang)}: {examples}",
-            icon=":material/warning:",
         )
 
 

@@ -79,22 +79,18 @@ def _scorecard(scores: pd.DataFrame, previous: pd.DataFrame, lang: str) -> None:
     ids = [str(v) for v in ranking["department_id"]]
     st.caption(
         f"{i18n.t('rules_version', lang)} {scores['rules_version'].iloc[0]} · "
-        f"{i18n.t('click_row_hint', lang)}"
+        f"{i18n.t('click_row_department', lang)}"
     )
     left, right = st.columns([2, 3])
     with left:
         chart_frame = ranking.iloc[::-1]
-        colours = [
-            theme.STATUS_COLOURS["red"] if s < 80 else theme.OKABE_ITO[0]
-            for s in chart_frame["score"]
-        ]
         fig = go.Figure(
             go.Bar(
                 x=chart_frame["score"],
                 y=chart_frame["department"],
                 orientation="h",
                 customdata=chart_frame["department_id"],
-                marker_color=colours,
+                marker_color=theme.OKABE_ITO[0],
                 text=[i18n.fmt_number(s, 1, lang) for s in chart_frame["score"]],
                 textposition="auto",
                 hovertemplate="%{y}: %{x:.2f}<extra></extra>",
@@ -116,6 +112,7 @@ def _scorecard(scores: pd.DataFrame, previous: pd.DataFrame, lang: str) -> None:
             lang,
             key="dept_score_table",
             selectable=True,
+            height=ui.table_height(len(ranking)),
             column_order=(
                 "rank",
                 "department",
@@ -183,18 +180,37 @@ def _waterfall(
 def _score_items(month: str, dept_id: str, lang: str) -> str | None:
     st.markdown(f"**{i18n.t('item', lang)}**")
     items = data.score_items(month, dept_id)
-    shown = items.assign(
-        item_name=[i18n.item_label(i, lang) for i in items["item"]],
-        kind=[i18n.item_label(k, lang) for k in items["kind"]],
+    version = data.rules().version_by_id(str(items["rules_version"].iloc[0]))
+    specs = {i.id: i for i in version.scoring_items}
+
+    def measured(row) -> str:
+        if row["kind"] == "rate_gap" and row.get("metric"):
+            return i18n.fmt_metric(row["metric"], row["measured"], lang)
+        return i18n.fmt_int(row["measured"], lang)
+
+    def target(row) -> str:
+        if row["kind"] == "rate_gap" and row.get("metric"):
+            return i18n.fmt_metric(row["metric"], row["target"], lang)
+        return i18n.MISSING
+
+    shown = pd.DataFrame(
+        {
+            "item": [i18n.item_label(i, lang) for i in items["item"]],
+            "kind": [i18n.item_label(k, lang) for k in items["kind"]],
+            "measured": [measured(r) for r in items.to_dict("records")],
+            "target": [target(r) for r in items.to_dict("records")],
+            "points_rule": [
+                ui.points_rule_text(specs[i], lang) if i in specs else i18n.MISSING
+                for i in items["item"]
+            ],
+            "cap": [
+                i18n.MISSING if pd.isna(c) else i18n.fmt_number(c, 0, lang) for c in items["cap"]
+            ],
+            "deduction": items["deduction"],
+        }
     )
-    shown = shown.rename(columns={"item_name": "item", "item": "item_id"})
-    row = ui.table(
-        shown,
-        lang,
-        key="dept_items_table",
-        selectable=True,
-        column_order=("item", "kind", "measured", "target", "points_rule", "cap", "deduction"),
-    )
+    st.caption(i18n.t("click_row_hint", lang))
+    row = ui.table(shown, lang, key="dept_items_table", selectable=True)
     return str(items.iloc[row]["item"]) if row is not None else None
 
 

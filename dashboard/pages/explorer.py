@@ -262,27 +262,22 @@ def _close_detail() -> None:
     st.session_state["complaint"] = ""
 
 
-def _export_buttons(shown: pd.DataFrame, lang: str) -> None:
+def _export_buttons(shown: pd.DataFrame, name: str, lang: str) -> None:
     """CSV (UTF-8 BOM) and XLSX of exactly the table on screen."""
-    c1, c2, _ = st.columns([1, 1, 4])
-    stamp = dt.date.today().strftime("%Y%m%d")
-    with c1:
+    with st.container(horizontal=True):
         st.download_button(
             i18n.t("download_csv", lang),
             exports.to_csv_bytes(shown),
-            file_name=f"complaints_{stamp}.csv",
+            file_name=f"{name}.csv",
             mime="text/csv",
             key="explorer_csv",
-            icon=":material/download:",
         )
-    with c2:
         st.download_button(
             i18n.t("download_xlsx", lang),
             exports.to_xlsx_bytes({i18n.t("page_explorer", lang): shown}),
-            file_name=f"complaints_{stamp}.xlsx",
+            file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="explorer_xlsx",
-            icon=":material/download:",
         )
 
 
@@ -315,23 +310,23 @@ def _list(period, filters, as_of, lang: str) -> None:
         st.caption(i18n.t("first_n_shown", lang, n=i18n.fmt_int(LIST_LIMIT, lang)))
     else:
         st.caption(i18n.t("rows_shown", lang, n=i18n.fmt_int(len(frame), lang)))
-    _export_buttons(ui.localize_frame(frame[order], lang), lang)
+    name = "complaints_" + period.label().replace("..", "_")
+    _export_buttons(ui.localize_frame(frame[order], lang), name, lang)
 
 
 def _detail(complaint_id: str, as_of, lang: str) -> None:
     st.divider()
     head, close = st.columns([5, 1])
-    head.subheader(f"{i18n.t('complaint_detail', lang)} · {complaint_id}")
+    head.subheader(f"{i18n.t('complaint_detail', lang)} · {ui.md_escape(complaint_id)}")
     close.button(
         i18n.t("close_detail", lang),
         key="explorer_close",
         on_click=_close_detail,
-        icon=":material/close:",
     )
     try:
         result = data.complaint_detail(complaint_id, as_of)
     except LookupError:
-        st.warning(i18n.t("unknown_complaint", lang, id=complaint_id))
+        st.warning(i18n.t("unknown_complaint", lang, id=ui.md_escape(complaint_id)))
         return
     version = result.get("rules_version") or {}
     st.caption(

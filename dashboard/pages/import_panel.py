@@ -120,7 +120,6 @@ def _mapping_names() -> list[str]:
 def render_import_panel(db_path: Path, lang: str) -> None:
     """Draw the import panel for ``db_path`` with labels in ``lang`` (``zh`` or ``en``)."""
     t = LABELS.get(lang, LABELS["zh"])
-    st.subheader(t["title"])
     files = st.file_uploader(
         t["upload"],
         type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls"],

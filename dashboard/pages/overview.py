@@ -54,12 +54,24 @@ def _trend(period, filters, as_of, lang: str) -> None:
         required=True,
         label_visibility="collapsed",
     )
-    window = ui.trailing_months(period, 12)
-    frame = data.trend(window, filters, as_of, grain="month", metrics=(metric,))
+    state.bind_url("trend_grain", "month")
+    if st.session_state.get("trend_grain") not in ("month", "week"):
+        st.session_state["trend_grain"] = "month"
+    grain = st.segmented_control(
+        i18n.t("grain", lang),
+        ("month", "week"),
+        format_func=lambda g: i18n.t(g, lang),
+        key="trend_grain",
+        required=True,
+        label_visibility="collapsed",
+    )
+    window = ui.trailing_months(period, 12 if grain == "month" else 3)
+    frame = data.trend(window, filters, as_of, grain=grain, metrics=(metric,))
     if frame.empty:
         ui.empty_state(lang)
         return
-    x = [i18n.fmt_month(m, lang) for m in frame["month"]]
+    fmt = i18n.fmt_month if grain == "month" else i18n.fmt_week
+    x = [fmt(m, lang) for m in frame[grain]]
     unit = i18n.metric_unit(metric)
     values = frame[metric]
     if unit == "rate":
@@ -132,7 +144,7 @@ def _departments_at_risk(period, as_of, lang: str) -> None:
     st.caption(
         f"{i18n.t('score_month', lang)}: {i18n.fmt_month(month, lang)} · "
         f"{i18n.t('rules_version', lang)} {worst['rules_version'].iloc[0]} · "
-        f"{i18n.t('click_row_hint', lang)}"
+        f"{i18n.t('click_row_department', lang)}"
     )
     row = ui.table(
         worst,

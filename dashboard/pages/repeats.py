@@ -101,7 +101,13 @@ def _trend(period, filters, as_of, lang: str) -> None:
     fig.update_layout(
         xaxis_type="category",
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "side": "left"},
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"},
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "rangemode": "tozero",
+            "tickformat": ",d",
+        },
     )
     ui.chart(fig, key="repeats_trend", height=300)
 

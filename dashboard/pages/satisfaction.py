@@ -111,7 +111,7 @@ def _by_dimension(period, filters, as_of, lang: str) -> tuple[str, str | None]:
         )
         fig.update_layout(barmode="group", yaxis_type="category")
         fig.update_xaxes(tickformat=".0%", range=[0, 1])
-        ui.chart(fig, key="csat_by_chart", height=360)
+        ui.chart(fig, key="csat_by_chart", height=max(300, 36 * len(top) + 80))
     group = st.session_state.get("csat_group")
     return by, group if group in values else None
 
@@ -122,7 +122,7 @@ def _dissatisfied(period, filters, as_of, lang: str, by: str, group: str | None)
     if group is not None:
         scope = dataclasses.replace(filters, **{by: (group,)})
         title = f"{title}: {vocab.label(by, group, lang)}"
-    st.subheader(title)
+    st.subheader(ui.md_escape(title))
     st.caption(i18n.t("dissatisfied_help", lang))
     surveyed = data.drill("csat_rate", period, scope, as_of, part="denominator")
     rows = surveyed[surveyed["satisfaction_class"] == "dissatisfied"]

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import i18n, vocab
+from dashboard.core import i18n
 from dashboard.ui import components as ui
 from dashboard.ui import data, state
 
@@ -52,6 +52,7 @@ def _monthly(month: str, as_of, lang: str) -> pd.DataFrame:
         ranking,
         lang,
         key="scores_month_table",
+        height=ui.table_height(len(ranking)),
         column_order=(
             "rank",
             "department",
@@ -122,26 +123,19 @@ def _rollup(as_of, lang: str) -> None:
         department=ui.department_names(frame, lang),
         months=[", ".join(m) if isinstance(m, list | tuple) else m for m in frame["months"]],
     )
-    label = i18n.t("year", lang) if quarter is None else i18n.fmt_quarter(year, quarter, lang)
+    label = (
+        (str(year) if lang == "en" else f"{year}年")
+        if quarter is None
+        else i18n.fmt_quarter(year, quarter, lang)
+    )
     st.caption(f"{label} · {i18n.t('rollup', lang)}")
     ui.table(
         frame,
         lang,
         key="scores_rollup_table",
+        height=ui.table_height(len(frame)),
         column_order=("rank", "department", "score", "min_score", "max_score", "n_months"),
     )
-
-
-def _points_text(item, lang: str) -> str:
-    if item.kind == "per_event":
-        if isinstance(item.points, dict):
-            return " / ".join(
-                f"{vocab.label('severity', g, lang)} {i18n.fmt_number(p, 1, lang)}"
-                for g, p in item.points.items()
-            )
-        return i18n.fmt_number(item.points, 1, lang)
-    unit = "pp" if lang == "en" else "每个百分点"
-    return f"{i18n.fmt_number(item.points_per_pp, 1, lang)} / {unit}"
 
 
 def _rule_table(month: str, lang: str) -> None:
@@ -167,7 +161,7 @@ def _rule_table(month: str, lang: str) -> None:
                 "kind": i18n.item_label(item.kind, lang),
                 "metric": i18n.metric_name(item.metric, lang) if item.metric else i18n.MISSING,
                 "target": target or i18n.MISSING,
-                "points_rule": _points_text(item, lang),
+                "points_rule": ui.points_rule_text(item, lang),
                 "cap": i18n.fmt_number(item.cap, 1, lang) if item.cap is not None else "∞",
             }
         )

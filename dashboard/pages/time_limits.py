@@ -44,7 +44,6 @@ QUEUE_COLUMNS: tuple[str, ...] = (
     "category",
     "handler",
     "escalation_level",
-    "status",
     "customer_name",
 )
 

@@ -243,9 +243,17 @@ def _column_config(df: pd.DataFrame, lang: str) -> dict[str, Any]:
         label = i18n.column_label(str(col), lang)
         if pd.api.types.is_datetime64_any_dtype(df[col]):
             cfg[label] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
-        elif i18n.metric_unit(str(col)) == "rate" and str(col) in _metric_names():
+        elif str(col) in _metric_names() and i18n.metric_unit(str(col)) == "rate":
             cfg[label] = st.column_config.NumberColumn(format="percent")
+        elif _is_hours(str(col)):
+            cfg[label] = st.column_config.NumberColumn(format="%.1f")
     return cfg
+
+
+def _is_hours(col: str) -> bool:
+    if col in _metric_names():
+        return i18n.metric_unit(col) in ("hours", "score")
+    return col.endswith("_h") or col == "working_hours_left"
 
 
 def _metric_names() -> set[str]:
@@ -351,6 +359,11 @@ def _explorer_exists() -> bool:
 
 
 # --------------------------------------------------------------------------- charts
+
+
+def table_height(rows: int, max_rows: int = 25) -> int:
+    """A table height in pixels showing ``rows`` rows (up to ``max_rows``) without scrolling."""
+    return 38 + 35 * min(max(rows, 1), max_rows)
 
 
 def _callback(on_select: Callable[..., None] | None, args: tuple[Any, ...]) -> Any:
@@ -477,6 +490,19 @@ def score_changes(scores: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     out["score_change"] = out["score"] - out["_prev_score"]
     out["rank_change"] = out["_prev_rank"] - out["rank"]
     return out.drop(columns=["_prev_score", "_prev_rank"])
+
+
+def points_rule_text(item: Any, lang: str) -> str:
+    """A scoring item's rule in words: ``一般 1 / 紧急 2 / 重大 5`` per complaint, or
+    ``0.5 / 每个百分点`` for rate_gap items (``item``: a ``rules.ScoringItem``)."""
+    if item.kind == "per_event":
+        if isinstance(item.points, dict):
+            return " / ".join(
+                f"{vocab.label('severity', g, lang)} {i18n.fmt_number(p, 1, lang)}"
+                for g, p in item.points.items()
+            )
+        return i18n.fmt_number(item.points, 1, lang)
+    return f"{i18n.fmt_number(item.points_per_pp, 1, lang)} / {i18n.t('per_pp', lang)}"
 
 
 def main_deduction(deductions: Any, lang: str) -> str:

@@ -83,3 +83,20 @@ def test_typing_in_the_notes_box_does_not_turn_the_slide(prepared, app_url, page
     page.keyboard.press("ArrowLeft")
     page.wait_for_timeout(800)
     assert page.locator(".st-key-meeting_counter").inner_text().strip() == "2 / 10"
+
+
+def test_auto_advance_turns_the_slide(prepared, app_url, page):
+    page.goto(f"{app_url}/meeting")
+    _wait_counter(page, 1)
+    page.wait_for_timeout(1500)
+    page.locator(".st-key-meeting_auto label").click()
+    page.wait_for_timeout(1000)
+    seconds = page.locator(".st-key-meeting_seconds input")
+    seconds.fill("10")
+    seconds.press("Enter")
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="开始投屏").click()
+    _wait_counter(page, 1)
+    page.wait_for_timeout(5000)
+    assert page.locator(".st-key-meeting_counter").inner_text().strip() == "1 / 10"
+    _wait_counter(page, 2)  # about 10 s after the presentation started

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.app import PAGES, PAGES_DIR
+from dashboard.ui.navigation import PAGES, PAGES_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +51,13 @@ def assert_clean(page) -> None:
     errors = page.locator('[data-testid="stAlertContentError"]')
     assert errors.count() == 0, errors.first.inner_text()
     assert page.console_errors == [], page.console_errors
+
+
+def main_caption(page) -> str:
+    """The page subtitle (period and as-of)."""
+    return page.locator(
+        '[data-testid="stMain"] [data-testid="stCaptionContainer"]'
+    ).first.inner_text()
 
 
 def full_screenshot(page, path: Path) -> None:
@@ -115,14 +122,11 @@ def test_filter_change_is_written_to_the_url_and_restored(app_url, page):
     page.locator('[role="option"]', has_text="本季度").click()
     wait_idle(page)
     assert "period=quarter" in page.url
-    caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
-    assert "2025年10月1日 – 2025年12月31日" in caption
+    assert "2025年10月1日 – 2025年12月31日" in main_caption(page)
     # the link alone reproduces the view in a fresh page
     page.goto(page.url)
     wait_idle(page)
-    assert "2025年10月1日 – 2025年12月31日" in (
-        page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
-    )
+    assert "2025年10月1日 – 2025年12月31日" in main_caption(page)
     assert_clean(page)
 
 

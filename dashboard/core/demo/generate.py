@@ -416,6 +416,7 @@ def generate(rows: int, seed: int, end_month: str, months: int) -> Generated:
     (received, day, month, dept, ch, cat, product, sev, region, handler, customer, desc) = (
         a[order] for a in cols
     )
+    del cols  # drop the unsorted copies
     is_repeat = is_repeat[order]
     parent_ref = parent_ref[order]
     parent_ref = np.where(parent_ref >= 0, inverse[np.maximum(parent_ref, 0)], -1)
@@ -468,6 +469,8 @@ def generate(rows: int, seed: int, end_month: str, months: int) -> Generated:
     ext_days = np.maximum(k, limit_days + 1) + rng.integers(0, 3, n)
     extended = np.where(extend, (d0 + cal.nth_working_after(day, ext_days) + 1) * DAY, NULL_TS)
     late = np.where(extend, resolved > extended, late)
+    del resp_m, res_m, ack_median, fr_median, fr_sigma, fr_gap, start, next_morning
+    del sev_median, r, res_day, limit_days, deadline, ext_days
 
     withdrawn = rng.random(n) < WITHDRAWN_SHARE
     resolved = np.where(

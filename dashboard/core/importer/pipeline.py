@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -269,6 +270,28 @@ def import_file(
         path = db_path.parent / "rejects" / f"{import_id}.csv"
         report.write(path, report.frame(Path(name).name, prep.problems))
         result.reject_report = str(path)
+    try:
+        _publish(db_path, result, parsed.rows, plan.kind, len(data), started, user, wait_seconds)
+    except (duckdb.Error, AssertionError) as exc:  # nothing was published
+        result.imported = result.updated = result.unchanged = 0
+        result.outcome, result.message = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0]
+        with db.write_transaction(db_path, wait_seconds=wait_seconds) as conn:
+            _log(conn, result, len(data), started, user)
+    return result
+
+
+def _publish(
+    db_path: Path,
+    result: ImportResult,
+    rows: pa.Table,
+    kind: str,
+    size: int,
+    started: dt.datetime,
+    user: str,
+    wait_seconds: float,
+) -> None:
+    """Upsert, check the accounting, log and publish (the only part under the lock)."""
+    name = result.file
     with db.write_transaction(db_path, wait_seconds=wait_seconds) as conn:
         result.already_imported = bool(
             conn.execute(
@@ -276,7 +299,7 @@ def import_file(
                 {"s": result.sha256},
             ).fetchall()[0][0]
         )
-        result.imported, result.updated, result.unchanged = _upsert(conn, plan.kind, parsed.rows)
+        result.imported, result.updated, result.unchanged = _upsert(conn, kind, rows)
         accounted = (
             result.imported
             + result.updated
@@ -290,8 +313,7 @@ def import_file(
                 f"{result.source_rows} source rows"
             )
         result.message = _summary(result)
-        _log(conn, result, len(data), started, user)
-    return result
+        _log(conn, result, size, started, user)
 
 
 def _summary(r: ImportResult) -> str:

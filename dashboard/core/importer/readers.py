@@ -28,6 +28,8 @@ _BOMS = (
 DELIMITERS = (",", "\t", ";", "|")
 HEADER_SCAN_ROWS = 20
 CHUNK_ROWS = 100_000
+# Files at least this long (characters) try Arrow's CSV reader first (see _fast_read).
+FAST_PATH_MIN_CHARS = 1_000_000
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 csv.field_size_limit(1 << 30)
@@ -248,8 +250,23 @@ def read_text(
     header_line = head[idx][0]
     if any("\x00" in h for h in headers):
         raise ImportRefused(f"NUL byte in the header row (line {header_line})")
+    has_nul = "\x00" in text
+    if limit is None and not has_nul and len(text) >= FAST_PATH_MIN_CHARS:
+        fast = _fast_read(text, delim, header_line, headers)
+        if fast is not None:
+            table, blank = fast
+            return RawTable(
+                headers=headers,
+                header_line=header_line,
+                table=table,
+                source_rows=table.num_rows,
+                skipped_lines=list(range(1, header_line)),
+                blank_rows=blank,
+                encoding=used,
+                delimiter=delim,
+            )
     builder = _Builder(headers)
-    add = builder.add_checked if "\x00" in text else builder.add
+    add = builder.add_checked if has_nul else builder.add
     for start, end, rec in _records(text, delim):
         if start <= header_line:
             continue
@@ -267,6 +284,83 @@ def read_text(
         encoding=used,
         delimiter=delim,
     )
+
+
+def _fast_read(
+    text: str, delim: str, header_line: int, headers: list[str]
+) -> tuple[pa.Table, int] | None:
+    """Parse a clean CSV with Arrow's multi-threaded reader (same RFC 4180 rules).
+
+    Returns None, so the caller falls back to the record-by-record reader, as soon as
+    anything is irregular (a record with the wrong number of fields, a blank line, a quoting
+    error): those need per-record line numbers and reasons.
+    Line numbers are rebuilt from the line breaks inside each record's fields.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    buf = io.StringIO(text, newline="")
+    offset = 0
+    for _ in range(header_line - 1):
+        offset += len(buf.readline())
+    names = [f"c{i}" for i in range(len(headers))]
+    invalid: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text[offset:].encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if invalid:
+        return None
+    body = text[offset:]
+    breaks = body.count("\n") + body.count("\r") - body.count("\r\n")
+    trailing = body.endswith(("\n", "\r"))
+    if breaks - (1 if trailing else 0) == table.num_rows:  # no line breaks inside fields
+        lines = np.arange(header_line + 1, header_line + 1 + table.num_rows, dtype=np.int64)
+    else:
+        extra = np.zeros(table.num_rows, dtype=np.int64)
+        for name in names:
+            col = table.column(name)
+            inner = pc.subtract(
+                pc.add(pc.count_substring(col, "\n"), pc.count_substring(col, "\r")),
+                pc.count_substring(col, "\r\n"),
+            )
+            extra += inner.to_numpy(zero_copy_only=False)
+        lines = header_line + 1 + np.concatenate(([0], np.cumsum(1 + extra)[:-1]))
+    table = table.add_column(0, "line", pa.array(lines, pa.int64()))
+    # blank lines and rows of empty fields are not data rows (as in the record reader)
+    empty = pc.equal(pc.utf8_length(table.column("c0")), 0)
+    if pc.any(empty).as_py():
+        for name in names[1:]:
+            empty = pc.and_(empty, pc.equal(pc.utf8_length(table.column(name)), 0))
+        blank = pc.sum(empty).as_py() or 0
+        if blank:
+            table = table.filter(pc.invert(empty))
+        return table, int(blank)
+    return table, 0
 
 
 def _missing_columns(text: str, delim: str, header_test: HeaderTest) -> ImportRefused:

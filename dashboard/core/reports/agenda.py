@@ -47,7 +47,7 @@ REPEAT_METRICS: tuple[str, ...] = ("repeat_rate", "group_incidents", "escalation
 SATISFACTION_METRICS: tuple[str, ...] = ("csat_rate", "csat_mean", "survey_coverage")
 ACCOUNTABILITY_METRICS: tuple[str, ...] = (
     "penalties",
-    "fines_total",
+    "n_decided",
     "accountability_overdue",
     "appeals_open",
 )
@@ -103,6 +103,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 #: ``i18n.item_label`` the §6 scoring items).
 EXTRA_LABELS: dict[str, tuple[str, str, str]] = {
     "penalties": ("处罚人次", "Penalties", "count"),
+    "n_decided": ("已作出决定", "Decided", "count"),
     "fines_total": ("罚款金额", "Fines (CNY)", "cny"),
     "joint_fine": ("连带罚款", "Joint-liability fines", "cny"),
     "accountability_coverage": ("追责覆盖率", "Accountability coverage", "rate"),
@@ -436,10 +437,25 @@ def _by_chart(
 def _accountability_view(pack: dict, lang: str) -> dict:
     acc = pack.get("accountability") or {}
     stats = []
+    details = {
+        "penalties": ("fines_total", acc.get("fines_total")),
+        "n_decided": ("accountability_on_time_rate", acc.get("accountability_on_time_rate")),
+    }
     for m in ACCOUNTABILITY_METRICS:
         unit = metric_unit(pack, m)
+        detail = ""
+        if m in details:
+            other, value = details[m]
+            shown = fmt_value(value, metric_unit(pack, other), lang)
+            detail = f"{metric_label(pack, other, lang)} {shown}"
         stats.append(
-            Stat(m, metric_label(pack, m, lang), acc.get(m), fmt_value(acc.get(m), unit, lang))
+            Stat(
+                m,
+                metric_label(pack, m, lang),
+                acc.get(m),
+                fmt_value(acc.get(m), unit, lang),
+                detail,
+            )
         )
     rows = []
     for r in pack.get("accountability_overdue", []):

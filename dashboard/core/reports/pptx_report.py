@@ -59,6 +59,13 @@ def _add_east_asian(rpr) -> None:
         el.set("typeface", FONT)
 
 
+def _fit_size(line: str, width_pt: float, largest: float, smallest: float) -> float:
+    """A font size at which ``line`` fits on one line of ``width_pt`` points (CJK glyphs are
+    1 em wide, others about 0.55 em)."""
+    ems = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in line) or 1.0
+    return max(smallest, min(largest, int(width_pt / ems)))
+
+
 def _text(slide, left, top, width, height, lines, size, bold=False, color=INK, align=None):
     box = slide.shapes.add_textbox(left, top, width, height)
     frame = box.text_frame
@@ -136,9 +143,17 @@ def _chart(slide, chart: Chart, left, top, width, height) -> None:
     ch.value_axis.tick_labels.number_format = _NUMBER_FORMATS.get(chart.unit, "0.00")
     ch.value_axis.tick_labels.number_format_is_linked = False
     ch.value_axis.has_major_gridlines = False
+    palette = (ACCENT, RGBColor(0xD9, 0x77, 0x06), RGBColor(0x15, 0x80, 0x3D))
     if chart.kind == "line":
-        for series in plot.series:
+        for i, series in enumerate(plot.series):
             series.smooth = False
+            series.format.line.color.rgb = palette[i % len(palette)]
+            series.format.line.width = Pt(3)
+    else:
+        plot.gap_width = 60
+        for i, series in enumerate(plot.series):
+            series.format.fill.solid()
+            series.format.fill.fore_color.rgb = palette[i % len(palette)]
 
 
 def _table(slide, table: Table, left, top, width, height) -> None:
@@ -187,7 +202,8 @@ def _slide(prs, view: SlideView, footer: str, lang: str) -> None:
         )
     else:
         title = view.title + (f" — {view.subtitle}" if view.subtitle else "")
-        _text(slide, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.9), [title], 32, True)
+        size = _fit_size(title, (WIDTH - 2 * MARGIN) / 12700, 32, 20)
+        _text(slide, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.9), [title], size, True)
         top = content_top
         if view.stats:
             stats_h = Inches(1.9) if (view.charts or view.table) else Inches(4.6)

@@ -1,0 +1,99 @@
+"""Benchmark of the dashboard pages: first render from a cold cache.
+
+For each page a fresh process runs ``dashboard/app.py`` in Streamlit's ``AppTest`` against
+the database (cold: new process, empty Streamlit caches, new snapshot):
+
+* ``first_run_s``: the app's first run (shell + the default Overview page);
+* ``page_s``: the run after ``switch_page`` to the page (for the Overview: its first run);
+* ``peak_rss_mb``: the process's peak resident memory.
+
+Usage::
+
+    python3 -m tests.bench.bench_pages                 # default demo (50,000 complaints)
+    python3 -m tests.bench.bench_pages --rows 1000000
+    python3 -m tests.bench.bench_pages --db data/complaints.duckdb
+
+Prints one JSON line per page; the figures go into README section performance. A database
+built here is deleted afterwards unless ``--keep`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dashboard.core.paths import ROOT
+from dashboard.ui.navigation import PAGES, PAGES_DIR
+
+CHILD = """
+import json, resource, sys, time
+from streamlit.testing.v1 import AppTest
+app, page = sys.argv[1], sys.argv[2]
+at = AppTest.from_file(app, default_timeout=900)
+t0 = time.perf_counter()
+at.run()
+first = time.perf_counter() - t0
+page_s = first
+if page != "overview":
+    t1 = time.perf_counter()
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    page_s = time.perf_counter() - t1
+print(json.dumps({
+    "page": page, "first_run_s": round(first, 2), "page_s": round(page_s, 2),
+    "exceptions": len(at.exception), "errors": [e.value[:120] for e in at.error],
+    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+}))
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print one JSON line per page."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--db", help="use this database instead of building a demo")
+    parser.add_argument("--dir", default=tempfile.gettempdir())
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--pages", nargs="*", help="page stems (default: all that exist)")
+    args = parser.parse_args(argv)
+
+    workdir = None
+    if args.db:
+        db_path = Path(args.db).resolve()
+    else:
+        from dashboard.core.demo import build_demo
+
+        workdir = Path(tempfile.mkdtemp(prefix="bench_pages_", dir=args.dir))
+        db_path = workdir / "demo.duckdb"
+        t0 = time.perf_counter()
+        build_demo(db_path, rows=args.rows, end_month="2025-10", exports=False)
+        print(json.dumps({"built_rows": args.rows, "seconds": round(time.perf_counter() - t0)}))
+    stems = args.pages or [s for s, _t, _s in PAGES if (PAGES_DIR / f"{s}.py").exists()]
+    env = dict(os.environ, COMPLAINTS_DB=str(db_path), COMPLAINTS_ROLE="viewer")
+    try:
+        for stem in stems:
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(ROOT / "dashboard" / "app.py"), stem],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+            print(line or json.dumps({"page": stem, "failed": out.stderr[-500:]}), flush=True)
+    finally:
+        if workdir is not None and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
