@@ -2,10 +2,12 @@
 -- working hours left to their resolution deadline: overdue first (most overdue first),
 -- then the soonest due.
 -- Returns: complaint_id, received_at, department_name_zh, category, severity, channel,
---   handler, status, resolution_deadline, is_overdue, hours_left (clock), working_hours_left
+--   escalation_level, handler, status, resolution_deadline, is_overdue, hours_left (clock), working_hours_left
 --   (working time, see stg_calendar.sql; negative = overdue), rules_version.
--- Grain: complaint_id. Parameters: $as_of (timestamp), $limit (integer), $f_department,
---   $f_category, $f_channel, $f_severity, $f_region, $f_product, $f_handler (varchar[]).
+-- Grain: complaint_id. Parameters: $as_of (timestamp), $limit (integer or null = all),
+--   $due_before (timestamp or null: only deadlines at or before it), $f_department,
+--   $f_category, $f_channel, $f_severity, $f_region, $f_product, $f_handler (varchar[]),
+--   $exclude_malicious (boolean).
 with
 dept_scope as (
     select t.department_id
@@ -42,6 +44,8 @@ open_now as (
         and (len($f_region::varchar []) = 0 or list_contains($f_region::varchar [], c.region))
         and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
         and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
+        and (not $exclude_malicious::boolean or not c.is_excluded)
+        and ($due_before::timestamp is null or c.resolution_deadline <= $due_before::timestamp)
 ),
 
 final as (
@@ -52,6 +56,7 @@ final as (
         o.category,
         o.severity,
         o.channel,
+        o.escalation_level,
         o.handler,
         o.status,
         o.resolution_deadline,

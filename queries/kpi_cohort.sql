@@ -8,6 +8,7 @@
 -- Parameters: $start, $end (date; cohort [start, end) on received_at), $as_of (timestamp;
 --   nothing after it exists), $f_department, $f_category, $f_channel, $f_severity, $f_region,
 --   $f_product, $f_handler (varchar[]; empty = no filter; department includes children),
+--   $exclude_malicious (boolean: leave out complaints verified malicious),
 --   $search (varchar or null: substring of complaint_id/description/handler/customer_id,
 --   case-insensitive), $limit (integer).
 -- example: f_category = ['产品质量']
@@ -60,6 +61,7 @@ cohort as (
         and (len($f_region::varchar []) = 0 or list_contains($f_region::varchar [], c.region))
         and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
         and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
+        and (not $exclude_malicious::boolean or not c.is_excluded)
 ),
 
 flags as (

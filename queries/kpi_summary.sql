@@ -1,9 +1,10 @@
 -- kpi_summary: the §5 metrics of a cohort, one row per group (column dim; 'all' ungrouped).
 -- Grain: one row per value of the group expression. Python (kpi.kpis) swaps the marked
---   expressions /*dim*/ /*vdim*/ /*vkey*/ for allow-listed ones from kpi.DIMENSION_SQL.
+--   expressions /*dim*/ /*dimid*/ /*vdim*/ /*vkey*/ for allow-listed ones (kpi.DIMENSION_SQL).
 -- Parameters: $start, $end (date; cohort [start, end) on received_at), $as_of (timestamp;
 --   nothing after it exists), $f_department, $f_category, $f_channel, $f_severity, $f_region,
---   $f_product, $f_handler (varchar[]; empty = no filter; department includes children).
+--   $f_product, $f_handler (varchar[]; empty = no filter; department includes children),
+--   $exclude_malicious (boolean: leave out complaints verified malicious).
 -- Rates: numerator / denominator, null when the denominator is 0. Hours: exact seconds/3600.
 -- complaint_rate_per_10k: complaints in department-months with a loaded volume (whole months
 --   inside the period) / the sum of those volumes x 10000.
@@ -57,6 +58,7 @@ cohort as (
         and (len($f_region::varchar []) = 0 or list_contains($f_region::varchar [], c.region))
         and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
         and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
+        and (not $exclude_malicious::boolean or not c.is_excluded)
 ),
 
 flags as (
@@ -88,6 +90,7 @@ volume as (
 agg as (
     select
         dim,
+        any_value(/*dimid*/ null /*dimid*/) as dim_id,
         count(*) as received,
         count(*) filter (where is_resolved) as resolved,
         count(*) filter (where on_time_num) as n_on_time_num,
@@ -110,6 +113,7 @@ agg as (
         count(*) filter (where is_valid is not null) as n_valid_known,
         count(*) filter (where is_surveyed and satisfaction >= 4) as n_satisfied,
         count(*) filter (where is_surveyed) as n_surveyed,
+        count(*) filter (where is_surveyed and satisfaction <= 2) as n_dissatisfied,
         avg(case when is_surveyed then satisfaction end) as csat_mean,
         count(*) filter (where is_surveyed and is_resolved) as n_surveyed_resolved,
         count(*) filter (where is_escalated) as n_escalated,
@@ -171,6 +175,7 @@ final as (
         a.n_valid_known,
         a.n_satisfied,
         a.n_surveyed,
+        a.n_dissatisfied,
         a.n_surveyed_resolved,
         a.n_escalated,
         a.n_compensation,
@@ -185,6 +190,7 @@ final as (
         a.first_response_p90_working_h,
         a.resolution_median_working_h,
         a.resolution_p90_working_h,
+        a.dim_id,
     from agg as a
     left join volume as v on v.dim = /*vkey*/ a.dim /*vkey*/
 )

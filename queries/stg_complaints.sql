@@ -5,20 +5,6 @@
 -- stg_calendar, stg_group_members. Rules: the version in force at received_at.
 -- Null severity is judged as 'general'. Working time: see stg_calendar.sql.
 with
-cal as (
-    -- the calendar as lists indexed by day number (1 = its first day): deadlines and working
-    -- time become list look-ups instead of joins
-    select
-        min(cal_date) as d0,
-        list(wd_seq order by cal_date) as wd_seq,
-        list(is_working order by cal_date) as is_working,
-        list(covered order by cal_date) as covered,
-        list(work_s_start order by cal_date) as work_s_start,
-        list(rules_version order by cal_date) as rules_version,
-        list(cal_date order by cal_date) filter (where is_working) as working_day, -- [wd_seq]
-    from stg_calendar
-),
-
 base as (
     -- only the columns the derived facts need: the wide canonical row is joined once at the end
     select
@@ -40,18 +26,16 @@ base as (
         m.parent_department_id,
         m.parent_department_name_zh,
         cast(c.received_at as date) as received_date,
-        -- day numbers in the calendar lists (null outside it)
-        case when c.received_at >= cal.d0 then (c.received_at::date - cal.d0) + 1 end as i_rec,
-        case when c.resolved_at >= cal.d0 then (c.resolved_at::date - cal.d0) + 1 end as i_res,
-        case
-            when c.first_response_at >= cal.d0 then (c.first_response_at::date - cal.d0) + 1
-        end as i_resp,
-        case
-            when c.extended_deadline >= cal.d0 then (c.extended_deadline::date - cal.d0) + 1
-        end as i_ext,
     from complaints as c
-    cross join cal
     left join stg_department_map as m on m.raw_department = c.department
+),
+
+versioned as (
+    -- the rule version in force on the day of receipt (versions start at 00:00 of a date)
+    select b.*, r.rules_version, r.multi_department_days, r.repeat_window_h
+    from base as b
+    join stg_calendar as day on day.cal_date = b.received_date
+    join stg_rules as r on r.rules_version = day.rules_version
 ),
 
 previous as (
@@ -72,79 +56,71 @@ previous as (
 ),
 
 limits as (
-    -- the rule version in force on the day of receipt (versions start at 00:00 of a date)
     select
-        b.*,
-        cal.rules_version[b.i_rec] as rules_version,
-        r.multi_department_days,
-        r.repeat_window_h,
-        least(g.response_limit_h, ch.response_limit_h) as response_limit_h,
-        case
-            when b.multi_department then greatest(g.resolution_days, r.multi_department_days)
-            else g.resolution_days
-        end as resolution_days,
-    from base as b
-    cross join cal
-    left join stg_rules as r on r.rules_version = cal.rules_version[b.i_rec]
-    left join stg_rules_grade as g
-        on g.rules_version = r.rules_version and g.severity = coalesce(b.severity, 'general')
-    left join stg_rules_channel as ch
-        on ch.rules_version = r.rules_version and ch.channel = b.channel
-),
-
-deadlines as (
-    select
-        l.*,
+        v.*,
         p.prev_received_at,
         p.prev_complaint_id,
-        cal.working_day[cal.wd_seq[l.i_rec] + l.resolution_days] as deadline_day,
-    from limits as l
-    cross join cal
-    left join previous as p on p.complaint_rowid = l.complaint_rowid
+        least(g.response_limit_h, ch.response_limit_h) as response_limit_h,
+        case
+            when v.multi_department then greatest(g.resolution_days, v.multi_department_days)
+            else g.resolution_days
+        end as resolution_days,
+    from versioned as v
+    left join previous as p on p.complaint_rowid = v.complaint_rowid
+    left join stg_rules_grade as g
+        on g.rules_version = v.rules_version and g.severity = coalesce(v.severity, 'general')
+    left join stg_rules_channel as ch
+        on ch.rules_version = v.rules_version and ch.channel = v.channel
 ),
 
 timed as (
     select
-        d.*,
-        coalesce(d.extended_deadline, d.deadline_day::timestamp + interval 1 day)
-            as resolution_deadline,
-        cal.covered[d.i_rec]
-        and coalesce(cal.covered[(d.deadline_day - cal.d0) + 1], true) as calendar_covered,
-        cal.work_s_start[d.i_rec]
+        l.*,
+        wd.cal_date as deadline_day,
+        coalesce(
+            l.extended_deadline, wd.cal_date::timestamp + interval 1 day
+        ) as resolution_deadline,
+        rc.covered and coalesce(wd.covered, true) as calendar_covered,
+        rc.work_s_start
         + case
-            when cal.is_working[d.i_rec]
-                then (epoch_us(d.received_at) - epoch_us(d.received_date::timestamp)) / 1e6
+            when rc.is_working
+                then (epoch_us(l.received_at) - epoch_us(date_trunc('day', l.received_at))) / 1e6
             else 0
         end as received_work_s,
         case
-            when d.extended_deadline is not null
-                then cal.work_s_start[d.i_ext]
+            when l.extended_deadline is not null
+                then ed.work_s_start
                 + case
-                    when cal.is_working[d.i_ext]
+                    when ed.is_working
                         then (
-                            epoch_us(d.extended_deadline)
-                            - epoch_us(date_trunc('day', d.extended_deadline))
+                            epoch_us(l.extended_deadline)
+                            - epoch_us(date_trunc('day', l.extended_deadline))
                         ) / 1e6
                     else 0
                 end
-            else cal.work_s_start[(d.deadline_day - cal.d0) + 1] + 86400
+            else wd.work_s_start + 86400
         end as deadline_work_s,
-        cal.work_s_start[d.i_res]
+        rd.work_s_start
         + case
-            when cal.is_working[d.i_res]
-                then (epoch_us(d.resolved_at) - epoch_us(date_trunc('day', d.resolved_at))) / 1e6
+            when rd.is_working
+                then (epoch_us(l.resolved_at) - epoch_us(date_trunc('day', l.resolved_at))) / 1e6
             else 0
         end as resolved_work_s,
-        cal.work_s_start[d.i_resp]
+        fd.work_s_start
         + case
-            when cal.is_working[d.i_resp]
+            when fd.is_working
                 then (
-                    epoch_us(d.first_response_at) - epoch_us(date_trunc('day', d.first_response_at))
+                    epoch_us(l.first_response_at) - epoch_us(date_trunc('day', l.first_response_at))
                 ) / 1e6
             else 0
         end as first_response_work_s,
-    from deadlines as d
-    cross join cal
+    from limits as l
+    left join stg_calendar as rc on rc.cal_date = l.received_date
+    left join stg_calendar as wd
+        on wd.wd_seq = rc.wd_seq + l.resolution_days and wd.is_working
+    left join stg_calendar as ed on ed.cal_date = cast(l.extended_deadline as date)
+    left join stg_calendar as rd on rd.cal_date = cast(l.resolved_at as date)
+    left join stg_calendar as fd on fd.cal_date = cast(l.first_response_at as date)
 ),
 
 facts as (

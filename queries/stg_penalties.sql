@@ -2,7 +2,8 @@
 -- facts and the §7 derived deadlines.
 -- Returns: all penalty columns, department_id, department_name_zh, department_name_en,
 --   complaint_received_at, complaint_department_id, complaint_category, complaint_severity,
---   complaint_escalation_level, complaint_is_valid, complaint_is_malicious, rules_version
+--   complaint_escalation_level, complaint_is_valid, complaint_is_malicious,
+--   complaint_is_excluded, rules_version
 --   (in force at the complaint's received_at, else at investigation_end), accountability_days,
 --   accountability_due (investigation_end + days by responsibility type), joint_fine (the
 --   record's joint_fine_amount, else share x fine when the complaint reached the joint-
@@ -23,6 +24,7 @@ base as (
         c.escalation_level as complaint_escalation_level,
         c.is_valid as complaint_is_valid,
         c.is_malicious as complaint_is_malicious,
+        coalesce(c.is_malicious, false) as complaint_is_excluded,
         coalesce(c.received_at, p.investigation_end::timestamp, p.decided_at::timestamp)
             as rules_at,
     from penalties as p

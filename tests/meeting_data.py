@@ -157,6 +157,17 @@ def sample_pack(meeting_id: str = "2025-10") -> dict[str, Any]:
                 },
             ],
         },
+        "group_incidents": [
+            {
+                "group_incident_id": "G-1",
+                "department": "物流配送部",
+                "department_en": "Logistics",
+                "category": "交付延迟",
+                "first_received_at": "2025-10-08 09:12:00",
+                "n_customers": 7,
+                "n_complaints": 9,
+            }
+        ],
         "at_risk": [
             {
                 "complaint_id": "C-1001",

@@ -92,6 +92,11 @@ def test_coverage_counts_valid_complaints_with_a_record_and_leaves_out_malicious
         missing = accountability.accountability_list(conn, "without_record", OCTOBER, as_of=AS_OF)
     assert list(missing["complaint_id"]) == ["B", "C"]
     assert "customer_name" not in missing.columns and "customer_phone" not in missing.columns
+    with db.open_snapshot(path) as conn:
+        asked = accountability.accountability_list(
+            conn, "without_record", OCTOBER, as_of=AS_OF, personal=True
+        )
+    assert list(asked["customer_name"]) == ["张三丰", "张三丰"]  # raw: the caller masks
 
 
 def test_joint_fine_is_carried_or_derived_from_the_escalation_level(make_db):

@@ -28,8 +28,8 @@ def test_by_department_table_counts_surveys(fixture_db):
     at = run_page("satisfaction")
     table = frames(at)[0]
     assert list(table.columns[:4]) == ["责任部门", "满意率", "满意数", "已回访数"]
-    rows = table[["责任部门", "满意率", "满意数", "已回访数"]].values.tolist()
-    assert rows == [["售后服务部", pytest.approx(1 / 3), 1, 3], ["客服中心", 0.0, 0, 2]]
+    rows = table[["责任部门", "满意率", "满意数", "已回访数", "不满意数"]].values.tolist()
+    assert rows == [["售后服务部", pytest.approx(1 / 3), 1, 3, 1], ["客服中心", 0.0, 0, 2, 2]]
 
 
 def test_dissatisfied_list_is_exactly_the_dissatisfied_answers_masked(fixture_db):

@@ -92,3 +92,12 @@ def test_no_warning_for_covered_data(make_db, capsys):
     )
     assert cli.main(["--db", str(p), "kpi", "--from", "2025-06-01", "--to", "2025-07-01"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_working_hours_between_counts_working_days_only():
+    fri, mon = dt.datetime(2025, 10, 17, 12), dt.datetime(2025, 10, 20, 12)
+    assert workcalendar.working_hours_between(fri, mon) == 24.0  # weekend skipped
+    assert workcalendar.working_hours_between(mon, fri) == -24.0
+    # Fri 10th 10:00 -> Wed 15th 00:00 across the make-up Saturday: 14 + 24 + 24 + 24
+    end = dt.datetime(2025, 10, 15)
+    assert workcalendar.working_hours_between(dt.datetime(2025, 10, 10, 10), end) == 86.0

@@ -338,9 +338,15 @@ def test_mapping_round_trip_and_use(tmp_path):
         "constants": {"severity": "一般"},
         "values": {"channel": {"Carrier pigeon": "letter"}},
     }
+    mapping["columns"]["Notes"] = ["description", "resolution"]
+    mapping["columns"]["Internal"] = ""
     path = save_mapping("test_map", mapping, directory=tmp_path)
     loaded = load_mapping(path)
     assert loaded.columns["Ticket"] == ["complaint_id"]
+    assert loaded.columns["Notes"] == ["description", "resolution"]
+    assert loaded.columns["Internal"] == []
+    assert loaded.constants == {"severity": "一般"}
+    assert (loaded.kind, loaded.date_order, loaded.name) == ("complaints", "dayfirst", "test_map")
     assert loaded.values == {"channel": {"Carrier pigeon": "letter"}}
     data = write_csv(
         tmp_path / "m.csv",
@@ -653,4 +659,98 @@ def test_failure_while_publishing_leaves_data_untouched_and_is_logged(tmp_path, 
     conn = db.open_snapshot(dbp)
     outcomes = conn.execute("select outcome from import_log order by outcome").fetchall()
     assert outcomes == [("failed",), ("ok",)]
+    conn.close()
+
+
+def test_xlsx_cell_with_nul_rejects_its_row(tmp_path):
+    path = write_xlsx(
+        tmp_path / "nul.xlsx",
+        ["投诉编号", "受理时间", "责任部门"],
+        [["A1", "2025-10-01", "客\x00服部"], ["A2", "2025-10-01", "客服部"]],
+    )
+    res = import_file(tmp_path / "nx.duckdb", path)
+    assert (res.source_rows, res.imported, res.rejected) == (2, 1, 1)
+    rep = _report(res)
+    assert rep.loc[0, ["line", "column", "reason"]].tolist() == [
+        "2",
+        "责任部门",
+        "NUL byte in field",
+    ]
+
+
+def test_shipped_mappings_on_small_lookalike_files(tmp_path):
+    cfpb = (
+        "Archive:  complaints.csv.zip\n  inflating: complaints.csv\n"
+        "Date received,Product,Sub-product,Issue,Consumer complaint narrative,Company,State,"
+        "Submitted via,Date sent to company,Company response to consumer,Timely response?,"
+        "Complaint ID\n"
+        '2019-09-24,Debt collection,I do not know,Debt,"line one\nline two",ACME INC,FL,'
+        "Referral,2019-09-25,Untimely response,No,0003384392\n"
+        "11/13/2014,Mortgage,FHA,Escrow,,BANK,,Postal mail,11/14/2014,"
+        "Closed with explanation,Yes,1114245\n"
+    )
+    (tmp_path / "cfpb.csv").write_text(cfpb, encoding="utf-8")
+    res = import_file(tmp_path / "c.duckdb", tmp_path / "cfpb.csv", mapping="cfpb")
+    assert (res.skipped_lines, res.imported, res.rejected) == ([1, 2], 2, 0)
+    assert res.extra_columns == ["Issue", "Timely response?"]
+    conn = db.open_snapshot(tmp_path / "c.duckdb")
+    assert conn.execute(
+        "select complaint_id, received_at, acknowledged_at, department, category, product,"
+        " region, channel, status, resolution, description from complaints order by 1"
+    ).fetchall() == [
+        (
+            "0003384392",
+            dt.datetime(2019, 9, 24),
+            dt.datetime(2019, 9, 25),
+            "ACME INC",
+            "Debt collection",
+            "I do not know",
+            "FL",
+            "transfer",
+            "pending",
+            "Untimely response",
+            "line one\nline two",
+        ),
+        (
+            "1114245",
+            dt.datetime(2014, 11, 13),
+            dt.datetime(2014, 11, 14),
+            "BANK",
+            "Mortgage",
+            "FHA",
+            None,
+            "letter",
+            "closed",
+            "Closed with explanation",
+            None,
+        ),
+    ]
+    conn.close()
+    boston = (
+        "CASE_ENQUIRY_ID,OPEN_DT,TARGET_DT,CLOSED_DT,CASE_STATUS,CLOSURE_REASON,CASE_TITLE,TYPE,"
+        "Department,neighborhood,Source,resolution_hours,resolution_hours\n"
+        "101004128563,2022-01-17 11:20:00,2022-01-18 11:20:22,2022-01-18 10:08:24,Closed,"
+        "Case Closed.  ,Street Light,Street Light Knock Downs,PWDx,Downtown,City Worker App,1,2\n"
+        "101004155594,2022-01-31 11:46:00,,,Open, ,Snow,Misc. Snow Complaint,PWDx,Roslindale,"
+        "Constituent Call,,\n"
+    )
+    (tmp_path / "boston.csv").write_text(boston, encoding="utf-8")
+    res = import_file(tmp_path / "b.duckdb", tmp_path / "boston.csv", mapping="boston311")
+    assert (res.imported, res.rejected, res.warnings) == (2, 0, 1)
+    assert res.extra_columns == ["resolution_hours", "resolution_hours (2)"]
+    conn = db.open_snapshot(tmp_path / "b.duckdb")
+    assert conn.execute(
+        "select complaint_id, extended_deadline, resolved_at, status, channel, resolution"
+        " from complaints order by 1"
+    ).fetchall() == [
+        (
+            "101004128563",
+            dt.datetime(2022, 1, 18, 11, 20, 22),
+            dt.datetime(2022, 1, 18, 10, 8, 24),
+            "closed",
+            "City Worker App",
+            "Case Closed.",
+        ),
+        ("101004155594", None, None, "in_progress", "phone", None),
+    ]
     conn.close()

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 
+import pandas as pd
 import pytest
 
 from dashboard.core import cli, db, kpi
@@ -55,9 +56,10 @@ def test_metric_registry_covers_every_metric_column():
     )  # fmt: skip
     for m in kpi.METRICS.values():
         assert m.zh and m.en and m.definition_zh and m.definition_en
-        assert m.unit in ("count", "rate", "hours", "cny", "per_10k")
+        assert m.unit in ("count", "rate", "hours", "score", "cny", "per_10k")
         assert m.better in ("higher", "lower", None)
     assert set(kpi.DRILL_FLAGS) == set(kpi.METRICS)
+    assert kpi.METRICS["csat_mean"].unit == "score"
 
 
 def test_kpis_columns_start_with_the_metric_names(make_db):
@@ -144,6 +146,8 @@ def test_at_risk_orders_overdue_first_then_soonest(make_db):
     assert kpi.at_risk(conn, as_of=T(2025, 10, 21, 12), limit=1)["complaint_id"].tolist() == [
         "overdue_2d"
     ]
+    due = kpi.at_risk(conn, as_of=T(2025, 10, 21, 12), limit=None, due_before=T(2025, 10, 23))
+    assert due["complaint_id"].tolist() == ["overdue_2d", "overdue_1d", "urgent_soon"]
 
 
 def test_complaints_list_search_and_filters(make_db):
@@ -237,3 +241,44 @@ def test_cohort_block_is_identical_in_the_kpi_queries():
         return text[text.index("-- cohort: begin") : text.index("-- cohort: end")]
 
     assert block("kpi_cohort") == block("kpi_summary")
+
+
+def test_exclude_malicious_filter_leaves_out_verified_malicious(make_db):
+    r = T(2025, 10, 13, 9)
+    rows = [
+        row("ok", r, is_valid=True),
+        row("malicious", r, is_valid=False, is_malicious=True),
+        row("unknown", r, is_malicious=None),
+    ]
+    conn = db.open_snapshot(make_db(complaints=rows))
+    every = kpi.kpis(conn, OCT).iloc[0]
+    scored = kpi.kpis(conn, OCT, kpi.Filters(exclude_malicious=True)).iloc[0]
+    assert (every["received"], every["valid_rate"]) == (3, 0.5)
+    assert (scored["received"], scored["valid_rate"]) == (2, 1.0)
+    f = kpi.Filters(exclude_malicious=True)
+    assert sorted(kpi.drill(conn, "received", OCT, f)["complaint_id"]) == ["ok", "unknown"]
+    assert sorted(kpi.at_risk(conn, T(2025, 10, 14), f)["complaint_id"]) == ["ok", "unknown"]
+
+
+def test_group_rows_carry_the_department_id_and_numerators(make_db):
+    r = T(2025, 10, 13, 9)
+    rows = [
+        row("a", r, department="售后部", satisfaction=1, surveyed_at=T(2025, 10, 14)),
+        row("b", r, department="外包", escalation_level=2),
+    ]
+    departments = [dict(department_id="D1", name_zh="客服中心"),
+                   dict(department_id="D2", name_zh="售后部", parent_id="D1")]  # fmt: skip
+    conn = db.open_snapshot(make_db(complaints=rows, departments=departments))
+    by = kpi.kpis(conn, OCT, by="department")
+    pairs = by[["department", "department_id"]].values.tolist()
+    assert pairs == [["售后部", "D2"], ["外包", "外包"]]
+    assert by["n_dissatisfied"].tolist() == [1, 0]
+    parents = kpi.kpis(conn, OCT, by="parent_department")
+    assert parents[["parent_department", "parent_department_id"]].values.tolist() == [
+        ["外包", "外包"],
+        ["客服中心", "D1"],
+    ]
+    levels = kpi.kpis(conn, OCT, by="escalation_level")
+    assert levels["escalation_level"].iloc[0] == "2" and pd.isna(levels["escalation_level"].iloc[1])
+    assert levels["received"].tolist() == [1, 1]
+    assert "dim_id" not in kpi.kpis(conn, OCT, by="category").columns

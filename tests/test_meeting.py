@@ -231,3 +231,13 @@ def test_pack_equals_the_kpi_and_scores_commands(demo, capsys):
     assert [(s["department"], s["score"], s["rank"]) for s in scores] == [
         (s["department"], s["score"], s["rank"]) for s in pack["scores"]
     ]
+
+
+def test_month_after_the_data_is_refused(demo, tmp_path, capsys):
+    db_path, _ = demo
+    out = tmp_path / "next.pdf"
+    argv = ["--db", str(db_path), "report", "--month", "2026-01", "--format", "pdf", "-o", str(out)]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert "is before 2026-01: no data for that month yet" in err and len(err.splitlines()) == 1
+    assert not out.exists()

@@ -37,6 +37,8 @@ SAMPLE_VALUES: dict[str, object] = {
     "f_handler": [],
     "search": None,
     "limit": 50,
+    "due_before": None,
+    "exclude_malicious": False,
     "window_hours": 24.0,
     "min_customers": 5,
     "complaint_id": "C1",

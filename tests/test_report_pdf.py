@@ -70,6 +70,7 @@ def test_zh_pages_carry_titles_numbers_footer_and_embedded_font():
         assert expected in pages[1], expected
     assert "按时办结率未达标，物流配送部两周内提交整改方案" in pages[1]  # the slide's notes
     assert "物流配送部" in pages[4] and "72.5" in pages[4] and "C-0009" in pages[4]
+    assert "交付延迟2025-10-0809:12" in pages[6]  # the group incident next to the repeats
     assert "罚款金额¥4,500" in pages[8] and "P-77" in pages[8] and "超期3天" not in pages[8]
     assert "已作出决定8" in pages[8] and "按时追责率75.0%" in pages[8]
     for number, text in enumerate(pages, start=1):

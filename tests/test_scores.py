@@ -431,3 +431,26 @@ def test_score_history_stacks_the_months(make_db, rules):
         ("2025-11", "D1"): 99.0,
         ("2025-11", "D2"): 100.0,
     }
+
+
+def test_cli_quarter_and_csv_forms(make_db, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv(
+        "COMPLAINTS_RULES",
+        str(write_rules(tmp_path / "cli.toml", [("2024-01", "2024-01-01", 1)])),
+    )
+    path = make_db(
+        departments=DEPARTMENTS,
+        complaints=[complaint("O1", is_valid=True, severity="major")],  # October: 95
+    )
+    argv = ["--db", str(path), "scores", "--as-of", "2025-12-31 23:00"]
+    assert cli.main([*argv, "--quarter", "2025-Q4", "--format", "json"]) == 0
+    doc = {d["department"]: d for d in json.loads(capsys.readouterr().out)}
+    assert doc["客服中心"]["score"] == round((95 + 100 + 100) / 3, 2)
+    assert doc["客服中心"]["months"] == ["2025-10", "2025-11", "2025-12"]
+    assert doc["售后部"]["rank"] == 1
+    assert cli.main([*argv, "--month", "2025-10", "--format", "csv"]) == 0
+    header, *lines = capsys.readouterr().out.strip().splitlines()
+    assert "deductions" not in header.split(",")
+    assert "ded_valid_complaints" in header.split(",")
+    assert len(lines) == 2
+    assert cli.main([*argv, "--quarter", "2025-Q5"]) == 1

@@ -765,6 +765,7 @@ COLUMN_LABELS.update(
         "n_resolved": ("已办结数", "Resolved (n)"),
         "n_satisfied": ("满意数", "Satisfied (n)"),
         "n_surveyed": ("已回访数", "Surveyed (n)"),
+        "n_dissatisfied": ("不满意数", "Dissatisfied (n)"),
         "n_surveyed_resolved": ("已办结且回访数", "Resolved and surveyed (n)"),
         "n_first_response": ("已响应数", "Responded (n)"),
         "n_response_sla": ("应及时响应数", "Responded or past limit (n)"),

@@ -80,6 +80,7 @@ class Filters:
     region: tuple[str, ...] = ()
     product: tuple[str, ...] = ()
     handler: tuple[str, ...] = ()
+    exclude_malicious: bool = False  # leave out complaints verified malicious (scoring, §6)
 
 
 FILTER_FIELDS: tuple[str, ...] = (
@@ -107,6 +108,15 @@ DIMENSION_SQL: dict[str, str] = {
     "month": "strftime(c.received_date, '%Y-%m')",
     "week": "strftime(date_trunc('week', c.received_date), '%Y-%m-%d')",  # ISO, Monday
     "day": "strftime(c.received_date, '%Y-%m-%d')",
+    "escalation_level": "c.escalation_level::varchar",
+}
+# The id next to a name-valued group (returned as an extra column; over the cohort's rows).
+DIMENSION_ID_SQL: dict[str, tuple[str, str]] = {
+    "department": ("department_id", "department_id"),
+    "parent_department": (
+        "parent_department_id",
+        "coalesce(parent_department_id, department_id)",
+    ),
 }
 DIMENSIONS: tuple[str, ...] = tuple(DIMENSION_SQL)
 
@@ -123,7 +133,7 @@ class MetricDef:
     definition_zh: str
     definition_en: str
     denominator: str  # the n_* column holding the denominator (or the cohort size)
-    unit: str  # 'count' | 'rate' | 'hours' | 'cny' | 'per_10k'
+    unit: str  # 'count' | 'rate' | 'hours' | 'score' (1-5 mean) | 'cny' | 'per_10k'
     better: str | None  # 'higher' | 'lower' | None
 
 
@@ -305,7 +315,7 @@ METRICS: dict[str, MetricDef] = dict(
             "已回访投诉的满意度平均分（1-5）",
             "Mean satisfaction score (1-5) of surveyed complaints",
             "n_surveyed",
-            "count",
+            "score",
             "higher",
         ),
         _m(
@@ -431,8 +441,12 @@ def _replace_marker(sql: str, name: str, default: str, expr: str) -> str:
     return sql.replace(marker, expr)
 
 
-def _filter_params(filters: Filters) -> dict[str, list[str]]:
-    return {f"f_{name}": [str(v) for v in getattr(filters, name)] for name in FILTER_FIELDS}
+def _filter_params(filters: Filters) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        f"f_{name}": [str(v) for v in getattr(filters, name)] for name in FILTER_FIELDS
+    }
+    params["exclude_malicious"] = bool(filters.exclude_malicious)
+    return params
 
 
 def _as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> dt.datetime:
@@ -477,14 +491,18 @@ def kpis(
     vdim, vkey = _VOLUME_DIM_SQL.get(by, ("'all'", "'all'"))
     sql = _replace_marker(sql, "vdim", "'all'", vdim)
     sql = _replace_marker(sql, "vkey", "a.dim", vkey)
+    id_name, id_expr = DIMENSION_ID_SQL.get(by or "", ("dim_id", "null"))
+    sql = _replace_marker(sql, "dimid", "null", id_expr)
     params = {"start": period.start, "end": period.end, "as_of": as_of, **_filter_params(filters)}
     df = conn.execute(sql, params).df()
     if by is None:
         if df.empty:
             df = _empty_row(df)
-        df = df.drop(columns=["dim"])
+        df = df.drop(columns=["dim", "dim_id"])
+    elif by in DIMENSION_ID_SQL:
+        df = df.rename(columns={"dim": by, "dim_id": id_name})
     else:
-        df = df.rename(columns={"dim": by})
+        df = df.rename(columns={"dim": by}).drop(columns=["dim_id"])
     return df
 
 
@@ -601,7 +619,7 @@ def drill(
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
     part: str = "numerator",
-    limit: int = 100_000,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """The complaints behind a number: the rows of its numerator or denominator (for counts
     and hours the rows counted or measured), newest first."""
@@ -617,7 +635,7 @@ def drill(
         "end": period.end,
         "as_of": as_of,
         "search": None,
-        "limit": limit,
+        "limit": None if limit is None else int(limit),
         **_filter_params(filters),
     }
     sql = _replace_marker(db.sql_file("kpi_cohort"), "part", "true", flag)
@@ -628,13 +646,20 @@ def at_risk(
     conn: duckdb.DuckDBPyConnection,
     as_of: dt.datetime | None = None,
     filters: Filters = Filters(),
-    limit: int = 200,
+    limit: int | None = 200,
+    due_before: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Open complaints by working hours left to the resolution deadline: overdue first (most
-    overdue first), then the soonest due. ``working_hours_left`` is negative when overdue."""
+    overdue first), then the soonest due. ``working_hours_left`` is negative when overdue;
+    ``due_before`` keeps those with a deadline at or before it; ``limit=None``: all."""
     _prepare(conn)
     as_of = _as_of(conn, as_of)
-    params = {"as_of": as_of, "limit": int(limit), **_filter_params(filters)}
+    params = {
+        "as_of": as_of,
+        "limit": None if limit is None else int(limit),
+        "due_before": due_before,
+        **_filter_params(filters),
+    }
     return db.run_query(conn, "kpi_at_risk", params)
 
 
@@ -644,7 +669,7 @@ def complaints_list(
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
     search: str | None = None,
-    limit: int = 1000,
+    limit: int | None = 1000,
 ) -> pd.DataFrame:
     """Complaint records of the cohort (canonical + derived columns + as-of facts, unmasked:
     mask with ``privacy.mask_frame`` before showing), newest first; ``search`` matches a
@@ -656,7 +681,61 @@ def complaints_list(
         "end": period.end,
         "as_of": as_of,
         "search": search or None,
-        "limit": int(limit),
+        "limit": None if limit is None else int(limit),
         **_filter_params(filters),
     }
     return db.run_query(conn, "kpi_cohort", params).drop(columns=["dim"])
+
+
+# --------------------------------------------------------------------------- repeat chains, groups
+# (appended by the quality-pages engineer for the Repeats page; see requests-from-pages.md)
+
+
+def customer_complaints(
+    conn: duckdb.DuckDBPyConnection, customer_id: str, as_of: dt.datetime | None = None
+) -> pd.DataFrame:
+    """Every complaint of one customer received by the as-of, oldest first (a repeat chain
+    may start before any period); unmasked: mask before showing."""
+    _prepare(conn)
+    as_of = _as_of(conn, as_of)
+    params = {"customer_id": str(customer_id), "as_of": as_of}
+    return db.run_query(conn, "kpi_customer_complaints", params)
+
+
+def group_incidents(
+    conn: duckdb.DuckDBPyConnection,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """The group incidents counted by ``kpis(...)["group_incidents"]`` (those with a
+    complaint of the cohort, qualified by the as-of), one row each: department, category,
+    first/last received, qualified_at, n_complaints, n_customers."""
+    _prepare(conn)
+    as_of = _as_of(conn, as_of)
+    rows = drill(conn, "group_incidents", period, filters, as_of, part="numerator")
+    ids = sorted({str(v) for v in rows["group_incident_id"].dropna()})
+    return db.run_query(conn, "kpi_group_incidents", {"ids": ids, "as_of": as_of})
+
+
+def group_incident_complaints(
+    conn: duckdb.DuckDBPyConnection, group_incident_id: str, as_of: dt.datetime | None = None
+) -> pd.DataFrame:
+    """The member complaints of one group incident received by the as-of, oldest first;
+    unmasked: mask before showing."""
+    _prepare(conn)
+    as_of = _as_of(conn, as_of)
+    params = {"group_incident_id": str(group_incident_id), "as_of": as_of}
+    return db.run_query(conn, "kpi_group_incident_complaints", params)
+
+
+def dissatisfied(
+    conn: duckdb.DuckDBPyConnection,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """The complaints behind ``kpis()["n_dissatisfied"]``: surveyed by the as-of with a
+    dissatisfied answer (1-2), newest first; unmasked: mask before showing."""
+    rows = drill(conn, "csat_rate", period, filters, as_of, part="denominator")
+    return rows[rows["satisfaction"] <= 2].reset_index(drop=True)

@@ -46,6 +46,16 @@ _COMPLAINT_KEEP = (
     "working_hours_left",
     "hours_left",
 )
+_GROUP_KEEP = (
+    "group_incident_id",
+    "department",
+    "department_en",
+    "category",
+    "first_received_at",
+    "last_received_at",
+    "n_customers",
+    "n_complaints",
+)
 _PENALTY_KEEP = (
     "penalty_id",
     "complaint_id",
@@ -194,6 +204,11 @@ def build_pack(
         as_of = kpi.default_as_of(conn)
         if as_of is None:
             raise MeetingError("the database holds no complaints yet")
+    if pd.Timestamp(as_of) < pd.Timestamp(period.start):
+        raise MeetingError(
+            f"as-of {pd.Timestamp(as_of):%Y-%m-%d %H:%M} is before {month}: "
+            "no data for that month yet (import it first)"
+        )
     filters = kpi.Filters()
     version = rules.load_rules().version_for(period.start)
 
@@ -269,6 +284,9 @@ def build_pack(
             scores_prev[[c for c in ("department", "score", "rank") if c in scores_prev]]
         ),
         "worst": worst,
+        "group_incidents": _rows(
+            kpi.group_incidents(conn, period, filters, as_of), _GROUP_KEEP, english
+        ),
         "at_risk": _rows(kpi.at_risk(conn, as_of, filters, limit=200), _COMPLAINT_KEEP, english),
         "accountability": _one(accountability.accountability(conn, period, filters, as_of)),
         "accountability_overdue": _rows(

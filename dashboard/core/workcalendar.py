@@ -104,6 +104,26 @@ def is_working_day(d: dt.date, overrides_path: str | Path | None = None) -> bool
     return d.weekday() < 5
 
 
+def working_hours_between(
+    start: dt.datetime, end: dt.datetime, overrides_path: str | Path | None = None
+) -> float:
+    """Signed hours from ``start`` to ``end`` counted on working days only (the definition
+    staging uses for ``*_working_h``; negative when ``end`` is before ``start``)."""
+    if end < start:
+        return -working_hours_between(end, start, overrides_path)
+    total = 0.0
+    day = start.date()
+    while day <= end.date():
+        if is_working_day(day, overrides_path):
+            midnight = dt.datetime.combine(day, dt.time())
+            lo = max(start, midnight)
+            hi = min(end, midnight + dt.timedelta(days=1))
+            if hi > lo:
+                total += (hi - lo).total_seconds()
+        day += dt.timedelta(days=1)
+    return total / 3600
+
+
 def calendar_frame(
     start: dt.date, end: dt.date, overrides_path: str | Path | None = None
 ) -> pd.DataFrame:

@@ -82,7 +82,24 @@ CODED_FACTS = frozenset(
     {"response_status", "resolution_status", "resolution_rule", "satisfaction_class"}
 )
 HIDDEN_FACTS = frozenset(
-    {"department_id", "department_en", "parent_department_id", "excluded_reason"}
+    {"department_id", "department_en", "parent_department_id", "excluded_reason", "group_incident"}
+)
+# the complaint's penalty records (ledger rows), these columns
+PENALTY_COLUMNS: tuple[str, ...] = (
+    "penalty_id",
+    "person",
+    "department",
+    "responsibility_type",
+    "cause",
+    "measure",
+    "fine_amount",
+    "joint_fine",
+    "joint_fine_source",
+    "accountability_due",
+    "decided_at",
+    "executed_at",
+    "appeal_status",
+    "status",
 )
 
 
@@ -153,7 +170,7 @@ def timeline_frame(timeline: list[dict[str, Any]], lang: str) -> pd.DataFrame:
     """The timeline steps as rows: step, time, deadline, met (✔/✖)."""
     rows = []
     for step in timeline:
-        name = step.get("event") or step.get("step")
+        name = step.get("event")
         at = step.get("at")
         when = display_value(at, lang)
         if at is None and step.get("after_as_of"):
@@ -185,7 +202,7 @@ def timeline_figure(timeline: list[dict[str, Any]], lang: str) -> go.Figure | No
     steps = [s for s in timeline if s.get("at") is not None or s.get("deadline") is not None]
     if not steps:
         return None
-    names = [i18n.t(f"step_{s.get('event') or s.get('step')}", lang) for s in steps]
+    names = [i18n.t(f"step_{s.get('event')}", lang) for s in steps]
     fig = go.Figure()
     done = [(n, s["at"]) for n, s in zip(names, steps, strict=True) if s.get("at") is not None]
     if done:
@@ -211,7 +228,12 @@ def timeline_figure(timeline: list[dict[str, Any]], lang: str) -> go.Figure | No
                 y=[n for n, _ in due],
                 mode="markers",
                 name=i18n.t("deadline", lang),
-                marker={"size": 14, "color": theme.OKABE_ITO[3], "symbol": "line-ns-open"},
+                marker={
+                    "size": 14,
+                    "color": theme.OKABE_ITO[3],
+                    "symbol": "diamond-open",
+                    "line": {"width": 2},
+                },
                 hovertemplate="%{y} " + i18n.t("deadline", lang) + ": %{x|%Y-%m-%d %H:%M}"
                 "<extra></extra>",
             )
@@ -256,6 +278,11 @@ def score_items_frame(items: list[dict[str, Any]], lang: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- sections
+
+
+def _full_height(frame: pd.DataFrame) -> int:
+    """A table height that shows every row without an inner scroll bar."""
+    return 35 * (len(frame) + 1) + 3
 
 
 def _close_detail() -> None:
@@ -324,7 +351,7 @@ def _detail(complaint_id: str, as_of, lang: str) -> None:
         on_click=_close_detail,
     )
     try:
-        result = data.complaint_detail(complaint_id, as_of)
+        result = data.explain(complaint_id, as_of)
     except LookupError:
         st.warning(i18n.t("unknown_complaint", lang, id=ui.md_escape(complaint_id)))
         return
@@ -335,16 +362,18 @@ def _detail(complaint_id: str, as_of, lang: str) -> None:
         f"{display_value(version.get('effective_to'), lang)} · "
         f"{i18n.t('as_of', lang)}: {display_value(result.get('as_of'), lang)}"
     )
-    facts = result.get("facts") or result.get("derived") or {}
+    facts = result.get("facts") or {}
     if facts.get("is_excluded"):
         st.info(i18n.t("excluded_note", lang))
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{i18n.t('record', lang)}**")
-        st.dataframe(fields_frame(result.get("fields") or {}, lang), hide_index=True, height=420)
+        record = fields_frame(result.get("fields") or {}, lang)
+        st.dataframe(record, hide_index=True, height=_full_height(record))
     with right:
         st.markdown(f"**{i18n.t('derived_facts', lang)}**")
-        st.dataframe(facts_frame(facts, lang), hide_index=True, height=420)
+        derived = facts_frame(facts, lang)
+        st.dataframe(derived, hide_index=True, height=_full_height(derived))
     st.markdown(f"**{i18n.t('timeline', lang)}**")
     timeline = result.get("timeline") or []
     fig = timeline_figure(timeline, lang)
@@ -360,7 +389,13 @@ def _detail(complaint_id: str, as_of, lang: str) -> None:
     st.markdown(f"**{i18n.t('penalty_records', lang)}**")
     penalties = result.get("penalties") or []
     if penalties:
-        ui.table(pd.DataFrame(penalties), lang, key="explorer_penalties")
+        frame = pd.DataFrame(penalties)
+        if "joint_fine_source" in frame.columns:
+            frame["joint_fine_source"] = [
+                None if v is None or pd.isna(v) else i18n.t(f"joint_fine_source_{v}", lang)
+                for v in frame["joint_fine_source"]
+            ]
+        ui.table(frame, lang, key="explorer_penalties", column_order=PENALTY_COLUMNS)
     else:
         st.caption(i18n.t("no_penalties", lang))
 

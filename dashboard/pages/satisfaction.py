@@ -19,6 +19,7 @@ BY_COLUMNS: tuple[str, ...] = (
     "csat_rate",
     "n_satisfied",
     "n_surveyed",
+    "n_dissatisfied",
     "csat_mean",
     "survey_coverage",
     "n_resolved",
@@ -121,11 +122,10 @@ def _dissatisfied(period, filters, as_of, lang: str, by: str, group: str | None)
     title = i18n.t("dissatisfied_list", lang)
     if group is not None:
         scope = dataclasses.replace(filters, **{by: (group,)})
-        title = f"{title}: {vocab.label(by, group, lang)}"
-    st.subheader(ui.md_escape(title))
+        title = f"{title}: {ui.md_escape(vocab.label(by, group, lang))}"
+    st.subheader(title)
     st.caption(i18n.t("dissatisfied_help", lang))
-    surveyed = data.drill("csat_rate", period, scope, as_of, part="denominator")
-    rows = surveyed[surveyed["satisfaction_class"] == "dissatisfied"]
+    rows = data.cached("kpi.dissatisfied", period, scope, as_of=as_of, pii=True)
     if rows.empty:
         st.info(i18n.t("no_dissatisfied", lang))
         return

@@ -375,22 +375,6 @@ def data_totals() -> dict[str, Any]:
 # data)
 
 
-def complaint_detail(complaint_id: str, as_of: dt.datetime | None = None) -> dict[str, Any]:
-    """``explain.explain`` for one complaint with the complainant's name and phone (and phone
-    numbers in the free text) masked unless the role may see them (``explain`` returns them
-    as plain values, which the generic frame masking does not reach).
-
-    Raises:
-        LookupError: no such complaint, or received after the as-of.
-    """
-    result = cached("explain.explain", complaint_id, as_of=as_of, pii=True)
-    if privacy.can_see_personal_data(role()):
-        return result
-    from dashboard.core import explain as explain_mod
-
-    return explain_mod.mask_personal(result)
-
-
 def recent_imports(limit: int = 20) -> pd.DataFrame:
     """``quality.recent_imports``: the latest imports with row and reject counts."""
     return cached("quality.recent_imports", limit=limit)

@@ -41,6 +41,8 @@ def run(rows: int, exports: bool, folder: Path, keep: bool, end_month: str) -> d
                 marks.append((phase, time.perf_counter()))
 
     started = time.perf_counter()
+    error = None
+    summary = None
     try:
         summary = build_demo(
             work / "demo.duckdb",
@@ -49,21 +51,25 @@ def run(rows: int, exports: bool, folder: Path, keep: bool, end_month: str) -> d
             exports=exports,
             progress=progress,
         )
+    except Exception as exc:  # report how far the build got and why it stopped
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    try:
         total = time.perf_counter() - started
-        phases = {}
-        for (name, at), (_, nxt) in zip(marks, [*marks[1:], ("end", started + total)], strict=True):
-            phases[name] = round(nxt - at, 2)
-        export_bytes = sum(Path(f).stat().st_size for f in summary.export_files)
+        ends = [at for _, at in marks[1:]] + [started + total]
+        phases = {name: round(end - at, 2) for (name, at), end in zip(marks, ends, strict=True)}
+        files = summary.export_files if summary else []
+        db_file = work / "demo.duckdb"
         return {
             "rows": rows,
             "exports": exports,
             "seconds": round(total, 2),
             "phases": phases,
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "db_mib": round((work / "demo.duckdb").stat().st_size / 2**20, 1),
-            "exports_mib": round(export_bytes / 2**20, 1),
-            "penalties": summary.penalties,
-            "xlsx_skipped": summary.xlsx_skipped is not None,
+            "db_mib": round(db_file.stat().st_size / 2**20, 1) if db_file.exists() else None,
+            "exports_mib": round(sum(Path(f).stat().st_size for f in files) / 2**20, 1),
+            "penalties": summary.penalties if summary else None,
+            "xlsx_skipped": bool(summary and summary.xlsx_skipped),
+            "error": error,
             "folder": str(work) if keep else None,
         }
     finally:

@@ -8,6 +8,7 @@ then fails. Screenshots go to ``test-artifacts/screenshots/`` (kept after the ru
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -31,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+_BASE_PATH_PROBE = re.compile(r"/[A-Za-z0-9_]+/_stcore/(health|host-config)$")
 DEMO_ROWS = 3000
 DEMO_END_MONTH = "2025-10"
 
@@ -127,7 +129,19 @@ def page(browser) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     pg = context.new_page()
     errors: list[str] = []
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    def on_console(msg) -> None:
+        if msg.type != "error":
+            return
+        # Streamlit's client probes <page path>/_stcore/health and /host-config when a page
+        # is opened by its own URL (to find the server's base path); the 404s of that
+        # probe are expected, any other failed request is an error.
+        url = (msg.location or {}).get("url", "")
+        if "status of 404" in msg.text and _BASE_PATH_PROBE.search(url):
+            return
+        errors.append(f"{msg.text} ({url})" if url else msg.text)
+
+    pg.on("console", on_console)
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.console_errors = errors
     try:

@@ -53,6 +53,14 @@ def assert_clean(page) -> None:
     assert page.console_errors == [], page.console_errors
 
 
+def click_center(page, locator) -> None:
+    """Click the middle of an element the way a user does (Plotly's drag layer lies over
+    the bars and receives the click, which is how Plotly selects a point)."""
+    box = locator.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
 def main_caption(page) -> str:
     """The page subtitle (period and as-of)."""
     return page.locator(
@@ -93,8 +101,8 @@ def test_overview_category_bar_drills_to_complaints(app_url, page, screenshots):
     wait_idle(page)
     bars = page.locator(".st-key-overview_categories .bars .point path")
     assert bars.count() > 0
-    bars.first.click()
-    page.get_by_text("对应投诉", exact=False).first.wait_for(timeout=60000)
+    click_center(page, bars.first)
+    page.locator("h3", has_text="对应投诉:").first.wait_for(timeout=60000)
     wait_idle(page)
     assert_clean(page)
     grid = page.locator('.st-key-overview_category_drill [data-testid="stDataFrame"]')
@@ -107,8 +115,8 @@ def test_department_bar_opens_the_department_view(app_url, page, screenshots):
     wait_idle(page)
     bars = page.locator(".st-key-dept_score_chart .bars .point path")
     assert bars.count() > 0
-    bars.last.click()  # the top-ranked department (horizontal bars, best on top)
-    page.get_by_text("Department view:", exact=False).first.wait_for(timeout=60000)
+    click_center(page, bars.last)  # the top-ranked department (horizontal bars, best on top)
+    page.locator("h2", has_text="Department view:").first.wait_for(timeout=60000)
     wait_idle(page)
     assert_clean(page)
     assert "dept_view=" in page.url  # the selection is kept in the link

@@ -173,6 +173,9 @@ def test_payloads_do_not_execute(xss_url, page, screenshots, stem, lang):
     page.goto(f"{xss_url}/{stem}?{query}")
     _settle(page)
     _assert_nothing_ran(page, dialogs)
+    if stem == "explorer":  # the deep link opened the detail of the payload complaint
+        detail = "投诉详情 · X0" if lang == "zh" else "Complaint detail · X0"
+        assert page.get_by_text(detail).count() == 1
     page.screenshot(path=str(screenshots / f"xss-{stem}-{lang}.png"), full_page=True)
 
 

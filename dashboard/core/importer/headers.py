@@ -121,9 +121,12 @@ class Mapping:
             lines.append(f"note = {s(self.note)}")
         lines += ["", "[columns]"]
         for src, targets in self.columns.items():
-            value = s(targets[0]) if len(targets) == 1 else s(targets) if targets else '""'
-            if len(targets) > 1:
+            if len(targets) == 1:
+                value = s(targets[0])
+            elif targets:
                 value = "[" + ", ".join(s(t) for t in targets) + "]"
+            else:
+                value = '""'  # an ignored column
             lines.append(f"{s(src)} = {value}")
         if self.constants:
             lines += ["", "[constants]"]

@@ -247,7 +247,7 @@ def import_file(
     result = ImportResult(file=name, sha256=sha256_of(data), import_id=import_id)
     try:
         m = hdr.load_mapping(mapping)
-        result.mapping = m.name if m else None
+        result.mapping = (m.name or "(custom)") if m else None
         prep = _prepare(name, data, kind, m, sheet, encoding, date_order)
     except ImportRefused as exc:
         result.outcome, result.message = "refused", str(exc)

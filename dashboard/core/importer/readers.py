@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import charset_normalizer
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.core.importer.errors import ImportRefused
 
@@ -297,7 +298,6 @@ def _fast_read(
     Line numbers are rebuilt from the line breaks inside each record's fields.
     """
     import numpy as np
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     buf = io.StringIO(text, newline="")
@@ -420,26 +420,36 @@ def read_excel(
     while headers and headers[-1] == "":
         headers = headers[:-1]
     width = len(headers)
-    builder = _Builder(headers)
-    for i in range(idx + 1, len(rows)):
-        rec = [_cell_text(v) for v in rows[i]]
-        if len(rec) > width:
-            if any(rec[width:]):
-                builder.source_rows += 1
-                builder.pre_rejects.append(
-                    (i + 1, "(row)", rec[0], "values in columns without a header")
-                )
-                continue
-            rec = rec[:width]
-        elif len(rec) < width:
-            rec += [""] * (width - len(rec))
-        builder.add_checked(i + 1, i + 1, rec)
-        if limit is not None and builder.source_rows >= limit:
-            break
+
+    def build(checked: bool) -> _Builder:
+        builder = _Builder(headers)
+        add = builder.add_checked if checked else builder.add
+        for i in range(idx + 1, len(rows)):
+            rec = [v if type(v) is str else _cell_text(v) for v in rows[i]]
+            if len(rec) > width:
+                if any(rec[width:]):
+                    builder.source_rows += 1
+                    builder.pre_rejects.append(
+                        (i + 1, "(row)", rec[0], "values in columns without a header")
+                    )
+                    continue
+                rec = rec[:width]
+            elif len(rec) < width:
+                rec += [""] * (width - len(rec))
+            add(i + 1, i + 1, rec)
+            if limit is not None and builder.source_rows >= limit:
+                break
+        return builder
+
+    builder = build(checked=False)
+    table = builder.table()
+    if any(pc.any(pc.match_substring(col, "\x00")).as_py() for col in table.columns[1:]):
+        builder = build(checked=True)  # rare: rows with NUL characters are rejected
+        table = builder.table()
     return RawTable(
         headers=headers,
         header_line=idx + 1,
-        table=builder.table(),
+        table=table,
         source_rows=builder.source_rows,
         pre_rejects=builder.pre_rejects,
         skipped_lines=list(range(1, idx + 1)),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.core import schema, vocab
 from dashboard.core.importer.headers import ColumnPlan, Mapping, fold
@@ -106,7 +107,6 @@ TZ_FORMATS = (
 _AMBIG_RE = r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}(\D|$)"
 _TZ_RE = r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+\-]\d{2}(:?\d{2})?|UTC|GMT)$"
 _SERIAL_RE = r"^\d{2,6}(\.\d+)?$"
-_WS = " \t\r\n\u3000\u00a0"
 
 
 def _lit(text: str) -> str:
@@ -246,29 +246,28 @@ def parse(
     cols = [c for c in schema.TEMPLATES[kind] if c.name in plan.targets or c.name in plan.constants]
     con = duckdb.connect(":memory:")
     try:
+        # stage t (vectorised in Arrow): x_ the raw text (constants repeated), v_ trimmed,
+        # empty → NULL, and in optional columns the NULL spellings → NULL
+        n_rows = raw.num_rows
+        t_cols: dict[str, pa.Array | pa.ChunkedArray] = {"line": raw.column("line")}
         src_cols = {"line": raw.column("line")}
-        for c in cols:
-            if c.name in plan.targets:
-                src_cols[f"x_{c.name}"] = raw.column(f"c{plan.targets[c.name]}")
-        con.register("src", pa.table(src_cols))
         params: dict[str, object] = {}
-        # stage t: trimmed text, NULL-spellings removed from optional columns
-        stage_t = ["line"]
+        null_words = pa.array(NULL_WORDS, pa.string())
         for c in cols:
             if c.name in plan.targets:
-                x = f"x_{c.name}"
+                x = raw.column(f"c{plan.targets[c.name]}")
+                src_cols[f"x_{c.name}"] = x
             else:
-                x = f"$k_{c.name}"
+                x = pa.array([plan.constants[c.name]] * n_rows, pa.string())
                 params[f"k_{c.name}"] = plan.constants[c.name]
-            x = (
-                f"nullif(case when regexp_matches({x}, '^\\s|\\s$')"
-                f" then trim({x}, {_lit(_WS)}) else {x} end, '')"
-            )
+            v = pc.utf8_trim_whitespace(x)
+            drop = pc.equal(pc.utf8_length(v), 0)
             if not c.required:
-                words = ", ".join(map(_lit, NULL_WORDS))
-                x = f"case when upper({x}) in ({words}) then null else {x} end"
-            stage_t.append(f"{x} as v_{c.name}")
-        t_sql = f"select {', '.join(stage_t)} from src"
+                drop = pc.or_(drop, pc.is_in(pc.utf8_upper(v), value_set=null_words))
+            t_cols[f"x_{c.name}"] = x
+            t_cols[f"v_{c.name}"] = pc.if_else(drop, pa.scalar(None, pa.string()), v)
+        con.register("src", pa.table(src_cols))
+        con.register("t", pa.table(t_cols))
         if opts.timezone:
             params["tz"] = opts.timezone
         # stage n1: typed values (vocabulary joins, fast timestamps, then the slow path)
@@ -328,15 +327,17 @@ def parse(
                 )
             else:  # vocabulary
                 vkind, strict = CODED[kind].get(c.name, ("boolean", True))
-                distinct = [
-                    r[0]
-                    for r in con.execute(
-                        f"select distinct v_{c.name} from ({t_sql}) where v_{c.name} is not null",
-                        _bind(t_sql, params),
-                    ).fetchall()
-                ]
+                if c.name in plan.targets:
+                    distinct = [
+                        r[0]
+                        for r in con.execute(
+                            f"select distinct x_{c.name} from src where x_{c.name} is not null"
+                        ).fetchall()
+                    ]
+                else:
+                    distinct = [plan.constants[c.name]]
                 con.register(f"m_{c.name}", vocab_table(vkind, c.name, distinct, mapping))
-                joins.append(f"left join m_{c.name} on m_{c.name}.raw = {v}")
+                joins.append(f"left join m_{c.name} on m_{c.name}.raw = t.x_{c.name}")
                 code = f"m_{c.name}.code"
                 typed.append(f"{code} as code_{c.name}")
                 if c.sql_type in ("BOOLEAN", "SMALLINT", "BIGINT"):
@@ -362,37 +363,48 @@ def parse(
         ok = " and ".join([f"r_{c.name} is null" for c in cols] or ["true"])
         keep = ["line", *(c.name for c in cols)]
         keep += [f"{p}_{c.name}" for c in cols for p in ("r", "w")]
+        # Two statements: typed values, then reasons, each stored once (in one
+        # statement DuckDB inlines expressions into every reference and repeats the work).
         con.execute(
-            f"create temp table n as with t as ({t_sql}),"
-            f" n1 as (select {', '.join(typed)} from t {' '.join(joins)}),"
-            f" n0 as (select {', '.join(body)} from n1)"
+            f"create temp table n1 as select {', '.join(typed)} from t {' '.join(joins)}",
+            _bind(f"{typed}", params),
+        )
+        con.execute(
+            f"create temp table n as with n0 as (select {', '.join(body)} from n1)"
             f" select {', '.join(keep)}, {ok} as ok from n0",
-            _bind(f"{t_sql} {typed} {body}", params),
+            _bind(f"{body}", params),
+        )
+        con.execute("drop table n1")
+        any_problem = " or ".join(f"{p}_{c.name} is not null" for c in cols for p in ("r", "w"))
+        con.execute(
+            "create temp table bad as select n.*, "
+            + ", ".join(f"{_raw(c.name, plan)} as raw_{c.name}" for c in cols)
+            + f" from n join src using (line) where {any_problem or 'false'}",
+            _bind(" ".join(_raw(c.name, plan) for c in cols), params),
         )
         problems = " union all ".join(
-            f"select line, {_lit(c.name)} as col, {_raw(c.name, plan)} as raw,"
-            f" {p}_{c.name} as why, {_lit(p)} as level"
-            f" from n join src using (line) where {p}_{c.name} is not null"
+            f"select line, {_lit(c.name)} as col, raw_{c.name} as raw,"
+            f" {p}_{c.name} as why, {_lit(p)} as level from bad where {p}_{c.name} is not null"
             for c in cols
             for p in ("r", "w")
         )
-        found = (
-            con.execute(f"{problems} order by 1, 2", _bind(problems, params)).fetchall()
-            if cols
-            else []
-        )
+        found = con.execute(f"{problems} order by 1, 2").fetchall() if cols else []
         rejects = [(ln, col, raw or "", why) for ln, col, raw, why, lv in found if lv == "r"]
         warnings = [(ln, col, raw or "", why) for ln, col, raw, why, lv in found if lv == "w"]
         keys = ", ".join(KEYS[kind])
         names = ", ".join(["line", *(c.name for c in cols)])
-        rejected_rows = con.execute("select count(*) from n where not ok").fetchall()[0][0]
-        con.execute(
-            f"create temp table w as select {names},"
-            f" row_number() over (partition by {keys} order by line desc) as rn"
-            " from n where ok"
-        )
-        superseded = con.execute("select count(*) from w where rn > 1").fetchall()[0][0]
-        rows = con.sql(f"select {names} from w where rn = 1 order by line").to_arrow_table()
+        rejected_rows, accepted, distinct_keys = con.execute(
+            f"select count(*) filter (where not ok), count(*) filter (where ok),"
+            f" count(distinct ({keys})) filter (where ok) from n"
+        ).fetchall()[0]
+        superseded = accepted - distinct_keys
+        if superseded:  # the last row of a key wins
+            rows = con.sql(
+                f"select {names} from n where ok and line in"
+                f" (select max(line) from n where ok group by {keys})"
+            ).to_arrow_table()
+        else:
+            rows = con.sql(f"select {names} from n where ok").to_arrow_table()
     finally:
         con.close()
     return Parsed(rows, rejects, warnings, int(rejected_rows), int(superseded))

@@ -90,6 +90,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "overdue_list": ("超期未追责与申诉", "Overdue decisions and appeals"),
     "overdue_days": ("超期 {n} 天", "{n} days overdue"),
     "state": ("状态", "State"),
+    "customers": ("客户数", "Customers"),
     "by_category": ("按类别", "By category"),
     "by_department": ("按部门", "By department"),
     "lowest": ("最低的 {n} 个", "lowest {n}"),
@@ -434,6 +435,33 @@ def _by_chart(
     )
 
 
+def _repeats_view(pack: dict, lang: str) -> dict:
+    rows = [
+        [
+            department_name(g, lang),
+            _code("category", g.get("category"), lang),
+            str(g.get("first_received_at") or "")[:16],
+            fmt_value(g.get("n_customers"), "count", lang),
+        ]
+        for g in pack.get("group_incidents", [])[:6]
+    ]
+    table = Table(
+        metric_label(pack, "group_incidents", lang),
+        [
+            text("department", lang),
+            text("category", lang),
+            text("received_at", lang),
+            text("customers", lang),
+        ],
+        rows,
+    )
+    return {
+        "stats": [_stat(pack, m, lang) for m in REPEAT_METRICS],
+        "charts": [_by_chart(pack, "by_category", "repeat_rate", lang, top=8)],
+        "table": table if rows else None,
+    }
+
+
 def _accountability_view(pack: dict, lang: str) -> dict:
     acc = pack.get("accountability") or {}
     stats = []
@@ -513,10 +541,7 @@ def slide_views(pack: dict, lang: str = "zh") -> list[SlideView]:
         "ranking": _ranking_view,
         "worst": _worst_view,
         "timeliness": _timeliness_view,
-        "repeats": lambda p, lg: {
-            "stats": [_stat(p, m, lg) for m in REPEAT_METRICS],
-            "charts": [_by_chart(p, "by_category", "repeat_rate", lg, top=8)],
-        },
+        "repeats": _repeats_view,
         "satisfaction": lambda p, lg: {
             "stats": [_stat(p, m, lg) for m in SATISFACTION_METRICS],
             "charts": [_by_chart(p, "by_department", "csat_rate", lg, top=10, lowest=True)],

@@ -1,0 +1,33 @@
+-- kpi_group_incidents: group incidents (群体投诉, §4) by id, described by their member
+-- complaints received by the as-of.
+-- Returns: group_incident_id, department_id, department_name_zh, category,
+--   first_received_at, last_received_at, qualified_at (when the incident reached the
+--   minimum of distinct customers), n_complaints, n_customers.
+-- Grain: group_incident_id, earliest first.
+-- Parameters: $ids (varchar[]: the incidents wanted), $as_of (timestamp).
+-- example: ids = ['G-C1']
+with members as (
+    select c.*
+    from stg_complaints as c
+    where
+        list_contains($ids::varchar [], c.group_incident_id)
+        and c.received_at <= $as_of::timestamp
+),
+
+final as (
+    select
+        group_incident_id,
+        any_value(department_id) as department_id,
+        any_value(department_name_zh) as department_name_zh,
+        any_value(category) as category,
+        min(received_at) as first_received_at,
+        max(received_at) as last_received_at,
+        min(group_qualified_at) as qualified_at,
+        count(*) as n_complaints,
+        count(distinct customer_id) as n_customers,
+    from members
+    group by group_incident_id
+)
+
+select * from final
+order by first_received_at, group_incident_id
