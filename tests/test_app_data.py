@@ -1,145 +1,73 @@
-"""AppTest of the Data page: what is loaded, the last imports with their rejects and the
-data-quality warnings, on the hand-written company plus a few broken records."""
+"""The app's data boundary (``dashboard/ui/data.py``): masking by role inside the cache,
+the cache never handing one role's rows to another, and new publications showing up."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
-from dashboard.core import db
-from tests.conftest import insert_rows
-from tests.quality_pages_data import COMPLAINTS, _c, build, database, frames, no_errors, run_page
-
-BROKEN = [
-    # closed without a resolution time
-    _c("Q1", "2025-09-02 09:00:00", "客服中心", "其他", "K91", status="closed"),
-    # resolved before received
-    _c("Q2", "2025-09-03 09:00:00", "客服中心", "其他", "K92", resolved_at="2025-09-01 09:00:00"),
-    # first response before received, and a survey without a resolution
-    _c(
-        "Q3",
-        "2025-09-04 09:00:00",
-        "售后服务部",
-        "其他",
-        "K93",
-        first_response_at="2025-09-04 08:00:00",
-        satisfaction=4,
-    ),
-    # a year the holiday calendar does not cover
-    _c(
-        "Q4",
-        "2003-06-02 09:00:00",
-        "售后服务部",
-        "其他",
-        "K94",
-        resolved_at="2003-06-03 09:00:00",
-    ),
-]
-IMPORTS = [
-    {
-        "import_id": "I1",
-        "file_name": "投诉导出_9月.csv",
-        "kind": "complaints",
-        "source_rows": 120,
-        "imported": 117,
-        "updated": 0,
-        "unchanged": 0,
-        "superseded": 0,
-        "rejected": 3,
-        "reject_report": "data/rejects/I1.csv",
-        "started_at": "2025-10-01 08:00:00",
-        "finished_at": "2025-10-01 08:00:05",
-        "outcome": "ok",
-    },
-    {
-        "import_id": "I2",
-        "file_name": "追责记录.xlsx",
-        "kind": "penalties",
-        "source_rows": 3,
-        "imported": 3,
-        "updated": 0,
-        "unchanged": 0,
-        "superseded": 0,
-        "rejected": 0,
-        "started_at": "2025-10-31 08:00:00",
-        "finished_at": "2025-10-31 08:00:02",
-        "outcome": "ok",
-    },
-]
+from dashboard.core import db, kpi, privacy
+from dashboard.core.kpi import Filters, Period
+from dashboard.ui import data
+from tests.app_support import build_fixture_db
 
 
 @pytest.fixture(scope="module")
-def fixture_db(tmp_path_factory):
-    path = build(tmp_path_factory.mktemp("data") / "company.duckdb", [*COMPLAINTS, *BROKEN])
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_fixture_db(tmp_path_factory.mktemp("app_data"))
+
+
+def _drill(role: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("COMPLAINTS_ROLE", role)
+    data.begin_run()
+    return data.drill("received", Period.month("2025-10"), Filters(), data.default_as_of())
+
+
+def test_roles_get_their_own_masked_or_full_rows(fixture_db: Path, monkeypatch):
+    monkeypatch.setenv("COMPLAINTS_DB", str(fixture_db))
+    viewer = _drill("viewer", monkeypatch)
+    officer = _drill("privacy_officer", monkeypatch)  # same arguments, other role
+    viewer_again = _drill("viewer", monkeypatch)  # served from the cache
+    conn = db.open_snapshot(fixture_db)
+    try:
+        raw = kpi.drill(
+            conn, "received", Period.month("2025-10"), Filters(), kpi.default_as_of(conn)
+        )
+    finally:
+        conn.close()
+    assert list(officer["customer_name"]) == list(raw["customer_name"])
+    assert list(officer["customer_phone"]) == list(raw["customer_phone"])
+    expected_names = [privacy.mask_name(n) for n in raw["customer_name"]]
+    expected_phones = [privacy.mask_phone(p) for p in raw["customer_phone"]]
+    for frame in (viewer, viewer_again):
+        assert list(frame["customer_name"]) == expected_names
+        assert list(frame["customer_phone"]) == expected_phones
+    assert all("*" in p for p in viewer["customer_phone"].dropna())
+
+
+def test_unknown_role_falls_back_to_viewer(monkeypatch):
+    monkeypatch.setenv("COMPLAINTS_ROLE", "admin")
+    assert data.role() == "viewer"
+    monkeypatch.setenv("COMPLAINTS_ROLE", "privacy_officer")
+    assert data.role() == "privacy_officer"
+
+
+def test_a_new_publication_changes_the_snapshot_generation(make_db, monkeypatch):
+    dept = {"department_id": "D1", "name_zh": "客服中心"}
+    row = {"complaint_id": "C1", "received_at": "2025-10-01 09:00:00", "department": "客服中心"}
+    path = make_db(departments=[dept], complaints=[row])
+    monkeypatch.setenv("COMPLAINTS_DB", str(path))
+    data.begin_run()
+    first = data.generation()
+    assert data.data_totals()["complaints"] == 1
     with db.write_transaction(path) as conn:
-        insert_rows(conn, "import_log", IMPORTS)
-    with database(path):
-        yield path
-
-
-@pytest.fixture(scope="module")
-def page(fixture_db):
-    return run_page("data")
-
-
-def test_what_is_loaded(page):
-    no_errors(page)
-    assert page.title[0].value == "数据"
-    figures = {m.label: m.value for m in page.metric}
-    assert figures == {
-        "投诉总数": f"{len(COMPLAINTS) + len(BROKEN)}",
-        "部门数": "2",
-        "追责记录": "3",
-        "数据截止": "2025年10月30日",
-    }
-    caption = next(c.value for c in page.caption if c.value.startswith("受理日期范围"))
-    assert caption.startswith("受理日期范围: 2003年6月2日 – 2025年10月30日")
-    assert "最近导入: 2025年10月31日 08:00" in caption
-
-
-def test_data_quality_warnings(page):
-    texts = [w.value for w in page.warning]
-    assert texts == [
-        "以下年份不在节假日日历覆盖范围内，按仅周末休息计算工作日： 2003",
-        "**已结案但无办结时间**: 1 件投诉 · 示例: Q1",
-        "**办结时间早于受理时间**: 1 件投诉 · 示例: Q2",
-        "**首次响应时间早于受理时间**: 1 件投诉 · 示例: Q3",
-        "**有满意度/回访但未办结**: 1 件投诉 · 示例: Q3",
-    ]
-
-
-def test_import_panel_is_on_the_page(page):
-    assert [s.value for s in page.subheader] == ["数据质量提示", "最近导入", "导入数据"]
-    assert len(page.get("file_uploader")) == 1
-
-
-def test_last_imports_with_reject_counts(page):
-    log = frames(page)[0]
-    assert list(log["文件"]) == ["追责记录.xlsx", "投诉导出_9月.csv"]
-    assert list(log["拒绝"]) == [0, 3]
-    assert list(log["源文件行数"]) == [3, 120]
-    assert list(log["类型"]) == ["责任追究记录", "投诉记录"]
-    assert list(log["结果"]) == ["成功", "成功"]
-    assert any("以上导入共拒绝 3 行" in c.value for c in page.caption)
-
-
-def test_english(fixture_db):
-    at = run_page("data", lang="en")
-    no_errors(at)
-    assert at.title[0].value == "Data"
-    assert [s.value for s in at.subheader][:2] == ["Data-quality warnings", "Last imports"]
-    assert at.warning[1].value == (
-        "**Closed without a resolution time**: 1 complaint(s) · Examples: Q1"
-    )
-    log = frames(at)[0]
-    assert list(log.columns[:4]) == ["Finished", "File", "Kind", "Outcome"]
-    assert list(log["Kind"]) == ["Penalty records", "Complaints"]
-
-
-def test_clean_database_says_so(tmp_path):
-    path = build(tmp_path / "clean.duckdb")
-    with database(path):
-        at = run_page("data")
-    no_errors(at)
-    assert not at.warning
-    assert at.success[0].value == "未发现数据质量问题"
-    assert at.info[0].value == "尚无导入记录"
+        conn.execute(
+            "insert into complaints (complaint_id, received_at, department)"
+            " values ('C2', timestamp '2025-10-02 09:00:00', '客服中心')"
+        )
+    time.sleep(data.reader().recheck_seconds + 0.1)  # the reader re-checks the file each 1 s
+    data.begin_run()
+    assert data.generation() == first + 1
+    assert data.data_totals()["complaints"] == 2  # not the cached 1

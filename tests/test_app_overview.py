@@ -81,9 +81,14 @@ def test_first_page_shows_what_data_is_loaded(fixture_db: Path):
     assert shown["投诉总数"] == f"{counts['complaints']:,}" == "2,000"
     assert shown["追责记录"] == f"{counts['penalties']:,}"
     assert shown["部门数"] == str(n_departments)
-    assert shown["数据截止"] == "2025年10月31日"
     captions = " ".join(c.value for c in at.caption)
     assert "2023年11月1日 – 2025年10月31日" in captions
+    conn = snapshot(fixture_db)
+    try:
+        as_of = kpi.default_as_of(conn)
+    finally:
+        conn.close()
+    assert f"数据截止: {as_of:%Y}年{as_of.month}月{as_of.day}日 {as_of:%H:%M}" in captions
 
 
 def test_language_switch_changes_labels_and_formats(fixture_db: Path):

@@ -30,7 +30,7 @@ def test_cards(page):
 
 def test_by_department(page):
     table = frames(page)[0]
-    assert list(table.columns) == ["责任部门", "重复投诉率", "重复投诉数", "投诉量", "群体投诉"]
+    assert list(table.columns) == ["责任部门", "重复投诉率", "重复投诉", "投诉量", "群体投诉"]
     rows = table.values.tolist()
     assert rows[0][:4] == ["客服中心", 0.5, 2, 4]
     assert rows[1][:4] == ["售后服务部", 0.0, 0, 8]
@@ -42,7 +42,7 @@ def test_by_category_and_drill_to_the_repeats(fixture_db):
     table = frames(at)[0]
     assert table.columns[0] == "投诉类别"
     assert table.iloc[0]["投诉类别"] == "服务态度"
-    assert table.iloc[0]["重复投诉数"] == 2
+    assert table.iloc[0]["重复投诉"] == 2
     drill = frames(at)[1]
     assert sorted(drill["投诉编号"]) == ["C01", "C02"]
     assert set(drill["客户姓名"]) == {"张**"}

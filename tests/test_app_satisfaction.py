@@ -27,8 +27,10 @@ def test_cards_show_csat_with_survey_coverage_beside(fixture_db):
 def test_by_department_table_counts_surveys(fixture_db):
     at = run_page("satisfaction")
     table = frames(at)[0]
-    assert list(table.columns[:4]) == ["责任部门", "满意率", "满意数", "已回访数"]
-    rows = table[["责任部门", "满意率", "满意数", "已回访数", "不满意数"]].values.tolist()
+    assert list(table.columns[:4]) == ["责任部门", "满意率", "满意的回访", "已回访的投诉"]
+    rows = table[
+        ["责任部门", "满意率", "满意的回访", "已回访的投诉", "不满意的回访"]
+    ].values.tolist()
     assert rows == [["售后服务部", pytest.approx(1 / 3), 1, 3, 1], ["客服中心", 0.0, 0, 2, 2]]
 
 

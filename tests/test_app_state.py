@@ -104,4 +104,5 @@ def test_labels_exist_in_both_languages():
         assert zh and en, key
     assert i18n.metric_name("on_time_resolution_rate", "zh") == "按时办结率"
     assert i18n.column_label("customer_name", "zh") == "客户姓名"
+    assert i18n.column_label("customer_name", "en") == "Customer name"
     assert i18n.column_label("ded_valid_complaints", "en") == "Valid complaints (Deduction)"

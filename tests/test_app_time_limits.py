@@ -59,15 +59,24 @@ def test_cards_equal_kpis_and_queue_equals_at_risk(fixture_db: Path):
 def test_due_by_next_working_day_lists_exactly_those_complaints(fixture_db: Path):
     at = open_app("time_limits", asof="2025-10-15", due="next_working_day")
     no_exceptions(at)
-    # 2025-10-15 is a Wednesday: the next working day ends 2025-10-17 00:00
+    # 2025-10-15 is a Wednesday: the next working day (Thursday 16th) ends 2025-10-17 00:00
     assert workcalendar.is_working_day(dt.date(2025, 10, 16))
     cutoff = dt.datetime(2025, 10, 17)
-    expected = _expected_open(fixture_db)
-    expected = expected[pd.to_datetime(expected["resolution_deadline"]) < cutoff]
+    everything = _expected_open(fixture_db)
+    expected = everything[pd.to_datetime(everything["resolution_deadline"]) <= cutoff]
+    assert 0 < len(expected) < len(everything)
     queue = _queue(at)
     assert list(queue["投诉编号"]) == list(expected["complaint_id"])
-    assert (pd.to_datetime(queue["办结期限"]) < cutoff).all()
-    assert any("2025年10月17日 00:00" in c.value for c in at.caption)
+    assert (pd.to_datetime(queue["办结期限"]) <= cutoff).all()
+    assert any("≤ 2025年10月17日 00:00" in c.value for c in at.caption)
+
+
+def test_overdue_window_lists_the_overdue_ones(fixture_db: Path):
+    at = open_app("time_limits", asof="2025-10-15", due="overdue")
+    no_exceptions(at)
+    everything = _expected_open(fixture_db)
+    expected = everything[everything["working_hours_left"] < 0]
+    assert list(_queue(at)["投诉编号"]) == list(expected["complaint_id"])
 
 
 def test_english_labels(fixture_db: Path):

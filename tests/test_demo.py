@@ -8,6 +8,7 @@ import io
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -514,6 +515,35 @@ def test_complaints_export_uses_chinese_words(small):
     ) == first
 
 
+def test_penalties_export_words_match_the_table(small):
+    path, summary = small
+    rows = _read_csv(Path(summary.export_dir) / "penalties.csv")
+    header, body = rows[0], rows[1:]
+    db_rows = _q(
+        path,
+        "select penalty_id, responsibility_type, measure, appeal_status, status,"
+        " coalesce(fine_amount::varchar, ''), coalesce(strftime(decided_at, '%Y-%m-%d'), '')"
+        " from penalties order by penalty_id",
+    )
+    words = {k: {c: w[0] for c, w in vocab.VOCAB[k].items()} for k in vocab.VOCAB}
+    expected = [
+        [
+            pid,
+            words["responsibility_type"][resp],
+            words["measure"][measure],
+            words["appeal_status"][appeal] if appeal else "",
+            status,
+            fine,
+            decided,
+        ]
+        for pid, resp, measure, appeal, status, fine, decided in db_rows
+    ]
+    cols = [header.index(z) for z in ("追责编号", "责任类型", "处理措施", "申诉状态", "状态",
+                                      "罚款金额", "决定日期")]  # fmt: skip
+    assert [[r[i] for i in cols] for r in body] == expected
+    assert {r[cols[4]] for r in body} <= set(company.PENALTY_STATUSES)
+
+
 def test_complaints_workbook_matches_the_csv(small):
     _, summary = small
     folder = Path(summary.export_dir)
@@ -557,3 +587,30 @@ def test_ensure_demo_builds_once(tmp_path):
     assert demo_mod.ensure_demo(path) is False
     assert (path.stat().st_ino, path.stat().st_mtime_ns) == before
     assert not (tmp_path / "demo_exports").exists()
+
+
+def test_export_files_import_back_to_identical_tables(small, tmp_path, capsys):
+    """The importer reads the demo's files (CSV and the workbook) into the same records."""
+    from dashboard.core.cli import main
+
+    path, summary = small
+    folder = Path(summary.export_dir)
+    target = tmp_path / "imported.duckdb"
+    files = ["departments.csv", "volumes.csv", "complaints.xlsx", "penalties.csv"]
+    code = main(["--db", str(target), "import", *(str(folder / f) for f in files)])
+    capsys.readouterr()
+    assert code == 0
+    conn = duckdb.connect()
+    try:
+        conn.execute("attach $p as built (read_only)", {"p": str(path)})
+        conn.execute("attach $p as imported (read_only)", {"p": str(target)})
+        for table in TABLES.values():
+            differ = conn.execute(
+                f"select (select count(*) from (select * from built.{table}"
+                f" except select * from imported.{table})) + (select count(*) from"
+                f" (select * from imported.{table} except select * from built.{table}))"
+            ).fetchall()[0][0]
+            assert differ == 0, table
+        assert conn.execute("select count(*) from imported.complaints").fetchall() == [(3000,)]
+    finally:
+        conn.close()

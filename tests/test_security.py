@@ -202,6 +202,33 @@ def test_sql_injection_in_the_url_parameters_of_the_explorer(fixture_db):
     assert _counts(fixture_db) == before
 
 
+@pytest.mark.parametrize("page", QUALITY_PAGES)
+def test_sql_injection_in_a_shared_link(fixture_db, page):
+    """Payloads in the URL of a shared link, through the app router (``dashboard/app.py``)."""
+    from tests.app_support import open_app
+
+    before = _counts(fixture_db)
+    payload = SQL_PAYLOADS[3]
+    at = open_app(
+        page,
+        dept=payload,
+        cat=payload,
+        ch=payload,
+        grade=payload,
+        region=payload,
+        period=payload,
+        asof=payload,
+        q=payload,
+        complaint=payload,
+        acct_by=payload,
+        csat_by=payload,
+        repeats_by=payload,
+    )
+    no_errors(at)
+    assert at.title
+    assert _counts(fixture_db) == before
+
+
 # --------------------------------------------------------------------------- exports
 
 

@@ -331,7 +331,8 @@ def run_query(
 
 def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of the canonical tables."""
+    # fetchall, not fetchone: an unfinished result would block later calls on the connection
     return {
-        t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+        t: conn.execute(f"select count(*) from {t}").fetchall()[0][0]
         for t in ("complaints", "penalties", "departments", "business_volumes", "import_log")
     }

@@ -217,7 +217,14 @@ def refresh(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | None = No
     """Rebuild the derived tables from the canonical ones (read-write connection) and record
     the configuration fingerprint in ``meta``."""
     rule_set = rule_set or rules.load_rules()
-    _build(conn, rule_set, "default")
+    # the tables need no insertion order (stg_complaints is sorted explicitly); keeping it
+    # costs memory that made the 10M build run out of it
+    keep_order = conn.execute("select current_setting('preserve_insertion_order')").fetchall()
+    conn.execute("set preserve_insertion_order = false")
+    try:
+        _build(conn, rule_set, "default")
+    finally:
+        conn.execute(f"set preserve_insertion_order = {bool(keep_order[0][0])}")
     values = {
         "staging_fingerprint": current_fingerprint(rule_set),
         "rules_fingerprint": rule_set.fingerprint(),

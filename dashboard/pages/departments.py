@@ -312,6 +312,7 @@ def _department_view(
         return
     st.header(f"{i18n.t('department_view', lang)}: {ui.md_escape(names.get(dept_id, dept_id))}")
     dept_filters = dataclasses.replace(filters, department=(dept_id,))
+    st.caption(i18n.t("department_scope_note", lang))
     with ui.guard(lang):
         cards = {c.metric: c for c in data.kpi_cards(period, dept_filters, as_of)}
         ui.kpi_cards([cards[m] for m in DEPARTMENT_CARDS if m in cards], lang, per_row=4)

@@ -34,7 +34,6 @@ CHAIN_COLUMNS: tuple[str, ...] = (
     "complaint_id",
     "received_at",
     "department_name_zh",
-    "department",
     "category",
     "is_repeat",
     "repeat_of_complaint_id",
@@ -46,10 +45,23 @@ CHAIN_COLUMNS: tuple[str, ...] = (
     "customer_phone",
     "description",
 )
+GROUP_MEMBER_COLUMNS: tuple[str, ...] = (
+    "complaint_id",
+    "received_at",
+    "customer_id",
+    "customer_name",
+    "customer_phone",
+    "department_name_zh",
+    "category",
+    "channel",
+    "severity",
+    "status",
+    "resolved_at",
+    "description",
+)
 INCIDENT_COLUMNS: tuple[str, ...] = (
     "group_incident_id",
     "department_name_zh",
-    "department",
     "category",
     "first_received_at",
     "last_received_at",
@@ -143,12 +155,11 @@ def _by_dimension(period, filters, as_of, lang: str) -> None:
     if group in values:
         scoped = dataclasses.replace(filters, **{by: (group,)})
         ui.drill_table(
-            data.drill("repeat_rate", period, scoped, as_of, part="numerator")[
-                list(REPEAT_COLUMNS)
-            ],
+            data.drill("repeat_rate", period, scoped, as_of, part="numerator"),
             lang,
             key="repeats_group_drill",
             title=f"{i18n.t('complaints_behind', lang)}: {vocab.label(by, group, lang)}",
+            columns=REPEAT_COLUMNS,
         )
 
 
@@ -175,10 +186,11 @@ def _chains(period, filters, as_of, lang: str) -> None:
         return
     chain = data.cached("kpi.customer_complaints", customer, as_of=as_of, pii=True)
     ui.drill_table(
-        chain[[c for c in CHAIN_COLUMNS if c in chain.columns]],
+        chain,
         lang,
         key="repeats_chain",
         title=i18n.t("customer_chain", lang, id=customer),
+        columns=CHAIN_COLUMNS,
     )
 
 
@@ -195,7 +207,7 @@ def _groups(period, filters, as_of, lang: str) -> None:
             "group_incident_help",
             lang,
             k=rules.group_min_customers,
-            hours=rules.group_window_hours,
+            hours=i18n.fmt_number(rules.group_window_hours, 0, lang),
         )
     )
     ui.table(
@@ -215,6 +227,7 @@ def _groups(period, filters, as_of, lang: str) -> None:
             lang,
             key="repeats_incident_drill",
             title=i18n.t("group_incident_complaints", lang, id=incident),
+            columns=GROUP_MEMBER_COLUMNS,
         )
 
 

@@ -129,9 +129,7 @@ def _dissatisfied(period, filters, as_of, lang: str, by: str, group: str | None)
     if rows.empty:
         st.info(i18n.t("no_dissatisfied", lang))
         return
-    ui.drill_table(
-        rows[[c for c in DISSATISFIED_COLUMNS if c in rows.columns]], lang, "dissatisfied"
-    )
+    ui.drill_table(rows, lang, "dissatisfied", columns=DISSATISFIED_COLUMNS)
 
 
 def main() -> None:

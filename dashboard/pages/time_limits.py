@@ -15,7 +15,8 @@ from dashboard.core import i18n, vocab
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
 
-AT_RISK_LIMIT = 100_000  # the whole open backlog (age buckets), not only the top of the queue
+QUEUE_LIMIT = 500  # rows shown in the at-risk queue
+DUE_DAYS = {"next_working_day": 1, "3_days": 3}  # deadline windows in working days
 COMPLIANCE_BY: tuple[str, ...] = ("severity", "channel", "department")
 COMPLIANCE_METRICS: tuple[str, ...] = ("response_sla_rate", "on_time_resolution_rate")
 DUE_CHOICES: tuple[str, ...] = ("all", "overdue", "next_working_day", "3_days")
@@ -168,28 +169,33 @@ def _backlog(open_rows: pd.DataFrame, as_of: dt.datetime, lang: str) -> None:
 
 def _escalation(period, filters, as_of, lang: str) -> None:
     st.markdown(f"**{i18n.t('escalation_tiers', lang)}**")
-    rows = data.drill("escalation_rate", period, filters, as_of, part="denominator")
-    if rows.empty or "escalation_level" not in rows.columns:
+    frame = data.kpis(period, filters, as_of, by="escalation_level")
+    counts = dict(zip(frame["escalation_level"], frame["received"], strict=True))
+    tiers = ("1", "2", "3")
+    values = [int(counts.get(t, 0) or 0) for t in tiers]
+    if not any(values):
         st.info(i18n.t("empty_title", lang))
         return
-    levels = rows["escalation_level"].fillna(1).astype(int).clip(1, 3)
-    counts = levels.value_counts().reindex([1, 2, 3]).fillna(0).astype(int)
-    names = [i18n.t(f"tier_{t}", lang) for t in (1, 2, 3)]
     fig = go.Figure(
         go.Bar(
-            x=names,
-            y=counts.values,
+            x=[i18n.t(f"tier_{t}", lang) for t in tiers],
+            y=values,
             marker_color=[theme.OKABE_ITO[4], theme.OKABE_ITO[1], theme.OKABE_ITO[3]],
-            text=[i18n.fmt_int(v, lang) for v in counts.values],
+            text=[i18n.fmt_int(v, lang) for v in values],
             textposition="auto",
             hovertemplate="%{x}: %{y:,}<extra></extra>",
         )
     )
     fig.update_layout(xaxis_type="category")
     ui.chart(fig, key="tl_escalation", height=300)
+    missing = int(counts.get(None, 0) or 0) + sum(
+        int(v or 0) for k, v in counts.items() if k is not None and k not in tiers
+    )
+    if missing:
+        st.caption(f"{i18n.t('tier_unknown', lang)}: {i18n.fmt_int(missing, lang)}")
 
 
-def _queue(open_rows: pd.DataFrame, as_of: dt.datetime, lang: str) -> None:
+def _queue(open_rows: pd.DataFrame, filters, as_of: dt.datetime, lang: str) -> None:
     st.subheader(i18n.t("at_risk_queue", lang))
     st.caption(i18n.t("at_risk_help", lang))
     state.bind_url("due", "all")
@@ -202,18 +208,14 @@ def _queue(open_rows: pd.DataFrame, as_of: dt.datetime, lang: str) -> None:
         key="due",
         required=True,
     )
-    rows = open_rows
-    deadline = pd.to_datetime(rows["resolution_deadline"]) if not rows.empty else None
-    if due == "overdue" and deadline is not None:
-        rows = rows[deadline < as_of]
-    elif due in ("next_working_day", "3_days") and deadline is not None:
-        cutoff = working_day_end(as_of, 1 if due == "next_working_day" else 3)
-        rows = rows[deadline < cutoff]
-    if due in ("next_working_day", "3_days"):
-        cutoff = working_day_end(as_of, 1 if due == "next_working_day" else 3)
+    if due == "all":
+        rows = open_rows
+    else:
+        cutoff = as_of if due == "overdue" else working_day_end(as_of, DUE_DAYS[due])
+        rows = data.at_risk(as_of, filters, limit=QUEUE_LIMIT, due_before=cutoff)
         label = i18n.column_label("resolution_deadline", lang)
-        st.caption(f"{label} < {i18n.fmt_datetime(cutoff, lang)}")
-    ui.drill_table(rows.head(500), lang, key="tl_queue", columns=QUEUE_COLUMNS)
+        st.caption(f"{label} ≤ {i18n.fmt_datetime(cutoff, lang)}")
+    ui.drill_table(rows.head(QUEUE_LIMIT), lang, key="tl_queue", columns=QUEUE_COLUMNS)
 
 
 def main() -> None:
@@ -238,14 +240,14 @@ def main() -> None:
         _compliance(period, filters, as_of, lang)
     open_rows = pd.DataFrame()
     with ui.guard(lang):
-        open_rows = data.at_risk(as_of, filters, limit=AT_RISK_LIMIT)
+        open_rows = data.at_risk(as_of, filters, limit=None)
     left, right = st.columns(2)
     with left, ui.guard(lang):
         _backlog(open_rows, as_of, lang)
     with right, ui.guard(lang):
         _escalation(period, filters, as_of, lang)
     with ui.guard(lang):
-        _queue(open_rows, as_of, lang)
+        _queue(open_rows, filters, as_of, lang)
 
 
 main()

@@ -535,12 +535,12 @@ def data_summary(lang: str, as_of: dt.datetime | None, expanded: bool = False) -
         as_of=i18n.fmt_datetime(as_of, lang),
     )
     with st.expander(f"{i18n.t('data_loaded', lang)}: {md_escape(headline)}", expanded=expanded):
-        c1, c2, c3, c4 = st.columns(4)
+        c1, c2, c3 = st.columns(3)
         c1.metric(i18n.t("complaints_total", lang), i18n.fmt_int(totals.get("complaints"), lang))
         c2.metric(i18n.t("departments_total", lang), i18n.fmt_int(totals.get("departments"), lang))
         c3.metric(i18n.t("penalties_total", lang), i18n.fmt_int(totals.get("penalties"), lang))
-        c4.metric(i18n.t("as_of", lang), i18n.fmt_date(as_of, lang))
         st.caption(
+            f"{i18n.t('as_of', lang)}: {i18n.fmt_datetime(as_of, lang)} · "
             f"{i18n.t('date_range_data', lang)}: "
             f"{i18n.fmt_date(totals.get('first_received_at'), lang)} – "
             f"{i18n.fmt_date(totals.get('last_received_at'), lang)}"

@@ -263,9 +263,15 @@ def drill(
     return cached("kpi.drill", metric, period, filters, as_of=as_of, part=part)
 
 
-def at_risk(as_of: dt.datetime | None, filters: Any, limit: int = 200) -> pd.DataFrame:
-    """``kpi.at_risk``: open complaints by working hours left, masked for the role."""
-    return cached("kpi.at_risk", as_of=as_of, filters=filters, limit=limit)
+def at_risk(
+    as_of: dt.datetime | None,
+    filters: Any,
+    limit: int | None = 200,
+    due_before: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """``kpi.at_risk``: open complaints by working hours left (``limit=None``: all;
+    ``due_before``: deadline at or before it), masked for the role."""
+    return cached("kpi.at_risk", as_of=as_of, filters=filters, limit=limit, due_before=due_before)
 
 
 def complaints_list(

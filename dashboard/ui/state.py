@@ -164,7 +164,9 @@ def sync_to_url(page: str = "") -> None:
 
 
 def lang() -> str:
-    """The UI language (``zh`` default, ``en``)."""
+    """The UI language (``zh`` default, ``en``). Every page asks for it first, so this also
+    makes sure the page runs inside the shell (``ensure_shell``)."""
+    ensure_shell()
     value = st.session_state.get("lang") or "zh"
     return value if value in i18n.LANGS else "zh"
 

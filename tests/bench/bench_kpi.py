@@ -165,7 +165,9 @@ def _same(engine: dict[str, object], naive: dict[str, object]) -> bool:
     return True
 
 
-def run(rows: int, folder: Path, keep: bool, db_path: Path | None) -> dict[str, object]:
+def run(
+    rows: int, folder: Path, keep: bool, db_path: Path | None, staging: bool = True
+) -> dict[str, object]:
     """Build (or reuse) one demo database and measure it."""
     from dashboard.core.demo import build_demo
 
@@ -179,11 +181,12 @@ def run(rows: int, folder: Path, keep: bool, db_path: Path | None) -> dict[str, 
             figures["demo_build_s"] = round(time.perf_counter() - t0, 2)
         figures["db_mb"] = round(path.stat().st_size / 2**20, 1)
         print(json.dumps(figures), file=sys.stderr, flush=True)
-        staging_run = _child(CHILD_STAGING, str(path), str(work / "copy.duckdb"))
-        (work / "copy.duckdb").unlink(missing_ok=True)
-        figures["staging_refresh_s"] = round(staging_run["seconds"], 2)
-        figures["staging_cpu_s"] = round(staging_run["cpu"], 2)
-        figures["staging_peak_mb"] = round(staging_run["peak_rss_mb"])
+        if staging:
+            staging_run = _child(CHILD_STAGING, str(path), str(work / "copy.duckdb"))
+            (work / "copy.duckdb").unlink(missing_ok=True)
+            figures["staging_refresh_s"] = round(staging_run["seconds"], 2)
+            figures["staging_cpu_s"] = round(staging_run["cpu"], 2)
+            figures["staging_peak_mb"] = round(staging_run["peak_rss_mb"])
         print(json.dumps(figures), file=sys.stderr, flush=True)
         engine = _child(CHILD_KPI, str(path))
         print(json.dumps({**figures, "kpi_cold_s": engine["seconds"]}), file=sys.stderr, flush=True)
@@ -217,8 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=Path("/tmp"))
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--db", type=Path, help="measure an existing demo database instead")
+    parser.add_argument("--no-staging", action="store_true", help="skip the staging refresh")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.rows, args.dir, args.keep, args.db), ensure_ascii=False))
+    figures = run(args.rows, args.dir, args.keep, args.db, staging=not args.no_staging)
+    print(json.dumps(figures, ensure_ascii=False))
     return 0
 
 

@@ -3,9 +3,9 @@
 For each page a fresh process runs ``dashboard/app.py`` in Streamlit's ``AppTest`` against
 the database (cold: new process, empty Streamlit caches, new snapshot):
 
-* ``first_run_s``: the app's first run (shell + the default Overview page);
-* ``page_s``: the run after ``switch_page`` to the page (for the Overview: its first run);
-* ``peak_rss_mb``: the process's peak resident memory.
+* ``cold_s``: the first run, straight on the page (shell + page, every cache empty);
+* ``warm_s``: a rerun right after (cached results; what a filter-free interaction costs);
+* ``peak_rss_mb``: the process's peak resident memory (``VmHWM``).
 
 Usage::
 
@@ -33,23 +33,33 @@ from dashboard.core.paths import ROOT
 from dashboard.ui.navigation import PAGES, PAGES_DIR
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from streamlit.testing.v1 import AppTest
 app, page = sys.argv[1], sys.argv[2]
+
+
+def peak_mb():
+    # VmHWM: this process's peak resident memory (ru_maxrss would include the parent's
+    # peak from before exec on Linux)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return None
+
+
 at = AppTest.from_file(app, default_timeout=900)
+if page != "overview":
+    at.switch_page(f"pages/{page}.py")  # the first run renders the page itself
 t0 = time.perf_counter()
 at.run()
-first = time.perf_counter() - t0
-page_s = first
-if page != "overview":
-    t1 = time.perf_counter()
-    at.switch_page(f"pages/{page}.py")
-    at.run()
-    page_s = time.perf_counter() - t1
+cold = time.perf_counter() - t0
+t1 = time.perf_counter()
+at.run()
+warm = time.perf_counter() - t1
 print(json.dumps({
-    "page": page, "first_run_s": round(first, 2), "page_s": round(page_s, 2),
+    "page": page, "cold_s": round(cold, 2), "warm_s": round(warm, 2),
     "exceptions": len(at.exception), "errors": [e.value[:120] for e in at.error],
-    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    "peak_rss_mb": peak_mb(),
 }))
 """
 

@@ -56,6 +56,7 @@ def assert_clean(page) -> None:
 def click_center(page, locator) -> None:
     """Click the middle of an element the way a user does (Plotly's drag layer lies over
     the bars and receives the click, which is how Plotly selects a point)."""
+    locator.scroll_into_view_if_needed()
     box = locator.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -22,15 +22,19 @@ XLSX_MAX_ROWS = 200_000  # larger demos skip the workbook (Excel's limit is 1,04
 TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMAT = "%Y-%m-%d"
 
-# column -> vocabulary kind whose first (Chinese) word is written
-_CODED = {
-    "channel": "channel",
-    "severity": "severity",
-    "status": "status",
-    "compensation_type": "compensation_type",
-    "responsibility_type": "responsibility_type",
-    "measure": "measure",
-    "appeal_status": "appeal_status",
+# template -> column -> vocabulary kind whose first (Chinese) word is written
+_CODED: dict[str, dict[str, str]] = {
+    "complaints": {
+        "channel": "channel",
+        "severity": "severity",
+        "status": "status",
+        "compensation_type": "compensation_type",
+    },
+    "penalties": {
+        "responsibility_type": "responsibility_type",
+        "measure": "measure",
+        "appeal_status": "appeal_status",
+    },  # a penalty's status is free text (no code set): written as stored
 }
 
 # file name -> (template, table, key column for the row order)
@@ -60,8 +64,8 @@ def template_query(template: str, table: str, order_by: str) -> tuple[str, dict[
     parts = []
     for col in schema.TEMPLATES[template]:
         name = _quote(col.name)
-        if col.name in _CODED:
-            kind = _CODED[col.name]
+        if col.name in _CODED.get(template, {}):
+            kind = _CODED[template][col.name]
             params[f"{kind}_codes"] = list(vocab.VOCAB[kind])
             params[f"{kind}_words"] = [w[0] for w in vocab.VOCAB[kind].values()]
             expr = f"${kind}_words[list_position(${kind}_codes, {name})]"

@@ -163,7 +163,9 @@ def _classify(kind: str, col: schema.Column) -> str:
 def _fast_ts(v: str) -> str:
     """SQL: the common timestamp styles parsed in one cheap step (NULL otherwise)."""
     folded = f"rtrim(translate({v}, {_lit(_FOLD_FROM)}, {_lit(_FOLD_TO)}), ': ')"
-    return f"try_strptime({folded}, {_list(FAST_FORMATS)})"
+    # ISO first without folding (coalesce evaluates the rest only where it is NULL)
+    iso = f"try_strptime({v}, {_list(FAST_FORMATS[:3])})"
+    return f"coalesce({iso}, try_strptime({folded}, {_list(FAST_FORMATS)}))"
 
 
 def _slow_ts(v: str, opts: Options, month: bool) -> tuple[str, str]:
@@ -354,7 +356,8 @@ def parse(
                 else:
                     unknown = _lit(f"unknown {vkind} word, stored as given")
                     warn = f"case when {miss} then {unknown} end"
-            typed.append(f"{v} as v_{c.name}")
+            if cls != "text" or c.required:  # the reasons read the text
+                typed.append(f"{v} as v_{c.name}")
             reasons.append(reason.replace("t.v_", "n1.v_"))
             warns.append(warn)
         body = ["n1.*"]
