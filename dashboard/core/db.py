@@ -72,7 +72,7 @@ def apply_migrations(conn: duckdb.DuckDBPyConnection) -> int:
         "create table if not exists schema_version ("
         "version integer primary key, applied_at timestamp not null)"
     )
-    current = conn.execute("select coalesce(max(version), 0) from schema_version").fetchone()[0]
+    current = conn.execute("select coalesce(max(version), 0) from schema_version").fetchall()[0][0]
     for version, path in migrations():
         if version > current:
             conn.execute(path.read_text(encoding="utf-8"))
