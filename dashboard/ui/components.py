@@ -298,6 +298,20 @@ def table(
     return None
 
 
+def english_departments(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """In English, show ``department_name_en`` (where known) in the department column."""
+    if lang != "en" or "department_name_en" not in df.columns:
+        return df
+    if "department_name_zh" not in df.columns:
+        return df
+    out = df.copy()
+    out["department_name_zh"] = out["department_name_en"].where(
+        out["department_name_en"].notna() & (out["department_name_en"] != ""),
+        out["department_name_zh"],
+    )
+    return out
+
+
 def _open_complaint(key: str, ids: list[str]) -> None:
     rows = selected_rows(key)
     if rows:
@@ -323,6 +337,7 @@ def drill_table(
         return
     if st.session_state.pop(_GOTO_COMPLAINT, False):
         st.switch_page(EXPLORER_PAGE)
+    df = english_departments(df, lang)
     wanted = list(columns)
     if "department_name_zh" not in df.columns and "department_name_zh" in wanted:
         wanted[wanted.index("department_name_zh")] = "department"

@@ -116,11 +116,21 @@ def start_run() -> None:
 
 
 def bind_url(key: str, default: Any = None, multi: bool = False, kind: str = "str") -> None:
-    """Keep the page widget ``key`` in the URL (call before creating the widget)."""
+    """Keep the page widget ``key`` in the URL (call before creating the widget): seeded
+    from the link on first use, and written now from its current value (widget values are
+    committed before a run starts; a value set by another page before ``st.switch_page``
+    is written on arrival)."""
     param = UrlParam(key, default, multi, kind)
     page = st.session_state.get(_PAGE, "")
     st.session_state.setdefault(_PAGE_KEYS, {}).setdefault(page, {})[key] = param
     _seed(param)
+    wanted = url_params({key: st.session_state.get(key, default)}, [param]).get(key)
+    current = st.query_params.get_all(key)
+    if wanted is None:
+        if current:
+            del st.query_params[key]
+    elif (wanted if isinstance(wanted, list) else [wanted]) != current:
+        st.query_params[key] = wanted
 
 
 def url_params(

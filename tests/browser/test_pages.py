@@ -124,6 +124,21 @@ def test_department_bar_opens_the_department_view(app_url, page, screenshots):
     full_screenshot(page, screenshots / "departments-view-en.png")
 
 
+def test_overview_at_risk_row_opens_the_department(app_url, page):
+    page.goto(f"{app_url}/")
+    wait_idle(page)
+    grid = page.locator('.st-key-overview_at_risk [data-testid="stDataFrame"]')
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    # the row-selection column of the first data row (header row ≈ 35 px, rows ≈ 35 px)
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    page.locator("h2", has_text="部门详情:").first.wait_for(timeout=60000)
+    wait_idle(page)
+    assert "/departments" in page.url and "dept_view=" in page.url
+    assert_clean(page)
+
+
 def test_filter_change_is_written_to_the_url_and_restored(app_url, page):
     page.goto(f"{app_url}/")
     wait_idle(page)
