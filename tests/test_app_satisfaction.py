@@ -73,4 +73,4 @@ def test_english_switches_labels(fixture_db):
     ]
     assert list(frames(at)[0].columns[:2]) == ["Department", "Satisfied"]
     assert at.subheader[-1].value == "Dissatisfied complaints to follow up"
-    assert {"complaint_id", "customer_name", "customer_phone"} <= set(frames(at)[1].columns)
+    assert {"Complaint id", "Customer name", "Customer phone"} <= set(frames(at)[1].columns)

@@ -51,13 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"dashboard.core.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"dashboard.core.commands.{name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"dashboard.core.commands.{name}").register(sub)
     return parser
 
 

@@ -134,11 +134,14 @@ def cleanup_leftovers(db_path: Path) -> list[Path]:
     (``write_transaction`` does) or via ``cleanup_if_idle``.
 
     Returns:
-        The files removed.
+        The files (and spill directories) removed.
     """
     removed = []
     for leftover in db_path.parent.glob(db_path.name + _STAGING_MARK + "*"):
-        leftover.unlink(missing_ok=True)
+        if leftover.is_dir() and not leftover.is_symlink():  # a writer's spill directory
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
         removed.append(leftover)
     return removed
 
@@ -190,10 +193,13 @@ def write_transaction(
         staging = db_path.with_name(
             f"{db_path.name}{_STAGING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         )
+        spill = staging.with_name(staging.name + ".tmp")
         try:
             if db_path.exists() and not fresh:
                 shutil.copyfile(db_path, staging)
-            conn = duckdb.connect(str(staging))
+            # spill files (large sorts, joins, windows) go next to the staging file, never
+            # into a shared default; removed below, or by ``cleanup_leftovers`` if killed
+            conn = duckdb.connect(str(staging), config={"temp_directory": str(spill)})
             try:
                 apply_migrations(conn)
                 yield conn
@@ -218,6 +224,7 @@ def write_transaction(
         finally:
             staging.unlink(missing_ok=True)
             staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+            shutil.rmtree(spill, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- reading
