@@ -34,7 +34,7 @@ def open_app(page: str | None = None, **query: Any) -> AppTest:
         at.query_params[key] = value
     at.run()
     if page is not None:
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
         at.run()
     return at
 

@@ -30,7 +30,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.core.paths import ROOT
 from tests.conftest import build_db
 
-PAGES = ROOT / "dashboard" / "pages"
+PAGES = ROOT / "dashboard" / "views"
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 FORMULA = '=HYPERLINK("http://evil.example","点我")'
 
@@ -244,7 +244,7 @@ def run_page(
     query: dict[str, str] | None = None,
     session: dict[str, Any] | None = None,
 ) -> AppTest:
-    """Run ``dashboard/pages/<page>.py`` on its own (the database from ``$COMPLAINTS_DB``)."""
+    """Run ``dashboard/views/<page>.py`` on its own (the database from ``$COMPLAINTS_DB``)."""
     at = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=60)
     at.session_state["lang"] = lang
     for key, value in (session or {}).items():

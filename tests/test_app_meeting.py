@@ -13,7 +13,7 @@ from dashboard.core.paths import ROOT
 from tests.conftest import build_db, insert_rows
 from tests.meeting_data import DEMO_MONTH, sample_pack
 
-PAGE = ROOT / "dashboard" / "pages" / "meeting.py"
+PAGE = ROOT / "dashboard" / "views" / "meeting.py"
 
 
 def _counter(at: AppTest) -> str:

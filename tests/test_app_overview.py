@@ -11,7 +11,7 @@ import pytest
 from dashboard.core import db, i18n, kpi
 from tests.app_support import build_fixture_db, metrics, no_exceptions, open_app, snapshot
 
-# the cards the overview shows (dashboard/pages/overview.py CARD_METRICS)
+# the cards the overview shows (dashboard/views/overview.py CARD_METRICS)
 CARD_METRICS = (
     "received",
     "resolution_rate",

@@ -22,7 +22,7 @@ def _script(db_path: str, data: bytes, lang: str) -> None:
     original = st.file_uploader
     st.file_uploader = lambda *a, **k: [Upload()]
     try:
-        from dashboard.pages.import_panel import render_import_panel
+        from dashboard.views.import_panel import render_import_panel
 
         render_import_panel(Path(db_path), lang)
     finally:
@@ -68,7 +68,7 @@ def test_panel_renders_in_chinese_without_files(tmp_path):
     def script(db_path: str) -> None:
         from pathlib import Path
 
-        from dashboard.pages.import_panel import render_import_panel
+        from dashboard.views.import_panel import render_import_panel
 
         render_import_panel(Path(db_path), "zh")
 

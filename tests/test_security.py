@@ -279,7 +279,7 @@ def test_complaint_text_is_never_markdown(fixture_db, page):
 
 def test_quality_pages_never_allow_html():
     for stem in QUALITY_PAGES:
-        source = (ROOT / "dashboard" / "pages" / f"{stem}.py").read_text(encoding="utf-8")
+        source = (ROOT / "dashboard" / "views" / f"{stem}.py").read_text(encoding="utf-8")
         assert "unsafe_allow_html" not in source, stem
         assert "st.html" not in source, stem
 

@@ -77,7 +77,7 @@ DRILL_COLUMNS: tuple[str, ...] = (
     "points",
     "description",
 )
-EXPLORER_PAGE = "pages/explorer.py"
+EXPLORER_PAGE = "views/explorer.py"
 _GOTO_COMPLAINT = "_goto_complaint"
 _BADGE = {"green": "green", "amber": "orange", "red": "red"}
 

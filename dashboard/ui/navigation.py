@@ -1,4 +1,4 @@
-"""The page registry: which ``dashboard/pages/*.py`` files are pages, their titles and
+"""The page registry: which ``dashboard/views/*.py`` files are pages, their titles and
 navigation sections. A page appears when its file exists; files not listed (helper modules
 such as ``import_panel.py``) are never pages."""
 
@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.core import i18n
 
-PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+PAGES_DIR = Path(__file__).resolve().parents[1] / "views"
 
 # (file stem, title label key, section label key); order = navigation order. No page icons:
 # a page's icon becomes the favicon, and Material icons are then fetched from

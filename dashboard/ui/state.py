@@ -174,9 +174,7 @@ def sync_to_url(page: str = "") -> None:
 
 
 def lang() -> str:
-    """The UI language (``zh`` default, ``en``). Every page asks for it first, so this also
-    makes sure the page runs inside the shell (``ensure_shell``)."""
-    ensure_shell()
+    """The UI language (``zh`` default, ``en``)."""
     value = st.session_state.get("lang") or "zh"
     return value if value in i18n.LANGS else "zh"
 
@@ -369,29 +367,10 @@ def filters() -> Filters:
     )
 
 
-def ensure_shell() -> None:
-    """Make sure the page runs inside the app shell.
-
-    Because the page files live in ``dashboard/pages/`` next to the entrypoint, Streamlit
-    starts a fresh server in its legacy "pages directory" mode until ``st.navigation`` has
-    run once in the process: a first request for ``/departments`` would run that page file
-    alone, without the shell (no sidebar filters, no URL state). Here the page switches the
-    process to ``st.navigation`` mode and reruns, so the request goes through the shell."""
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a future Streamlit without the legacy mode
-        return
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def current_filters() -> tuple[Period, Filters, dt.datetime | None, str]:
     """``(period, filters, as_of, lang)`` as chosen in the sidebar (defaults when a page
     runs before the sidebar was drawn). ``as_of`` is None only when no complaints exist.
-    Reruns through the shell first when the page was started without it
-    (``ensure_shell``)."""
-    ensure_shell()
+    """
     at = as_of()
     day = at.date() if at is not None else dt.date.today()
     period = period_for(

@@ -49,7 +49,7 @@ def peak_mb():
 
 at = AppTest.from_file(app, default_timeout=900)
 if page != "overview":
-    at.switch_page(f"pages/{page}.py")  # the first run renders the page itself
+    at.switch_page(f"views/{page}.py")  # the first run renders the page itself
 t0 = time.perf_counter()
 at.run()
 cold = time.perf_counter() - t0

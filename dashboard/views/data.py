@@ -65,9 +65,9 @@ def _imports(lang: str) -> None:
 
 def _import_panel(lang: str) -> None:
     try:
-        from dashboard.pages.import_panel import render_import_panel
+        from dashboard.views.import_panel import render_import_panel
     except ModuleNotFoundError as exc:
-        if exc.name != "dashboard.pages.import_panel":
+        if exc.name != "dashboard.views.import_panel":
             raise
         return
     st.subheader(i18n.t("import_data", lang))

@@ -156,7 +156,7 @@ def _departments_at_risk(period, as_of, lang: str) -> None:
     if row is not None:
         st.session_state["dept_view"] = str(worst.iloc[row]["department_id"])
         st.session_state["score_month"] = month
-        st.switch_page("pages/departments.py")
+        st.switch_page("views/departments.py")
 
 
 def main() -> None:
