@@ -27,8 +27,11 @@ lint:  ## ruff lint + format check
 format:  ## apply ruff fixes and formatting
 	$(PY) -m ruff check --fix . && $(PY) -m ruff format .
 
-bench:  ## benchmarks (demo build, import, KPI queries, page renders) -> bench-results/
-	$(PY) -m tests.bench.run_all
+bench:  ## benchmarks at 1M rows (demo build, import, KPI queries, page renders); see README
+	$(PY) -m tests.bench.bench_demo --rows 1000000
+	$(PY) -m tests.bench.bench_import
+	$(PY) -m tests.bench.bench_kpi --rows 1000000
+	$(PY) -m tests.bench.bench_pages
 
 ci:  ## what CI runs
 	bash .ci/run

@@ -217,7 +217,7 @@ def refresh(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | None = No
     """Rebuild the derived tables from the canonical ones (read-write connection) and record
     the configuration fingerprint in ``meta``."""
     rule_set = rule_set or rules.load_rules()
-    # the tables need no insertion order (stg_complaints is sorted explicitly); keeping it
+    # the tables need no insertion order (readers sort explicitly); keeping it
     # costs memory that made the 10M build run out of it
     keep_order = conn.execute("select current_setting('preserve_insertion_order')").fetchall()
     conn.execute("set preserve_insertion_order = false")

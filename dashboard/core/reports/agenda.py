@@ -527,9 +527,9 @@ def _actions_view(pack: dict, lang: str) -> dict:
         for sid in SLIDE_IDS
         if sid != "actions" and notes.get(sid, "").strip()
     ]
-    table = Table(text("notes", lang), [text("slide", lang), text("notes", lang)], rows)
-    lines = [] if rows else [text("no_notes", lang)]
-    return {"table": table, "lines": lines}
+    if not rows:
+        return {"lines": [text("no_notes", lang)]}
+    return {"table": Table(text("notes", lang), [text("slide", lang), text("notes", lang)], rows)}
 
 
 def slide_views(pack: dict, lang: str = "zh") -> list[SlideView]:
