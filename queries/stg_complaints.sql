@@ -26,8 +26,11 @@ base as (
         m.parent_department_id,
         m.parent_department_name_zh,
         cast(c.received_at as date) as received_date,
+        g.group_incident_id,
+        g.group_qualified_at,
     from complaints as c
     left join stg_department_map as m on m.raw_department = c.department
+    left join stg_group_members as g on g.complaint_id = c.complaint_id
 ),
 
 versioned as (
@@ -169,8 +172,8 @@ facts as (
                 <= t.repeat_window_h * 3600e6
                 then t.prev_complaint_id
         end as repeat_of_complaint_id,
-        g.group_incident_id,
-        g.group_qualified_at,
+        t.group_incident_id,
+        t.group_qualified_at,
         case
             when t.satisfaction >= 4 then 'satisfied'
             when t.satisfaction = 3 then 'neutral'
@@ -178,7 +181,6 @@ facts as (
         end as satisfaction_class,
         coalesce(t.is_malicious, false) as is_excluded,
     from timed as t
-    left join stg_group_members as g on g.complaint_id = t.complaint_id
 ),
 
 final as (

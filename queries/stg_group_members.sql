@@ -11,10 +11,10 @@ with
 ordered as (
     select
         *,
-        max(trigger_at) over (
-            partition by department_id, category
-            order by trigger_at, complaint_id
-            rows between unbounded preceding and 1 preceding
+        -- the latest earlier trigger's end: rows are ordered by trigger_at, so the maximum
+        -- over all preceding rows is the preceding row's (cheaper than a framed max)
+        lag(trigger_at) over (
+            partition by department_id, category order by trigger_at, complaint_id
         ) as prev_end,
     from stg_group_triggers
 ),
