@@ -1,7 +1,7 @@
 -- kpi_at_risk: open complaints (received by the as-of, not resolved by it) ordered by the
 -- working hours left to their resolution deadline: overdue first (most overdue first),
 -- then the soonest due.
--- Returns: complaint_id, received_at, department_name_zh, category, severity, channel,
+-- Returns: complaint_id, received_at, department_name_zh, department_name_en, category, severity, channel,
 --   escalation_level, handler, status, resolution_deadline, is_overdue, hours_left (clock), working_hours_left
 --   (working time, see stg_calendar.sql; negative = overdue), rules_version.
 -- Grain: complaint_id. Parameters: $as_of (timestamp), $limit (integer or null = all),
@@ -53,6 +53,7 @@ final as (
         o.complaint_id,
         o.received_at,
         o.department_name_zh,
+        o.department_name_en,
         o.category,
         o.severity,
         o.channel,

@@ -282,3 +282,13 @@ def test_group_rows_carry_the_department_id_and_numerators(make_db):
     assert levels["escalation_level"].iloc[0] == "2" and pd.isna(levels["escalation_level"].iloc[1])
     assert levels["received"].tolist() == [1, 1]
     assert "dim_id" not in kpi.kpis(conn, OCT, by="category").columns
+
+
+def test_at_risk_carries_the_english_department_name(make_db):
+    departments = [{"department_id": "D1", "name_zh": "客服中心", "name_en": "Call centre"}]
+    rows = [row("open", T(2025, 10, 20, 9))]
+    conn = db.open_snapshot(make_db(complaints=rows, departments=departments))
+    df = kpi.at_risk(conn, as_of=T(2025, 10, 21, 12))
+    assert df[["department_name_zh", "department_name_en"]].values.tolist() == [
+        ["客服中心", "Call centre"]
+    ]
