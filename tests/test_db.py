@@ -95,3 +95,16 @@ def test_second_writer_is_refused_with_holder_named(make_db):
     finally:
         release.set()
         t.join()
+
+
+def test_next_writer_start_removes_a_killed_writers_leftovers(make_db):
+    path = make_db(complaints=[ROW])
+    leftover = path.with_name(path.name + ".staging-999-deadbeef")
+    leftover.write_bytes(b"half-written copy")
+    spill = path.with_name(leftover.name + ".tmp")
+    spill.mkdir()
+    (spill / "spill.block").write_bytes(b"x")
+    removed = db.cleanup_if_idle(path)
+    assert sorted(p.name for p in removed) == sorted([leftover.name, spill.name])
+    assert not leftover.exists() and not spill.exists()
+    assert _count(path) == 1
