@@ -7,6 +7,7 @@ then fails. Screenshots go to ``test-artifacts/screenshots/`` (kept after the ru
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -62,12 +63,12 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def app_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of ``streamlit run dashboard/app.py`` serving the demo database."""
+@contextlib.contextmanager
+def serve_app(db_path: Path, log: Path, role: str = "viewer") -> Iterator[str]:
+    """Run ``streamlit run dashboard/app.py`` on ``db_path`` and yield its base URL once
+    ``/_stcore/health`` answers; the server is stopped on exit."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = dict(os.environ, COMPLAINTS_DB=str(demo_db), COMPLAINTS_ROLE="viewer")
+    env = dict(os.environ, COMPLAINTS_DB=str(db_path), COMPLAINTS_ROLE=role)
     cmd = [
         sys.executable,
         "-m",
@@ -107,6 +108,13 @@ def app_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of ``streamlit run dashboard/app.py`` serving the demo database."""
+    with serve_app(demo_db, tmp_path_factory.mktemp("streamlit") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

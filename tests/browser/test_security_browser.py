@@ -9,18 +9,13 @@ database (the hand-written company of ``tests/quality_pages_data.py`` plus paylo
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dashboard.core.paths import ROOT
+from tests.browser.conftest import serve_app
 from tests.quality_pages_data import COMPLAINTS, XSS, _c, build
 
 pytestmark = pytest.mark.browser
@@ -65,59 +60,13 @@ def _payload_rows() -> list[dict]:
     return rows
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def xss_url(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run dashboard/app.py`` on the payload database (default role)."""
     folder = tmp_path_factory.mktemp("xss")
     path = build(folder / "xss.duckdb", _payload_rows())
-    port = _free_port()
-    log = folder / "streamlit.log"
-    env = dict(os.environ, COMPLAINTS_DB=str(path), COMPLAINTS_ROLE="viewer")
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "dashboard" / "app.py"),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text(encoding='utf-8')}")
-            time.sleep(0.3)
+    with serve_app(path, folder / "streamlit.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _settle(page, timeout_s: float = 90.0) -> None:
