@@ -34,7 +34,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.core import exports, i18n, vocab
-from dashboard.ui import data, theme
+from dashboard.ui import data, state, theme
 
 log = logging.getLogger(__name__)
 
@@ -482,6 +482,24 @@ def month_options(as_of: dt.datetime | None) -> list[str]:
         cut = f"{as_of.year:04d}-{as_of.month:02d}"
         out = [m for m in out if m <= cut]
     return sorted(out, reverse=True)
+
+
+def score_month_selector(period: Any, as_of: dt.datetime | None, lang: str) -> str | None:
+    """The month picker of the score pages (kept in the URL as ``score_month``); None when
+    no month has complaints."""
+    months = month_options(as_of)
+    if not months:
+        return None
+    state.bind_url("score_month")
+    if st.session_state.get("score_month") not in months:
+        default = score_month(period, as_of)
+        st.session_state["score_month"] = default if default in months else months[0]
+    return st.selectbox(
+        i18n.t("score_month", lang),
+        months,
+        format_func=lambda m: i18n.fmt_month(m, lang),
+        key="score_month",
+    )
 
 
 def department_names(frame: pd.DataFrame, lang: str) -> list[str]:

@@ -56,22 +56,6 @@ def _pick_from_chart(key: str) -> None:
         st.session_state["dept_view"] = str(value)
 
 
-def _month_selector(period, as_of, lang: str) -> str | None:
-    months = ui.month_options(as_of)
-    if not months:
-        return None
-    state.bind_url("score_month")
-    if st.session_state.get("score_month") not in months:
-        default = ui.score_month(period, as_of)
-        st.session_state["score_month"] = default if default in months else months[0]
-    return st.selectbox(
-        i18n.t("score_month", lang),
-        months,
-        format_func=lambda m: i18n.fmt_month(m, lang),
-        key="score_month",
-    )
-
-
 def _scorecard(scores: pd.DataFrame, previous: pd.DataFrame, lang: str) -> None:
     st.subheader(i18n.t("scorecard", lang))
     ranking = ui.score_changes(scores, previous)
@@ -345,7 +329,7 @@ def main() -> None:
     ui.page_header("departments_title", lang, period, as_of)
     state.bind_url("dept_view")
     with ui.guard(lang):
-        month = _month_selector(period, as_of, lang)
+        month = ui.score_month_selector(period, as_of, lang)
         if month is None:
             ui.empty_state(lang)
             return

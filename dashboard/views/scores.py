@@ -16,22 +16,6 @@ from dashboard.ui import data, state
 HISTORY_MONTHS = 12
 
 
-def _month_selector(period, as_of, lang: str) -> str | None:
-    months = ui.month_options(as_of)
-    if not months:
-        return None
-    state.bind_url("score_month")
-    if st.session_state.get("score_month") not in months:
-        default = ui.score_month(period, as_of)
-        st.session_state["score_month"] = default if default in months else months[0]
-    return st.selectbox(
-        i18n.t("score_month", lang),
-        months,
-        format_func=lambda m: i18n.fmt_month(m, lang),
-        key="score_month",
-    )
-
-
 def _previous_month(month: str) -> str:
     first = dt.date(int(month[:4]), int(month[5:7]), 1)
     last = first - dt.timedelta(days=1)
@@ -173,7 +157,7 @@ def main() -> None:
     period, _filters, as_of, lang = state.current_filters()
     ui.page_header("scores_title", lang, period, as_of)
     with ui.guard(lang):
-        month = _month_selector(period, as_of, lang)
+        month = ui.score_month_selector(period, as_of, lang)
         if month is None:
             ui.empty_state(lang)
             return
