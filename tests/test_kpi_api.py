@@ -11,22 +11,10 @@ import pytest
 
 from dashboard.core import cli, db, kpi
 from dashboard.core.paths import QUERIES_DIR
+from tests.kpi_rows import row
 
 T = dt.datetime
 OCT = kpi.Period.month("2025-10")
-
-
-def row(cid: str, received: dt.datetime, **kw) -> dict:
-    base = dict(
-        complaint_id=cid,
-        received_at=received,
-        department="客服中心",
-        category="产品质量",
-        severity="general",
-        channel="phone",
-        customer_id=f"cust-{cid}",
-    )
-    return {**base, **kw}
 
 
 def test_period_helpers():

@@ -8,22 +8,10 @@ import math
 import pytest
 
 from dashboard.core import db, kpi
+from tests.kpi_rows import row
 
 T = dt.datetime
 OCT = kpi.Period.month("2025-10")
-
-
-def row(cid: str, received: dt.datetime, **kw) -> dict:
-    base = dict(
-        complaint_id=cid,
-        received_at=received,
-        department="客服中心",
-        category="产品质量",
-        severity="general",
-        channel="phone",
-        customer_id=f"cust-{cid}",
-    )
-    return {**base, **kw}
 
 
 def one(make_db, rows, as_of=None, period=OCT, **kw) -> dict:

@@ -7,21 +7,9 @@ import datetime as dt
 import pytest
 
 from dashboard.core import cli, db, kpi, rules, staging
+from tests.kpi_rows import row
 
 T = dt.datetime
-
-
-def row(cid: str, received: dt.datetime, **kw) -> dict:
-    base = dict(
-        complaint_id=cid,
-        received_at=received,
-        department="客服中心",
-        category="产品质量",
-        severity="general",
-        channel="phone",
-        customer_id=f"cust-{cid}",
-    )
-    return {**base, **kw}
 
 
 def stg(path, columns: str) -> dict:
