@@ -66,7 +66,7 @@ def test_presentation_hides_controls_and_esc_exits(stored, monkeypatch):
     assert at.session_state["meeting_present"] is True
     assert not [s for s in at.selectbox if s.key == "meeting_pick"]
     assert not [b for b in at.button if b.key == "meeting_present_btn"]
-    styles = [m.value for m in at.markdown if m.value.startswith("<style>")]
+    styles = [h.proto.body for h in at.get("html") if "<style>" in h.proto.body]
     assert styles and '[data-testid="stSidebar"]' in styles[0]
     at.button(key="meeting_next").click().run()
     assert _counter(at) == "2 / 10"

@@ -1,5 +1,5 @@
 """Real public exports (CFPB, Boston 311) through the shipped mappings, with the exact
-accounting observed. Skipped when ``../shared/realdata`` is not beside the repository."""
+accounting observed. Skipped when the shared real-data folder is not beside the repository."""
 
 from __future__ import annotations
 

@@ -394,7 +394,7 @@ def main() -> None:
     lang = state.lang()
     db_path = data.db_path()
     presenting = bool(st.session_state.get("meeting_present", False))
-    st.markdown(PRESENT_CSS if presenting else CONTROL_CSS, unsafe_allow_html=True)
+    st.html(PRESENT_CSS if presenting else CONTROL_CSS)  # static CSS only, never data
     with ui.guard(lang):
         if not presenting:
             st.title(i18n.t("page_meeting", lang))
