@@ -166,6 +166,9 @@ def test_english_labels(fixture_db):
     derived = dict(zip(facts["Fact"], facts["Value"], strict=True))
     assert derived["Repeat"] == "Yes"
     assert derived["Resolution"] == "On time"
+    listed = frames(at)[0]
+    assert len(listed) > 0
+    assert set(listed["Department"]) <= {"Call centre", "After-sales"}
 
 
 def test_link_through_the_app_router_opens_the_detail(fixture_db):

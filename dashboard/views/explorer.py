@@ -318,7 +318,9 @@ def _list(period, filters, as_of, lang: str) -> None:
         max_chars=200,
     )
     search = (st.session_state.get("q") or "").strip() or None
-    frame = data.complaints_list(period, filters, as_of, search=search, limit=LIST_LIMIT)
+    frame = ui.english_departments(
+        data.complaints_list(period, filters, as_of, search=search, limit=LIST_LIMIT), lang
+    )
     if frame.empty:
         ui.empty_state(lang)
         return
