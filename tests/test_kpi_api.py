@@ -223,12 +223,22 @@ def test_kpi_cli_bad_arguments_exit_1_with_one_line(make_db, capsys, args, messa
     assert len(err.strip().splitlines()) == 1 and message in err
 
 
-def test_cohort_block_is_identical_in_the_kpi_queries():
-    def block(name: str) -> str:
-        text = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
-        return text[text.index("-- cohort: begin") : text.index("-- cohort: end")]
+def test_kpi_queries_share_one_cohort_definition():
+    fragment = (QUERIES_DIR / "fragments" / "kpi_cohort.sql").read_text(encoding="utf-8")
+    for name in ("kpi_cohort", "kpi_summary"):
+        raw = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+        assert raw.count("-- include: kpi_cohort\n") == 1, name
+        assert "dept_scope as (" not in raw, name
+        expanded = db.sql_file(name)
+        assert fragment in expanded, name
+        assert not [ln for ln in expanded.splitlines() if ln.startswith("-- include:")], name
 
-    assert block("kpi_cohort") == block("kpi_summary")
+
+def test_a_missing_fragment_is_named(tmp_path, monkeypatch):
+    (tmp_path / "q.sql").write_text("-- q\n-- include: nowhere\nselect 1\n", encoding="utf-8")
+    monkeypatch.setattr(db, "QUERIES_DIR", tmp_path)
+    with pytest.raises(KeyError, match=r"nowhere\.sql"):
+        db.sql_file("q")
 
 
 def test_exclude_malicious_filter_leaves_out_verified_malicious(make_db):

@@ -314,12 +314,24 @@ class Reader:
 # --------------------------------------------------------------------------- queries
 
 
+_INCLUDE = re.compile(r"^-- include: ([a-z0-9_]+)$", re.MULTILINE)
+
+
 def sql_file(name: str) -> str:
-    """The text of ``queries/<name>.sql`` (name without the extension; ``/`` for subfolders)."""
+    """The text of ``queries/<name>.sql`` (name without the extension; ``/`` for subfolders),
+    with every line ``-- include: NAME`` replaced by ``queries/fragments/NAME.sql``: shared
+    common table expressions are written once."""
     path = QUERIES_DIR / f"{name}.sql"
     if not path.is_file():
         raise KeyError(f"no query file queries/{name}.sql")
-    return path.read_text(encoding="utf-8")
+
+    def fragment(match: re.Match[str]) -> str:
+        part = QUERIES_DIR / "fragments" / f"{match.group(1)}.sql"
+        if not part.is_file():
+            raise KeyError(f"queries/{name}.sql includes a missing fragment {part.name}")
+        return part.read_text(encoding="utf-8")
+
+    return _INCLUDE.sub(fragment, path.read_text(encoding="utf-8"))
 
 
 def run_sql(

@@ -1,0 +1,74 @@
+-- fragment kpi_cohort: the common table expressions of a KPI cohort (dept_scope ... flags),
+-- included by kpi_cohort.sql and kpi_summary.sql with the line `-- include: kpi_cohort`
+-- (expanded by dashboard.core.db.sql_file), so the cohort is defined once.
+-- Parameters: $start, $end, $as_of, $f_department, $f_category, $f_channel, $f_severity,
+--   $f_region, $f_product, $f_handler, $exclude_malicious (see the including files).
+-- Ends with a comma: the including query continues with its own CTEs.
+dept_scope as (
+    -- the filtered departments and all their descendants
+    select t.department_id
+    from stg_department_tree as t
+    join stg_department_map as m on m.department_id = t.ancestor_id
+    where list_contains($f_department::varchar [], m.raw_department)
+),
+
+volume_scope as (
+    -- department-months with a business volume, whole months inside the period
+    select v.*
+    from stg_volumes as v
+    where
+        v.month >= $start::date
+        and v.month + interval 1 month <= $end::date
+        and (
+            len($f_department::varchar []) = 0
+            or v.department_id in (select d.department_id from dept_scope as d)
+        )
+),
+
+cohort as (
+    select
+        c.*,
+        /*dim*/ 'all' /*dim*/ as dim,
+        c.resolved_at is not null and c.resolved_at <= $as_of::timestamp as is_resolved,
+        c.first_response_at is not null
+        and c.first_response_at <= $as_of::timestamp as has_response,
+        vs.volume is not null as with_volume,
+    from stg_complaints as c
+    left join volume_scope as vs
+        on vs.department_id = c.department_id
+        and vs.month = date_trunc('month', c.received_date)
+    where
+        c.received_at >= $start::timestamp
+        and c.received_at < $end::timestamp
+        and c.received_at <= $as_of::timestamp
+        and (
+            len($f_department::varchar []) = 0
+            or c.department_id in (select d.department_id from dept_scope as d)
+        )
+        and (len($f_category::varchar []) = 0 or list_contains($f_category::varchar [], c.category))
+        and (len($f_channel::varchar []) = 0 or list_contains($f_channel::varchar [], c.channel))
+        and (len($f_severity::varchar []) = 0 or list_contains($f_severity::varchar [], c.severity))
+        and (len($f_region::varchar []) = 0 or list_contains($f_region::varchar [], c.region))
+        and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
+        and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
+        and (not $exclude_malicious::boolean or not c.is_excluded)
+),
+
+flags as (
+    -- as-of dependent facts: a timestamp after the as-of has not happened yet
+    select
+        *,
+        is_resolved and coalesce(resolved_by_deadline, false) as on_time_num,
+        is_resolved or coalesce(resolution_deadline <= $as_of::timestamp, false) as on_time_den,
+        has_response and coalesce(responded_within_limit, false) as sla_num,
+        has_response or coalesce(response_due_at < $as_of::timestamp, false) as sla_den,
+        not is_resolved as is_open,
+        not is_resolved and coalesce(resolution_deadline < $as_of::timestamp, false) as is_overdue,
+        coalesce(group_qualified_at <= $as_of::timestamp, false) as in_group_incident,
+        satisfaction is not null
+        and (surveyed_at <= $as_of::timestamp or (surveyed_at is null and is_resolved))
+            as is_surveyed,
+        coalesce(escalation_level >= 2, false) as is_escalated,
+        compensation_type is not null or compensation_amount is not null as has_compensation,
+    from cohort
+),
