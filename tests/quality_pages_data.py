@@ -55,6 +55,40 @@ def _c(cid: str, received: str, dept: str, category: str, customer: str, **kw: A
     return row
 
 
+def payload_rows(
+    payloads: tuple[str, ...] | list[str], prefix: str, *, in_category: bool = False
+) -> list[dict]:
+    """The company plus one valid, resolved, dissatisfied October complaint per payload,
+    whose every free-text field (customer name, handler, region, product, description,
+    resolution; with ``in_category`` also the category, and the first row's department)
+    carries the payload: for formula, XSS and PII checks."""
+    rows = [dict(r) for r in COMPLAINTS]
+    for i, payload in enumerate(payloads):
+        day = f"2025-10-2{i % 8}"
+        rows.append(
+            _c(
+                f"{prefix}{i}",
+                f"{day} 10:00:00",
+                payload if in_category and i == 0 else "客服中心",
+                payload if in_category else "服务态度",
+                f"K{prefix}{i}",
+                customer_name=payload,
+                customer_phone="13912345678",
+                handler=payload,
+                region=payload,
+                product=payload,
+                description=payload,
+                resolution=payload,
+                is_valid=True,
+                first_response_at=f"{day} 11:00:00",
+                resolved_at=f"{day} 12:00:00",
+                satisfaction=1,
+                surveyed_at=f"{day} 13:00:00",
+            )
+        )
+    return rows
+
+
 COMPLAINTS = [
     _c(
         "C00",

@@ -26,11 +26,11 @@ from tests.quality_pages_data import (
     COMPLAINTS,
     FORMULA,
     XSS,
-    _c,
     build,
     database,
     frames,
     no_errors,
+    payload_rows,
     run_page,
 )
 
@@ -73,30 +73,7 @@ PHONE = re.compile(r"(?<![\d.])1\d{10}(?!\d)")
 def _with_payloads() -> list[dict]:
     """The company plus October complaints whose every free-text field carries a formula
     payload (handler, product, region, description, resolution; customer fields too)."""
-    rows = [dict(r) for r in COMPLAINTS]
-    for i, payload in enumerate(FORMULA_PAYLOADS):
-        rows.append(
-            _c(
-                f"F{i}",
-                f"2025-10-2{i % 8} 10:00:00",
-                "客服中心",
-                "服务态度",
-                f"KF{i}",
-                customer_name=payload,
-                customer_phone="13912345678",
-                handler=payload,
-                product=payload,
-                region=payload,
-                description=payload,
-                resolution=payload,
-                is_valid=True,
-                first_response_at=f"2025-10-2{i % 8} 11:00:00",
-                resolved_at=f"2025-10-2{i % 8} 12:00:00",
-                satisfaction=1,
-                surveyed_at=f"2025-10-2{i % 8} 13:00:00",
-            )
-        )
-    return rows
+    return payload_rows(FORMULA_PAYLOADS, "F")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import serve_app
-from tests.quality_pages_data import COMPLAINTS, XSS, _c, build
+from tests.quality_pages_data import XSS, build, payload_rows
 
 pytestmark = pytest.mark.browser
 
@@ -34,30 +34,7 @@ PAGES = ("repeats", "satisfaction", "accountability", "explorer", "data")
 
 
 def _payload_rows() -> list[dict]:
-    rows = [dict(r) for r in COMPLAINTS]
-    for i, payload in enumerate(PAYLOADS):
-        rows.append(
-            _c(
-                f"X{i}",
-                f"2025-10-2{i % 8} 10:00:00",
-                payload if i == 0 else "客服中心",  # an unknown department name
-                payload,  # category: sidebar options, chart labels, tables
-                f"KX{i}",
-                customer_name=payload,
-                customer_phone="13912345678",
-                handler=payload,
-                region=payload,
-                product=payload,
-                description=payload,
-                resolution=payload,
-                is_valid=True,
-                first_response_at=f"2025-10-2{i % 8} 11:00:00",
-                resolved_at=f"2025-10-2{i % 8} 12:00:00",
-                satisfaction=1,
-                surveyed_at=f"2025-10-2{i % 8} 13:00:00",
-            )
-        )
-    return rows
+    return payload_rows(PAYLOADS, "X", in_category=True)
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +111,7 @@ def test_payload_in_sidebar_filters_does_not_execute(xss_url, page):
     _settle(page)
     # open the category filter: the payload categories are listed as options (text)
     page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(1).click()
-    page.wait_for_timeout(500)
+    page.locator('[role="option"]').first.wait_for(timeout=15_000)  # not a fixed sleep: load varies
     options = page.locator('[role="option"]').all_inner_texts()
     assert any("<script>" in o for o in options)
     _assert_nothing_ran(page, dialogs)
