@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import getpass
+import logging
 import os
 import re
 import shutil
@@ -35,6 +36,7 @@ import pandas as pd
 from dashboard.core.paths import MIGRATIONS_DIR, QUERIES_DIR
 
 CATALOG = "cdb"
+_log = logging.getLogger(__name__)
 _STAGING_MARK = ".staging-"
 
 
@@ -139,11 +141,24 @@ def cleanup_leftovers(db_path: Path) -> list[Path]:
     removed = []
     for leftover in db_path.parent.glob(db_path.name + _STAGING_MARK + "*"):
         if leftover.is_dir() and not leftover.is_symlink():  # a writer's spill directory
-            shutil.rmtree(leftover, ignore_errors=True)
+            if _remove_tree(leftover):
+                removed.append(leftover)
         else:
             leftover.unlink(missing_ok=True)
-        removed.append(leftover)
+            removed.append(leftover)
     return removed
+
+
+def _remove_tree(path: Path) -> bool:
+    """Remove a spill directory; a failure is logged (with the path), never silent."""
+    if not path.exists():
+        return False
+    try:
+        shutil.rmtree(path)
+    except OSError as exc:
+        _log.warning("could not remove %s: %s", path, exc)
+        return False
+    return True
 
 
 def cleanup_if_idle(db_path: Path) -> list[Path]:
@@ -224,7 +239,7 @@ def write_transaction(
         finally:
             staging.unlink(missing_ok=True)
             staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
-            shutil.rmtree(spill, ignore_errors=True)
+            _remove_tree(spill)
 
 
 # --------------------------------------------------------------------------- reading
