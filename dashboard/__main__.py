@@ -1,5 +1,5 @@
 """``python -m dashboard ...`` is the same as the ``complaints`` command."""
 
-from dashboard.core.cli import main
+from queries.cli import main
 
 raise SystemExit(main())

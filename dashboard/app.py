@@ -17,8 +17,8 @@ import streamlit as st
 if str(Path(__file__).resolve().parents[1]) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.core import i18n
 from dashboard.ui import components, data, navigation, state
+from queries import i18n
 
 
 def main() -> None:

@@ -100,7 +100,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "页面其余部分不受影响。详细信息已写入服务器日志。",
         "The rest of the page is unaffected. Details are in the server log.",
     ),
-    "not_available": ("该功能尚未提供", "Not available yet"),
     "calendar_uncovered": (
         "以下年份不在节假日日历覆盖范围内，按仅周末休息计算工作日：",
         "These years are not covered by the holiday calendar; working days fall back to "
@@ -318,7 +317,7 @@ def item_label(item: str, lang: str = DEFAULT_LANG) -> str:
 
 
 def _metric_def(metric: str) -> Any:
-    from dashboard.core import kpi  # local: kpi imports duckdb/pandas, i18n stays light
+    from queries.marts import kpi  # local: kpi imports duckdb/pandas, i18n stays light
 
     return kpi.METRICS.get(metric)
 
@@ -357,7 +356,7 @@ def column_label(column: str, lang: str = DEFAULT_LANG) -> str:
         return t(column, lang)
     if _metric_def(column) is not None:
         return metric_name(column, lang)
-    from dashboard.core import schema
+    from queries.config import schema
 
     for cols in schema.TEMPLATES.values():
         for c in cols:

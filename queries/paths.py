@@ -1,16 +1,32 @@
-"""Where the project's files live, and which database a command uses."""
+"""Where the engine's own files live (shipped inside the package) and which database a
+command uses (the working folder ``data/`` under the current directory, or ``--db`` /
+``$COMPLAINTS_DB``)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-QUERIES_DIR = ROOT / "queries"
-MIGRATIONS_DIR = QUERIES_DIR / "migrations"
-DATA_DIR = ROOT / "data"
-DEFAULT_DB = DATA_DIR / "complaints.duckdb"
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONFIG_DIR = PACKAGE_DIR / "config"
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+#: Folders whose ``.sql`` files are loaded by name (``store.sql_file``), in layer order.
+SQL_DIRS = (PACKAGE_DIR / "staging", PACKAGE_DIR / "marts")
+FRAGMENTS_DIR = PACKAGE_DIR / "marts" / "fragments"
+SHIPPED_MAPPINGS_DIR = CONFIG_DIR / "mappings"
 DB_ENV_VAR = "COMPLAINTS_DB"
+WORK_DIR_NAME = "data"
+
+
+def work_dir() -> Path:
+    """The working folder ``data/`` under the current directory (database, saved mappings,
+    meetings, reject reports); it need not exist yet."""
+    return Path.cwd() / WORK_DIR_NAME
+
+
+def default_db() -> Path:
+    """The database used when neither ``--db`` nor ``$COMPLAINTS_DB`` is given."""
+    return work_dir() / "complaints.duckdb"
 
 
 def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
@@ -27,4 +43,4 @@ def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(DB_ENV_VAR)
     if env:
         return Path(env).expanduser().resolve()
-    return DEFAULT_DB
+    return default_db()

@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from dashboard.core.schema import COMPLAINT_COLUMNS, PENALTY_COLUMNS
+from queries.config.schema import COMPLAINT_COLUMNS, PENALTY_COLUMNS
 
 ROLES = ("viewer", "analyst", "privacy_officer")
 PII_ROLES = frozenset({"privacy_officer"})

@@ -33,7 +33,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.core.paths import MIGRATIONS_DIR, QUERIES_DIR
+from queries.paths import FRAGMENTS_DIR, MIGRATIONS_DIR, SQL_DIRS
 
 CATALOG = "cdb"
 _log = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ def write_transaction(
                 apply_migrations(conn)
                 yield conn
                 if refresh_staging:
-                    from dashboard.core import staging as staging_layer
+                    from queries import staging as staging_layer
 
                     staging_layer.refresh(conn)
                 conn.execute("checkpoint")
@@ -333,17 +333,18 @@ _INCLUDE = re.compile(r"^-- include: ([a-z0-9_]+)$", re.MULTILINE)
 
 
 def sql_file(name: str) -> str:
-    """The text of ``queries/<name>.sql`` (name without the extension; ``/`` for subfolders),
-    with every line ``-- include: NAME`` replaced by ``queries/fragments/NAME.sql``: shared
-    common table expressions are written once."""
-    path = QUERIES_DIR / f"{name}.sql"
-    if not path.is_file():
-        raise KeyError(f"no query file queries/{name}.sql")
+    """The text of the query ``name`` (file stem; ``ui/x`` for a subfolder), found in the
+    layer folders ``queries/staging`` and ``queries/marts``, with every line
+    ``-- include: NAME`` replaced by ``queries/marts/fragments/NAME.sql``: shared common
+    table expressions are written once."""
+    path = next((d / f"{name}.sql" for d in SQL_DIRS if (d / f"{name}.sql").is_file()), None)
+    if path is None:
+        raise KeyError(f"no query file {name}.sql")
 
     def fragment(match: re.Match[str]) -> str:
-        part = QUERIES_DIR / "fragments" / f"{match.group(1)}.sql"
+        part = FRAGMENTS_DIR / f"{match.group(1)}.sql"
         if not part.is_file():
-            raise KeyError(f"queries/{name}.sql includes a missing fragment {part.name}")
+            raise KeyError(f"{name}.sql includes a missing fragment {part.name}")
         return part.read_text(encoding="utf-8")
 
     return _INCLUDE.sub(fragment, path.read_text(encoding="utf-8"))

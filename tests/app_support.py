@@ -8,8 +8,8 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard.core import db
-from dashboard.core.paths import ROOT
+from queries import store as db
+from tests import ROOT
 
 APP = ROOT / "dashboard" / "app.py"
 DEMO_ROWS = 2000
@@ -19,7 +19,7 @@ TIMEOUT = 120
 
 def build_fixture_db(folder: Path) -> Path:
     """The seeded demo (2,000 complaints, 24 months to 2025-10) in ``folder``."""
-    from dashboard.core.demo import build_demo
+    from queries.demo import build_demo
 
     path = folder / "app_fixture.duckdb"
     build_demo(path, rows=DEMO_ROWS, end_month=DEMO_END_MONTH, exports=False)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dashboard.core import db
+from queries import store as db
 
 Rows = Iterable[Mapping[str, Any]]
 

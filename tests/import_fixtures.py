@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.core import db
+from queries import store as db
 
 ZH_HEADERS = ["投诉编号", "受理时间", "责任部门", "投诉渠道", "投诉等级", "联系电话", "客户姓名"]
 RECORDS = [

@@ -216,8 +216,8 @@ def build_demo_meeting(folder) -> tuple[Any, dict[str, Any]]:
     October 2025 prepared on it at a fixed as-of; returns (db path, pack)."""
     import datetime as dt
 
-    from dashboard.core import meeting
-    from dashboard.core.demo import build_demo
+    from queries.demo import build_demo
+    from queries.reports import meeting
 
     path = folder / "demo.duckdb"
     build_demo(path, rows=3000, end_month=DEMO_MONTH, exports=False)

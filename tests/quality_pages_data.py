@@ -27,7 +27,7 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard.core.paths import ROOT
+from tests import ROOT
 from tests.conftest import build_db
 
 PAGES = ROOT / "dashboard" / "views"

@@ -9,7 +9,9 @@ import json
 import pandas as pd
 import pytest
 
-from dashboard.core import accountability, cli, db, kpi
+from queries import cli
+from queries import store as db
+from queries.marts import accountability, kpi
 
 OCTOBER = kpi.Period.month("2025-10")
 DEPARTMENTS = [

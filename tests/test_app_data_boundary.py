@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core import db, kpi, privacy
-from dashboard.core.kpi import Filters, Period
 from dashboard.ui import data
+from queries import privacy
+from queries import store as db
+from queries.marts import kpi
+from queries.marts.kpi import Filters, Period
 from tests.app_support import build_fixture_db
 
 

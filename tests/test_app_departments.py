@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core import scoring
+from queries.marts import scoring
 from tests.app_support import build_fixture_db, no_exceptions, open_app, snapshot
 
 MONTH = "2025-10"

@@ -10,7 +10,7 @@ import io
 import openpyxl
 import pytest
 
-from dashboard.core import exports
+from queries import exports
 from tests.quality_pages_data import FORMULA, build, database, frames, no_errors, run_page
 
 OCTOBER = ["C09", "C07", "G5", "G4", "G3", "G2", "G1", "C05", "C04", "C03", "C02", "C01"]

@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.core import db, kpi, meeting
-from dashboard.core.paths import ROOT
+from queries import store as db
+from queries.marts import kpi
+from queries.reports import meeting
+from tests import ROOT
 from tests.conftest import build_db, insert_rows
 from tests.meeting_data import DEMO_MONTH, sample_pack
 
@@ -88,7 +90,7 @@ def test_notes_are_saved_into_the_meeting(stored, monkeypatch):
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    from dashboard.core.demo import build_demo
+    from queries.demo import build_demo
 
     path = tmp_path_factory.mktemp("app_meeting") / "demo.duckdb"
     build_demo(path, rows=3000, end_month=DEMO_MONTH, exports=False)

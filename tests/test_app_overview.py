@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core import db, i18n, kpi
+from queries import i18n
+from queries import store as db
+from queries.marts import kpi
 from tests.app_support import build_fixture_db, metrics, no_exceptions, open_app, snapshot
 
 # the cards the overview shows (dashboard/views/overview.py CARD_METRICS)

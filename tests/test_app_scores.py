@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core import i18n, rules, scoring
+from queries import i18n
+from queries.config import rules
+from queries.marts import scoring
 from tests.app_support import build_fixture_db, no_exceptions, open_app, snapshot
 
 

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard.core import i18n
-from dashboard.core.kpi import Period
 from dashboard.ui import state
+from queries import i18n
+from queries.marts.kpi import Period
 
 
 def test_periods_are_relative_to_the_as_of_day():

@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.core import i18n, kpi, workcalendar
+from queries import i18n
+from queries.config import workcalendar
+from queries.marts import kpi
 from tests.app_support import build_fixture_db, metrics, no_exceptions, open_app, snapshot
 
 AS_OF = dt.datetime.combine(dt.date(2025, 10, 15), dt.time.max)  # ?asof=2025-10-15

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dashboard.core import cli, db, workcalendar
+from queries import cli
+from queries import store as db
+from queries.config import workcalendar
 
 
 def test_statutory_holidays_and_make_up_days():

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core import db
-from dashboard.core.cli import main
+from queries import store as db
+from queries.cli import main
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:

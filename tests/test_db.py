@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from dashboard.core import db
+from queries import store as db
 
 
 def _count(path) -> int:

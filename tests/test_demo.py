@@ -12,9 +12,10 @@ import duckdb
 import pytest
 from python_calamine import CalamineWorkbook
 
-from dashboard.core import db, schema, vocab
-from dashboard.core import demo as demo_mod
-from dashboard.core.demo import company, export
+from queries import demo as demo_mod
+from queries import store as db
+from queries.config import schema, vocab
+from queries.demo import company, export
 
 END = "2025-10"  # fixed so the tests do not depend on today's date
 TABLES = {
@@ -591,7 +592,7 @@ def test_ensure_demo_builds_once(tmp_path):
 
 def test_export_files_import_back_to_identical_tables(small, tmp_path, capsys):
     """The importer reads the demo's files (CSV and the workbook) into the same records."""
-    from dashboard.core.cli import main
+    from queries.cli import main
 
     path, summary = small
     folder = Path(summary.export_dir)

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from dashboard.core import cli, db, explain
+from queries import cli
+from queries import store as db
+from queries.marts import explain
 
 MON = dt.datetime(2025, 10, 13, 10, 0)  # Monday; 3 working days → deadline Fri 17 Oct 00:00
 AS_OF = dt.datetime(2025, 10, 31, 23, 0)

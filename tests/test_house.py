@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from dashboard.core.paths import ROOT
+from tests import ROOT
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core import db
-from dashboard.core.importer import import_file
-from dashboard.core.paths import ROOT
+from queries import store as db
+from queries.importer import import_file
+from tests import ROOT
 from tests.import_fixtures import checksum, write_csv
 
 HEADERS = ["投诉编号", "受理时间", "责任部门", "投诉渠道", "处理状态", "投诉内容"]
@@ -85,7 +85,7 @@ def test_kill_9_during_imports_leaves_before_or_after_state(tmp_path):
 
 _READER = """
 import json, sys, time
-from dashboard.core import db
+from queries import store as db
 reader = db.Reader(sys.argv[1], recheck_seconds=0.05)
 target, deadline = int(sys.argv[2]), time.monotonic() + float(sys.argv[3])
 errors, queries, seen = [], 0, 0

@@ -11,8 +11,8 @@ import sys
 import pandas as pd
 import pytest
 
-from dashboard.core import db
-from dashboard.core.importer import (
+from queries import store as db
+from queries.importer import (
     ImportRefused,
     import_file,
     import_files,
@@ -20,7 +20,7 @@ from dashboard.core.importer import (
     preview,
     save_mapping,
 )
-from dashboard.core.paths import ROOT
+from tests import ROOT
 from tests.import_fixtures import (
     RECORDS,
     ZH_HEADERS,
@@ -622,8 +622,8 @@ def test_done_when_gb18030_and_xlsx_in_chinese_template(tmp_path):
     ],
 )
 def test_arrow_fast_path_reads_exactly_like_the_record_reader(monkeypatch, body):
-    from dashboard.core.importer import headers as hdr
-    from dashboard.core.importer import readers
+    from queries.importer import headers as hdr
+    from queries.importer import readers
 
     data = ("junk\n投诉编号,受理时间,责任部门\n" + body).encode()
     test = hdr.HeaderTest("complaints", None)
@@ -639,7 +639,7 @@ def test_arrow_fast_path_reads_exactly_like_the_record_reader(monkeypatch, body)
 def test_failure_while_publishing_leaves_data_untouched_and_is_logged(tmp_path, monkeypatch):
     import duckdb
 
-    from dashboard.core.importer import pipeline
+    from queries.importer import pipeline
 
     dbp = tmp_path / "f.duckdb"
     import_file(dbp, write_csv(tmp_path / "a.csv", ZH_HEADERS, RECORDS[:1]))

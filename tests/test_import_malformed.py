@@ -9,7 +9,7 @@ import random
 import pandas as pd
 import pytest
 
-from dashboard.core.importer import import_file
+from queries.importer import import_file
 from tests.import_fixtures import csv_text
 
 HEADERS = ["投诉编号", "受理时间", "责任部门", "投诉渠道", "投诉等级", "补偿金额", "投诉内容"]
@@ -124,7 +124,7 @@ def corpus_db(tmp_path_factory):
 def _no_derived_tables(monkeypatch):
     """The corpus checks reading and accounting; the derived staging tables (another
     module, rebuilt on every publication) are skipped to keep 200+ imports quick."""
-    from dashboard.core import staging
+    from queries import staging
 
     monkeypatch.setattr(staging, "refresh", lambda conn: None)
 

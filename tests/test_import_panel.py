@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard.core import db
+from queries import store as db
 from tests.import_fixtures import csv_text
 
 

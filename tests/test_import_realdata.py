@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core import db
-from dashboard.core.importer import import_file
+from queries import store as db
+from queries.importer import import_file
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 pytestmark = pytest.mark.realdata

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard.core.importer import import_file
+from queries.importer import import_file
 from tests.import_fixtures import write_csv
 
 
@@ -21,7 +21,7 @@ def _one(tmp_path, header, value, name="t.csv", **kw):
     )
     dbp = tmp_path / "v.duckdb"
     res = import_file(dbp, path, **kw)
-    from dashboard.core import db
+    from queries import store as db
 
     conn = db.open_snapshot(dbp)
     try:
@@ -126,7 +126,7 @@ def test_ids_and_phones_stay_exact_text(tmp_path):
     )
     dbp = tmp_path / "ids.duckdb"
     import_file(dbp, path)
-    from dashboard.core import db
+    from queries import store as db
 
     conn = db.open_snapshot(dbp)
     row = conn.execute(

@@ -9,8 +9,10 @@ import math
 import pandas as pd
 import pytest
 
-from dashboard.core import cli, db, kpi
-from dashboard.core.paths import QUERIES_DIR
+from queries import cli
+from queries import store as db
+from queries.marts import kpi
+from queries.paths import FRAGMENTS_DIR, SQL_DIRS
 from tests.kpi_rows import row
 
 T = dt.datetime
@@ -224,9 +226,9 @@ def test_kpi_cli_bad_arguments_exit_1_with_one_line(make_db, capsys, args, messa
 
 
 def test_kpi_queries_share_one_cohort_definition():
-    fragment = (QUERIES_DIR / "fragments" / "kpi_cohort.sql").read_text(encoding="utf-8")
+    fragment = (FRAGMENTS_DIR / "kpi_cohort.sql").read_text(encoding="utf-8")
     for name in ("kpi_cohort", "kpi_summary"):
-        raw = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+        raw = (SQL_DIRS[1] / f"{name}.sql").read_text(encoding="utf-8")
         assert raw.count("-- include: kpi_cohort\n") == 1, name
         assert "dept_scope as (" not in raw, name
         expanded = db.sql_file(name)
@@ -236,7 +238,8 @@ def test_kpi_queries_share_one_cohort_definition():
 
 def test_a_missing_fragment_is_named(tmp_path, monkeypatch):
     (tmp_path / "q.sql").write_text("-- q\n-- include: nowhere\nselect 1\n", encoding="utf-8")
-    monkeypatch.setattr(db, "QUERIES_DIR", tmp_path)
+    monkeypatch.setattr(db, "SQL_DIRS", (tmp_path,))
+    monkeypatch.setattr(db, "FRAGMENTS_DIR", tmp_path / "fragments")
     with pytest.raises(KeyError, match=r"nowhere\.sql"):
         db.sql_file("q")
 

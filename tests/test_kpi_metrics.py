@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from dashboard.core import db, kpi
+from queries import store as db
+from queries.marts import kpi
 from tests.kpi_rows import row
 
 T = dt.datetime

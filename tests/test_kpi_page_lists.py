@@ -8,7 +8,8 @@ import datetime as dt
 
 import pytest
 
-from dashboard.core import db, kpi
+from queries import store as db
+from queries.marts import kpi
 from tests.quality_pages_data import build
 
 OCTOBER = kpi.Period.month("2025-10")

@@ -8,7 +8,10 @@ import json
 
 import pytest
 
-from dashboard.core import cli, db, kpi, meeting
+from queries import cli
+from queries import store as db
+from queries.marts import kpi
+from queries.reports import meeting
 from tests.conftest import insert_rows
 from tests.meeting_data import DEMO_AS_OF, DEMO_MONTH, build_demo_meeting, sample_pack
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.core import db, quality
+from queries import store as db
+from queries.marts import quality
 
 DEPTS = [{"department_id": "D1", "name_zh": "客服中心", "name_en": "Call centre"}]
 
@@ -105,7 +106,7 @@ def test_recent_imports_newest_first_with_reject_counts(tmp_path):
 
 
 def test_data_warnings_list_uncovered_years_first_then_failing_checks(make_db):
-    from dashboard.core import workcalendar
+    from queries.config import workcalendar
 
     late = max(workcalendar.covered_years()) + 3
     rows = [*ROWS, _c("LATE1", received_at=f"{late}-03-03 10:00:00")]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core import db
-from dashboard.core.paths import QUERIES_DIR
+from queries import store as db
+from queries.paths import SQL_DIRS
 
 from .conftest import build_db
 
@@ -58,8 +58,8 @@ SAMPLE_VALUES: dict[str, object] = {
 
 
 def query_files() -> list[Path]:
-    """Every top-level query file (migrations and subfolders excluded)."""
-    return sorted(QUERIES_DIR.glob("*.sql"))
+    """Every query file of the layer folders (migrations and subfolders excluded)."""
+    return sorted(p for d in SQL_DIRS for p in d.glob("*.sql"))
 
 
 def params_for(path: Path) -> dict[str, object]:

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from dashboard.core import db, kpi
-from dashboard.core.paths import ROOT
-from dashboard.core.reports import pdf_report
+from queries import store as db
+from queries.marts import kpi
+from queries.reports import pdf_report
+from tests import ROOT
 from tests.meeting_data import DEMO_AS_OF, DEMO_MONTH, build_demo_meeting, sample_pack
 
 PAGES_DIR = ROOT / "test-artifacts" / "report-pages"

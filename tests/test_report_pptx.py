@@ -10,8 +10,9 @@ import pytest
 from pptx import Presentation
 from pptx.oxml.ns import qn
 
-from dashboard.core import db, kpi, scoring
-from dashboard.core.reports import agenda, pptx_report
+from queries import store as db
+from queries.marts import kpi, scoring
+from queries.reports import agenda, pptx_report
 from tests.meeting_data import DEMO_AS_OF, DEMO_MONTH, build_demo_meeting, sample_pack
 
 

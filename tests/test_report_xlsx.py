@@ -9,8 +9,9 @@ import io
 import openpyxl
 import pytest
 
-from dashboard.core import db, kpi, scoring
-from dashboard.core.reports import xlsx_report
+from queries import store as db
+from queries.marts import kpi, scoring
+from queries.reports import xlsx_report
 from tests.meeting_data import DEMO_AS_OF, DEMO_MONTH, build_demo_meeting, sample_pack
 
 

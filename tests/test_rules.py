@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dashboard.core import rules
+from queries.config import rules
 
 TWO_VERSIONS = """
 [[version]]

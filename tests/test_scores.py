@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core import cli, db, scoring
-from dashboard.core.rules import load_rules
+from queries import cli
+from queries import store as db
+from queries.config.rules import load_rules
+from queries.marts import scoring
 
 # Monday 2025-10-13: a normal working week (the National Day holidays end on 8 October).
 MON = dt.datetime(2025, 10, 13, 10, 0)

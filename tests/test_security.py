@@ -20,8 +20,9 @@ import re
 import openpyxl
 import pytest
 
-from dashboard.core import db, exports
-from dashboard.core.paths import ROOT
+from queries import exports
+from queries import store as db
+from tests import ROOT
 from tests.quality_pages_data import (
     COMPLAINTS,
     FORMULA,
@@ -153,7 +154,7 @@ def test_sql_injection_in_every_filter_group_by_and_search(fixture_db, page):
 
 @pytest.mark.parametrize("payload", SQL_PAYLOADS)
 def test_sql_injection_in_search_finds_nothing(fixture_db, payload):
-    from dashboard.core import kpi
+    from queries.marts import kpi
 
     with db.open_snapshot(fixture_db) as conn:
         found = kpi.complaints_list(conn, kpi.Period.month("2025-10"), search=payload)

@@ -6,7 +6,10 @@ import datetime as dt
 
 import pytest
 
-from dashboard.core import cli, db, kpi, rules, staging
+from queries import cli, staging
+from queries import store as db
+from queries.config import rules
+from queries.marts import kpi
 from tests.kpi_rows import row
 
 T = dt.datetime

@@ -33,8 +33,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import exports, i18n, vocab
 from dashboard.ui import data, state, theme
+from queries import exports, i18n
+from queries.config import vocab
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +100,6 @@ def guard(lang: str) -> Iterator[None]:
     (the traceback goes to the server log). ``st.stop``/reruns pass through."""
     try:
         yield
-    except data.CoreFunctionMissing as exc:
-        log.warning("core function missing: %s", exc)
-        st.info(f"{i18n.t('not_available', lang)}: {md_escape(exc)}")
     except Exception as exc:
         log.exception("page failed")
         st.error(
@@ -194,7 +192,7 @@ def kpi_card(card: Any, lang: str) -> None:
 
 
 def _metric_def(metric: str) -> Any:
-    from dashboard.core import kpi
+    from queries.marts import kpi
 
     return kpi.METRICS.get(metric)
 
@@ -257,7 +255,7 @@ def _is_hours(col: str) -> bool:
 
 
 def _metric_names() -> set[str]:
-    from dashboard.core import kpi
+    from queries.marts import kpi
 
     return set(kpi.METRICS)
 
@@ -342,7 +340,7 @@ def drill_table(
     if "department_name_zh" not in df.columns and "department_name_zh" in wanted:
         wanted[wanted.index("department_name_zh")] = "department"
     shown = df[[c for c in wanted if c in df.columns]].reset_index(drop=True)
-    linkable = "complaint_id" in shown.columns and _explorer_exists()
+    linkable = "complaint_id" in shown.columns
     if linkable:
         st.caption(i18n.t("click_complaint_hint", lang))
         ids = [str(v) for v in shown["complaint_id"]]
@@ -365,12 +363,6 @@ def drill_table(
         mime="text/csv",
         key=f"{key}_csv",
     )
-
-
-def _explorer_exists() -> bool:
-    from dashboard.core.paths import ROOT
-
-    return (ROOT / "dashboard" / EXPLORER_PAGE).exists()
 
 
 # --------------------------------------------------------------------------- charts
@@ -460,7 +452,7 @@ def _add_months(d: dt.date, n: int) -> dt.date:
 
 def trailing_months(period: Any, months: int = 12) -> Any:
     """The ``months`` calendar months ending with the period's last month (for trends)."""
-    from dashboard.core.kpi import Period
+    from queries.marts.kpi import Period
 
     last = (period.end - dt.timedelta(days=1)).replace(day=1)
     return Period(_add_months(last, -(months - 1)), _add_months(last, 1))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.core import i18n
+from queries import i18n
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "views"
 

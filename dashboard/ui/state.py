@@ -29,9 +29,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.core import i18n, schema, vocab
-from dashboard.core.kpi import Filters, Period
 from dashboard.ui import data
+from queries import i18n
+from queries.config import schema, vocab
+from queries.marts.kpi import Filters, Period
 
 PERIOD_CHOICES: tuple[str, ...] = ("month", "last_month", "quarter", "ytd", "custom")
 _PERIOD_LABEL = {

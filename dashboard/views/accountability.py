@@ -11,9 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import i18n
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
+from queries import i18n
 
 # metric -> (unit, denominator column or None), in display order
 ACCT_METRICS: dict[str, tuple[str, str | None]] = {

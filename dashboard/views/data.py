@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core import i18n
 from dashboard.ui import components as ui
 from dashboard.ui import data, state
+from queries import i18n
 
 IMPORTS_SHOWN = 20
 IMPORT_COLUMNS: tuple[str, ...] = (

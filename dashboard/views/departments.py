@@ -11,9 +11,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import i18n, vocab
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
+from queries import i18n
+from queries.config import vocab
 
 DEPARTMENT_CARDS: tuple[str, ...] = (
     "received",

@@ -17,10 +17,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import exports, i18n, vocab
-from dashboard.core.schema import COMPLAINT_COLUMNS
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
+from queries import exports, i18n
+from queries.config import vocab
+from queries.config.schema import COMPLAINT_COLUMNS
 
 LIST_LIMIT = 1000
 TABLE_KEY = "explorer_rows"

@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.core import privacy, schema
-from dashboard.core.importer import Mapping, import_files, load_mapping, preview, save_mapping
-from dashboard.core.importer.errors import ImportRefused
-from dashboard.core.importer.headers import MAPPINGS_DIR
+from queries import privacy
+from queries.config import schema
+from queries.importer import Mapping, import_files, load_mapping, preview, save_mapping
+from queries.importer.errors import ImportRefused
+from queries.importer.headers import mapping_names
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -114,7 +115,7 @@ def _mask_source(df: pd.DataFrame, proposed: dict[str, str | None]) -> pd.DataFr
 
 
 def _mapping_names() -> list[str]:
-    return sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
+    return mapping_names()
 
 
 def render_import_panel(db_path: Path, lang: str) -> None:

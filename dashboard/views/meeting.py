@@ -18,10 +18,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import i18n, meeting, reports
-from dashboard.core.reports import agenda
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
+from queries import i18n, reports
+from queries.reports import agenda, meeting
 
 # Static CSS only (no data): presentation hides the app chrome and scales the type so the
 # body is >= 28 px at 1920x1080.

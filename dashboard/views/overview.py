@@ -8,9 +8,10 @@ import dataclasses
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import i18n, vocab
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
+from queries import i18n
+from queries.config import vocab
 
 # the executive cards, in this order (cards the core does not return are skipped)
 CARD_METRICS: tuple[str, ...] = (

@@ -10,9 +10,10 @@ import dataclasses
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import i18n, vocab
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
+from queries import i18n
+from queries.config import vocab
 
 CARD_METRICS: tuple[str, ...] = ("repeat_rate", "group_incidents", "received")
 BY_CHOICES: tuple[str, ...] = ("department", "category")
@@ -184,7 +185,7 @@ def _chains(period, filters, as_of, lang: str) -> None:
     customer = st.session_state.get("repeats_customer")
     if customer is None or customer not in customers:
         return
-    chain = data.cached("kpi.customer_complaints", customer, as_of=as_of, pii=True)
+    chain = data.customer_complaints(customer, as_of)
     ui.drill_table(
         chain,
         lang,
@@ -196,7 +197,7 @@ def _chains(period, filters, as_of, lang: str) -> None:
 
 def _groups(period, filters, as_of, lang: str) -> None:
     st.subheader(i18n.t("group_incident_list", lang))
-    incidents = data.cached("kpi.group_incidents", period, filters, as_of=as_of)
+    incidents = data.group_incidents(period, filters, as_of)
     if incidents.empty:
         st.info(i18n.t("no_group_incidents", lang))
         return
@@ -223,7 +224,7 @@ def _groups(period, filters, as_of, lang: str) -> None:
     incident = st.session_state.get("repeats_incident")
     if incident in ids:
         ui.drill_table(
-            data.cached("kpi.group_incident_complaints", incident, as_of=as_of, pii=True),
+            data.group_incident_complaints(incident, as_of),
             lang,
             key="repeats_incident_drill",
             title=i18n.t("group_incident_complaints", lang, id=incident),

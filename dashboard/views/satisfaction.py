@@ -9,9 +9,10 @@ import dataclasses
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import i18n, vocab
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
+from queries import i18n
+from queries.config import vocab
 
 CARD_METRICS: tuple[str, ...] = ("csat_rate", "csat_mean", "survey_coverage")
 BY_CHOICES: tuple[str, ...] = ("department", "channel", "category", "handler")
@@ -125,7 +126,7 @@ def _dissatisfied(period, filters, as_of, lang: str, by: str, group: str | None)
         title = f"{title}: {ui.md_escape(vocab.label(by, group, lang))}"
     st.subheader(title)
     st.caption(i18n.t("dissatisfied_help", lang))
-    rows = data.cached("kpi.dissatisfied", period, scope, as_of=as_of, pii=True)
+    rows = data.dissatisfied(period, scope, as_of)
     if rows.empty:
         st.info(i18n.t("no_dissatisfied", lang))
         return

@@ -9,9 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import i18n
 from dashboard.ui import components as ui
 from dashboard.ui import data, state
+from queries import i18n
 
 HISTORY_MONTHS = 12
 

@@ -11,9 +11,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.core import i18n, vocab
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
+from queries import i18n
+from queries.config import vocab
 
 QUEUE_LIMIT = 500  # rows shown in the at-risk queue
 DUE_DAYS = {"next_working_day": 1, "3_days": 3}  # deadline windows in working days
@@ -52,7 +53,7 @@ QUEUE_COLUMNS: tuple[str, ...] = (
 def working_day_end(as_of: dt.datetime, working_days: int) -> dt.datetime:
     """The end (24:00) of the ``working_days``-th working day after the as-of's day
     (company calendar, make-up working days included)."""
-    from dashboard.core import workcalendar
+    from queries.config import workcalendar
 
     day = as_of.date()
     counted = 0

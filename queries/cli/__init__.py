@@ -1,6 +1,6 @@
 """The ``complaints`` command.
 
-Every sub-command lives in ``dashboard/core/commands/<name>.py`` with ``register(subparsers)``
+Every sub-command lives in ``queries/cli/commands/<name>.py`` with ``register(subparsers)``
 that adds its parser and sets ``func``. Commands that print data accept
 ``--format json|csv|table``: with ``json`` stdout carries only the JSON document, messages
 go to stderr. Exit codes: 0 success, 1 a failure with a one-line reason on stderr,
@@ -14,7 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from dashboard.core.db import DatabaseBusyError, DatabaseMissingError
+from queries.store import DatabaseBusyError, DatabaseMissingError
 
 # Order = order in --help.
 COMMANDS = (
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        importlib.import_module(f"dashboard.core.commands.{name}").register(sub)
+        importlib.import_module(f"queries.cli.commands.{name}").register(sub)
     return parser
 
 

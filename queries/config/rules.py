@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dashboard.core.paths import DATA_DIR
+from queries.paths import CONFIG_DIR
 
-RULES_FILE = DATA_DIR / "rules.toml"
+RULES_FILE = CONFIG_DIR / "rules.toml"
 RULES_ENV_VAR = "COMPLAINTS_RULES"  # another rule file (absolute path) instead of RULES_FILE
 GRADES = ("general", "urgent", "major")
 RESPONSIBILITY_TYPES = ("employee", "management", "institutional")
@@ -371,15 +371,18 @@ def parse_rules(content: bytes, source: str = "<string>") -> RuleSet:
     return RuleSet(tuple(versions), source=source, content=content)
 
 
+def rules_file() -> Path:
+    """The rule file in force: ``$COMPLAINTS_RULES``, else the shipped ``rules.toml``."""
+    return Path(os.environ.get(RULES_ENV_VAR) or RULES_FILE)
+
+
 def load_rules(path: str | Path | None = None) -> RuleSet:
-    """Load the rule file (default: ``$COMPLAINTS_RULES``, else ``data/rules.toml``).
+    """Load the rule file (default: ``$COMPLAINTS_RULES``, else the shipped ``rules.toml``).
 
     Raises:
         RulesError: the file is missing or invalid (the message says where).
     """
-    if path is None:
-        path = os.environ.get(RULES_ENV_VAR) or RULES_FILE
-    path = Path(path)
+    path = rules_file() if path is None else Path(path)
     try:
         content = path.read_bytes()
     except OSError as exc:

@@ -12,7 +12,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from dashboard.core.paths import DATA_DIR
+from queries.paths import work_dir
 
 # kind -> code -> (zh label, en label, extra synonyms...)
 VOCAB: dict[str, dict[str, tuple[str, ...]]] = {
@@ -116,7 +116,7 @@ def lookup(kind: str, extra_file: Path | None = None) -> dict[str, str]:
         table[normalize_word(code)] = code
         for w in words:
             table[normalize_word(w)] = code
-    ext = _extensions(extra_file or DATA_DIR / "vocabulary.toml").get(kind, {})
+    ext = _extensions(extra_file or work_dir() / "vocabulary.toml").get(kind, {})
     for code, words in ext.items():
         for w in words:
             table[normalize_word(str(w))] = code

@@ -22,9 +22,9 @@ import duckdb
 import pandas as pd
 from chinese_calendar import constants as _cc_constants
 
-from dashboard.core.paths import DATA_DIR
+from queries.paths import CONFIG_DIR
 
-OVERRIDES_FILE = DATA_DIR / "calendar_overrides.toml"
+OVERRIDES_FILE = CONFIG_DIR / "calendar_overrides.toml"
 OVERRIDES_ENV_VAR = "COMPLAINTS_CALENDAR"  # another overrides file instead of OVERRIDES_FILE
 
 

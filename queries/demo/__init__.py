@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dashboard.core import db
-from dashboard.core.demo import company, export, store
-from dashboard.core.demo import generate as gen
+from queries import store as db
+from queries.demo import company, export, store
+from queries.demo import generate as gen
 
 DEFAULT_ROWS = 50_000
 DEFAULT_SEED = 20251

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
-from dashboard.core import exports, schema, vocab
+from queries import exports
+from queries.config import schema, vocab
 
 CSV_ENCODING = "gb18030"
 XLSX_MAX_ROWS = 200_000  # larger demos skip the workbook (Excel's limit is 1,048,576 rows)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import chinese_calendar
 import numpy as np
 
-from dashboard.core.demo import company as co
+from queries.demo import company as co
 
 NULL_TS = np.iinfo(np.int64).min
 DAY = 86_400

@@ -10,9 +10,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from dashboard.core import schema
-from dashboard.core.demo import company as co
-from dashboard.core.demo.generate import NULL_TS, Generated
+from queries.config import schema
+from queries.demo import company as co
+from queries.demo.generate import NULL_TS, Generated
 
 CHUNK_ROWS = 1_000_000
 

@@ -6,9 +6,9 @@ mapping under ``data/mappings``; ``import_files`` → import, each file one publ
 
 from __future__ import annotations
 
-from dashboard.core.importer.errors import ImportRefused
-from dashboard.core.importer.headers import Mapping, load_mapping, save_mapping
-from dashboard.core.importer.pipeline import (
+from queries.importer.errors import ImportRefused
+from queries.importer.headers import Mapping, load_mapping, save_mapping
+from queries.importer.pipeline import (
     ImportResult,
     Preview,
     import_file,

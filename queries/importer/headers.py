@@ -15,12 +15,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dashboard.core import schema
-from dashboard.core.importer.errors import ImportRefused
-from dashboard.core.paths import DATA_DIR
+from queries.config import schema
+from queries.importer.errors import ImportRefused
+from queries.paths import CONFIG_DIR, SHIPPED_MAPPINGS_DIR, work_dir
 
-MAPPINGS_DIR = DATA_DIR / "mappings"
-SYNONYMS_FILE = DATA_DIR / "synonyms.toml"
+SYNONYMS_FILE = CONFIG_DIR / "synonyms.toml"
 DATE_ORDERS = ("dayfirst", "monthfirst")
 _NAME_RE = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]+$")
 
@@ -138,7 +137,8 @@ class Mapping:
 
 
 def load_mapping(ref: str | Path | Mapping | dict | None) -> Mapping | None:
-    """A mapping from a name (``data/mappings/<name>.toml``), a path, a dict or itself."""
+    """A mapping from a name (a saved ``data/mappings/<name>.toml``, else a shipped one), a
+    path, a dict or itself."""
     if ref is None or isinstance(ref, Mapping):
         return ref
     if isinstance(ref, dict):
@@ -148,7 +148,9 @@ def load_mapping(ref: str | Path | Mapping | dict | None) -> Mapping | None:
     if not (text.endswith(".toml") or path.is_file()):
         if not _NAME_RE.match(text):
             raise ImportRefused(f"invalid mapping name {text!r}")
-        path = MAPPINGS_DIR / f"{text}.toml"
+        path = user_mappings_dir() / f"{text}.toml"
+        if not path.is_file():
+            path = SHIPPED_MAPPINGS_DIR / f"{text}.toml"
     if not path.is_file():
         raise ImportRefused(f"no mapping file {path}")
     try:
@@ -159,14 +161,28 @@ def load_mapping(ref: str | Path | Mapping | dict | None) -> Mapping | None:
     return Mapping.from_dict(doc, name=path.stem)
 
 
+def user_mappings_dir() -> Path:
+    """Where saved mappings go: ``data/mappings`` under the current directory."""
+    return work_dir() / "mappings"
+
+
+def mapping_names() -> list[str]:
+    """Names of the saved and the shipped mappings, sorted."""
+    found = {p.stem for d in (user_mappings_dir(), SHIPPED_MAPPINGS_DIR) for p in d.glob("*.toml")}
+    return sorted(found)
+
+
 def save_mapping(name: str, mapping: Mapping | dict, directory: Path | None = None) -> Path:
-    """Save a mapping as ``<directory or data/mappings>/<name>.toml`` and return the path."""
+    """Save a mapping as ``<directory or data/mappings>/<name>.toml`` and return the path.
+    A shipped mapping's name is refused: it would shadow the shipped file."""
     if not _NAME_RE.match(name):
         raise ImportRefused(f"invalid mapping name {name!r} (letters, digits, _ and - only)")
+    if directory is None and (SHIPPED_MAPPINGS_DIR / f"{name}.toml").is_file():
+        raise ImportRefused(f"mapping name {name!r} is a shipped mapping; choose another name")
     m = mapping if isinstance(mapping, Mapping) else Mapping.from_dict(mapping, name)
     m.name = name
     m.validate()
-    target_dir = directory or MAPPINGS_DIR
+    target_dir = directory or user_mappings_dir()
     target_dir.mkdir(parents=True, exist_ok=True)
     path = target_dir / f"{name}.toml"
     tmp = path.with_suffix(".toml.tmp")

@@ -24,10 +24,11 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.core import db, schema
-from dashboard.core.importer import headers as hdr
-from dashboard.core.importer import readers, report, values
-from dashboard.core.importer.errors import ImportRefused
+from queries import store as db
+from queries.config import schema
+from queries.importer import headers as hdr
+from queries.importer import readers, report, values
+from queries.importer.errors import ImportRefused
 
 Source = str | Path | tuple[str, bytes]
 Progress = Callable[[float, str], None]

@@ -15,7 +15,7 @@ import charset_normalizer
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dashboard.core.importer.errors import ImportRefused
+from queries.importer.errors import ImportRefused
 
 # Candidates tried in order when there is no BOM and no --encoding (strict decoding only).
 TEXT_ENCODINGS = ("utf-8", "gb18030")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.core import exports, privacy
+from queries import exports, privacy
 
 REPORT_COLUMNS = ("file", "line", "column", "field", "value", "reason", "level")
 MAX_VALUE_CHARS = 200

@@ -23,8 +23,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dashboard.core import schema, vocab
-from dashboard.core.importer.headers import ColumnPlan, Mapping, fold
+from queries.config import schema, vocab
+from queries.importer.headers import ColumnPlan, Mapping, fold
 
 NULL_WORDS = ("NA", "N/A", "NULL", "#N/A")
 KEYS: dict[str, tuple[str, ...]] = {

@@ -30,12 +30,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import duckdb
 import pandas as pd
 
-from dashboard.core import kpi
-from dashboard.core.db import run_query
-from dashboard.core.scoring import prepare
+from queries import context
+from queries.marts import kpi
+from queries.marts.scoring import prepare
+from queries.store import run_query
 
 #: Allow-list for ``by`` (the group column of ``accountability``).
 BY_DIMENSIONS: tuple[str, ...] = ("measure", "cause", "responsibility_type", "person", "department")
@@ -60,7 +60,7 @@ LIST_KINDS: tuple[str, ...] = (
 
 
 def _cohort_params(
-    conn: duckdb.DuckDBPyConnection,
+    ctx: context.ReadContext,
     period: kpi.Period,
     filters: kpi.Filters,
     as_of: dt.datetime,
@@ -76,14 +76,14 @@ def _cohort_params(
     }
     if filters != kpi.Filters():
         # limit=None: the whole cohort (drill's default limit is for display).
-        rows = kpi.drill(conn, "received", period, filters, as_of, part="numerator", limit=None)
+        rows = kpi.drill(ctx, "received", period, filters, as_of, part="numerator", limit=None)
         params["use_ids"] = True
         params["complaint_ids"] = [str(c) for c in rows["complaint_id"]]
     return params
 
 
 def accountability(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     period: kpi.Period,
     filters: kpi.Filters | None = None,
     as_of: dt.datetime | None = None,
@@ -106,17 +106,17 @@ def accountability(
     """
     if by is not None and by not in BY_DIMENSIONS:
         raise ValueError(f"by must be one of {', '.join(BY_DIMENSIONS)}, got {by!r}")
-    as_of = prepare(conn, as_of)
-    params = _cohort_params(conn, period, filters or kpi.Filters(), as_of)
+    ctx, as_of = prepare(conn, as_of)
+    params = _cohort_params(ctx, period, filters or kpi.Filters(), as_of)
     params["by"] = by or "none"
-    frame = run_query(conn, "acct_summary", params)
+    frame = run_query(ctx.cur, "acct_summary", params)
     if by is None:
         return frame.drop(columns=["group_key"]).reset_index(drop=True)
     return frame.rename(columns={"group_key": by}).reset_index(drop=True)
 
 
 def accountability_list(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     kind: str,
     period: kpi.Period,
     filters: kpi.Filters | None = None,
@@ -135,15 +135,15 @@ def accountability_list(
     """
     if kind not in LIST_KINDS:
         raise ValueError(f"kind must be one of {', '.join(LIST_KINDS)}, got {kind!r}")
-    as_of = prepare(conn, as_of)
-    params = _cohort_params(conn, period, filters or kpi.Filters(), as_of)
+    ctx, as_of = prepare(conn, as_of)
+    params = _cohort_params(ctx, period, filters or kpi.Filters(), as_of)
     if kind in ("ledger", "overdue", "appealed"):
         params["kind"] = kind
-        return run_query(conn, "acct_ledger", params)
+        return run_query(ctx.cur, "acct_ledger", params)
     if kind == "without_record":
         params["personal"] = personal
-        frame = run_query(conn, "acct_without_record", params)
+        frame = run_query(ctx.cur, "acct_without_record", params)
         if not personal:
             frame = frame.drop(columns=["customer_name", "customer_phone"])
         return frame
-    return run_query(conn, "acct_repeat_after_penalty", params)
+    return run_query(ctx.cur, "acct_repeat_after_penalty", params)

@@ -16,10 +16,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.core import accountability, kpi, privacy, scoring
-from dashboard.core.db import run_query
-from dashboard.core.rules import RuleSet, load_rules
-from dashboard.core.schema import COMPLAINT_COLUMNS
+from queries import context, privacy
+from queries.config.rules import RuleSet
+from queries.config.schema import COMPLAINT_COLUMNS
+from queries.marts import accountability, kpi, scoring
+from queries.store import run_query
 
 #: The timeline's steps: (step, zh label, timestamp column, deadline column).
 TIMELINE_STEPS: tuple[tuple[str, str, str, str | None], ...] = (
@@ -80,7 +81,7 @@ def _existing(ts: dt.datetime | None, as_of: dt.datetime) -> dt.datetime | None:
 
 
 def explain(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     complaint_id: str,
     as_of: dt.datetime | None = None,
     rules: RuleSet | None = None,
@@ -105,8 +106,9 @@ def explain(
     Raises:
         UnknownComplaintError: no such complaint, or it was received after the as-of.
     """
-    rules = rules or load_rules()
-    as_of = scoring.prepare(conn, as_of)
+    ctx, as_of = scoring.prepare(conn, as_of)
+    rules = rules or ctx.rules
+    conn = ctx.cur
     rows = run_query(conn, "explain_complaint", {"complaint_id": complaint_id})
     if rows.empty:
         raise UnknownComplaintError(f"no complaint with id {complaint_id!r}")
@@ -129,8 +131,8 @@ def explain(
         "fields": fields,
         "facts": facts,
         "timeline": _timeline(row, as_of),
-        "score_items": _score_items(conn, row, as_of, rules),
-        "penalties": _penalties(conn, row, as_of),
+        "score_items": _score_items(ctx, row, as_of, rules),
+        "penalties": _penalties(ctx, row, as_of),
     }
 
 
@@ -236,7 +238,7 @@ def _timeline(row: dict[str, Any], as_of: dt.datetime) -> list[dict[str, Any]]:
 
 
 def _score_items(
-    conn: duckdb.DuckDBPyConnection, row: dict[str, Any], as_of: dt.datetime, rules: RuleSet
+    conn: context.ReadContext, row: dict[str, Any], as_of: dt.datetime, rules: RuleSet
 ) -> list[dict[str, Any]]:
     """The §6 items of the complaint's department and month and the complaint's part in each.
 
@@ -322,7 +324,7 @@ def _shows_event(item_id: str, row: dict[str, Any]) -> bool:
 
 
 def _rate_membership(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.ReadContext,
     metric: str,
     month: str,
     row: dict[str, Any],
@@ -341,7 +343,7 @@ def _rate_membership(
 
 
 def _penalties(
-    conn: duckdb.DuckDBPyConnection, row: dict[str, Any], as_of: dt.datetime
+    conn: context.ReadContext, row: dict[str, Any], as_of: dt.datetime
 ) -> list[dict[str, Any]]:
     """The complaint's penalty records as in the accountability ledger."""
     day = row["received_at"].date()

@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import pandas as pd
 
-from dashboard.core import db
+from queries import context
+from queries import store as db
 
 # --------------------------------------------------------------------------- periods, filters
 
@@ -428,12 +428,6 @@ class KpiError(ValueError):
     """A bad argument (unknown dimension, metric, grain...)."""
 
 
-def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
-    from dashboard.core import staging
-
-    staging.ensure_current(conn)
-
-
 def _replace_marker(sql: str, name: str, default: str, expr: str) -> str:
     marker = _MARKER.format(name=name, default=default)
     if marker not in sql:
@@ -449,28 +443,19 @@ def _filter_params(filters: Filters) -> dict[str, Any]:
     return params
 
 
-def _as_of(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> dt.datetime:
-    if as_of is not None:
-        return as_of
-    found = default_as_of(conn)
-    return found if found is not None else dt.datetime.now().replace(microsecond=0)
-
-
 def _check_dimension(by: str | None) -> None:
     if by is not None and by not in DIMENSION_SQL:
         raise KpiError(f"unknown dimension {by!r}; use one of {', '.join(DIMENSIONS)}")
 
 
-def default_as_of(conn: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+def default_as_of(conn: context.Source) -> dt.datetime | None:
     """The latest timestamp in the complaint data (received/acknowledged/first response/
     resolved/closed/surveyed); None when there are no complaints."""
-    _prepare(conn)
-    value = db.run_query(conn, "kpi_default_as_of")["as_of"].iloc[0]
-    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+    return context.of(conn).data_as_of
 
 
 def kpis(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     period: Period,
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
@@ -484,8 +469,8 @@ def kpis(
     denominator is 0. ``as_of`` defaults to ``default_as_of``.
     """
     _check_dimension(by)
-    _prepare(conn)
-    as_of = _as_of(conn, as_of)
+    ctx = context.of(conn)
+    conn, as_of = ctx.cur, ctx.as_of(as_of)
     sql = db.sql_file("kpi_summary")
     sql = _replace_marker(sql, "dim", "'all'", DIMENSION_SQL[by] if by else "'all'")
     vdim, vkey = _VOLUME_DIM_SQL.get(by, ("'all'", "'all'"))
@@ -524,7 +509,7 @@ def _value(row: pd.Series | None, col: str) -> float | None:
 
 
 def kpi_cards(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     period: Period,
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
@@ -534,19 +519,17 @@ def kpi_cards(
     Targets come from the rule version in force on the period's first day; with exactly one
     department in the filter that department's target is used.
     """
-    from dashboard.core import rules
-
-    _prepare(conn)
-    as_of = _as_of(conn, as_of)
-    now = kpis(conn, period, filters, as_of).iloc[0]
-    prev = kpis(conn, period.previous(), filters, as_of).iloc[0]
-    ago = kpis(conn, period.year_ago(), filters, as_of).iloc[0]
+    ctx = context.of(conn)
+    conn, as_of = ctx.cur, ctx.as_of(as_of)
+    now = kpis(ctx, period, filters, as_of).iloc[0]
+    prev = kpis(ctx, period.previous(), filters, as_of).iloc[0]
+    ago = kpis(ctx, period.year_ago(), filters, as_of).iloc[0]
     last_month = _add_months(dt.date(period.end.year, period.end.month, 1), 0)
     if period.end.day == 1:
         last_month = _add_months(last_month, -1)
     spark_period = Period(_add_months(last_month, -11), _add_months(last_month, 1))
-    spark = trend(conn, spark_period, filters, as_of, grain="month")
-    version = rules.load_rules().version_for(period.start)
+    spark = trend(ctx, spark_period, filters, as_of, grain="month")
+    version = ctx.rules.version_for(period.start)
     department = filters.department[0] if len(filters.department) == 1 else None
     cards = []
     for name, mdef in METRICS.items():
@@ -572,7 +555,7 @@ def kpi_cards(
 
 
 def trend(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     period: Period,
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
@@ -613,7 +596,7 @@ def _buckets(period: Period, grain: str) -> list[str]:
 
 
 def drill(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     metric: str,
     period: Period,
     filters: Filters = Filters(),
@@ -627,8 +610,8 @@ def drill(
         raise KpiError(f"unknown metric {metric!r}")
     if part not in ("numerator", "denominator"):
         raise KpiError("part must be numerator or denominator")
-    _prepare(conn)
-    as_of = _as_of(conn, as_of)
+    ctx = context.of(conn)
+    conn, as_of = ctx.cur, ctx.as_of(as_of)
     flag = DRILL_FLAGS[metric][0 if part == "numerator" else 1]
     params = {
         "start": period.start,
@@ -643,7 +626,7 @@ def drill(
 
 
 def at_risk(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     as_of: dt.datetime | None = None,
     filters: Filters = Filters(),
     limit: int | None = 200,
@@ -652,8 +635,8 @@ def at_risk(
     """Open complaints by working hours left to the resolution deadline: overdue first (most
     overdue first), then the soonest due. ``working_hours_left`` is negative when overdue;
     ``due_before`` keeps those with a deadline at or before it; ``limit=None``: all."""
-    _prepare(conn)
-    as_of = _as_of(conn, as_of)
+    ctx = context.of(conn)
+    conn, as_of = ctx.cur, ctx.as_of(as_of)
     params = {
         "as_of": as_of,
         "limit": None if limit is None else int(limit),
@@ -664,7 +647,7 @@ def at_risk(
 
 
 def complaints_list(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     period: Period,
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
@@ -674,8 +657,8 @@ def complaints_list(
     """Complaint records of the cohort (canonical + derived columns + as-of facts, unmasked:
     mask with ``privacy.mask_frame`` before showing), newest first; ``search`` matches a
     substring of complaint_id, description, handler or customer_id (case-insensitive)."""
-    _prepare(conn)
-    as_of = _as_of(conn, as_of)
+    ctx = context.of(conn)
+    conn, as_of = ctx.cur, ctx.as_of(as_of)
     params = {
         "start": period.start,
         "end": period.end,
@@ -692,18 +675,18 @@ def complaints_list(
 
 
 def customer_complaints(
-    conn: duckdb.DuckDBPyConnection, customer_id: str, as_of: dt.datetime | None = None
+    conn: context.Source, customer_id: str, as_of: dt.datetime | None = None
 ) -> pd.DataFrame:
     """Every complaint of one customer received by the as-of, oldest first (a repeat chain
     may start before any period); unmasked: mask before showing."""
-    _prepare(conn)
-    as_of = _as_of(conn, as_of)
+    ctx = context.of(conn)
+    conn, as_of = ctx.cur, ctx.as_of(as_of)
     params = {"customer_id": str(customer_id), "as_of": as_of}
     return db.run_query(conn, "kpi_customer_complaints", params)
 
 
 def group_incidents(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     period: Period,
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
@@ -711,26 +694,26 @@ def group_incidents(
     """The group incidents counted by ``kpis(...)["group_incidents"]`` (those with a
     complaint of the cohort, qualified by the as-of), one row each: department, category,
     first/last received, qualified_at, n_complaints, n_customers."""
-    _prepare(conn)
-    as_of = _as_of(conn, as_of)
-    rows = drill(conn, "group_incidents", period, filters, as_of, part="numerator")
+    ctx = context.of(conn)
+    conn, as_of = ctx.cur, ctx.as_of(as_of)
+    rows = drill(ctx, "group_incidents", period, filters, as_of, part="numerator")
     ids = sorted({str(v) for v in rows["group_incident_id"].dropna()})
     return db.run_query(conn, "kpi_group_incidents", {"ids": ids, "as_of": as_of})
 
 
 def group_incident_complaints(
-    conn: duckdb.DuckDBPyConnection, group_incident_id: str, as_of: dt.datetime | None = None
+    conn: context.Source, group_incident_id: str, as_of: dt.datetime | None = None
 ) -> pd.DataFrame:
     """The member complaints of one group incident received by the as-of, oldest first;
     unmasked: mask before showing."""
-    _prepare(conn)
-    as_of = _as_of(conn, as_of)
+    ctx = context.of(conn)
+    conn, as_of = ctx.cur, ctx.as_of(as_of)
     params = {"group_incident_id": str(group_incident_id), "as_of": as_of}
     return db.run_query(conn, "kpi_group_incident_complaints", params)
 
 
 def dissatisfied(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     period: Period,
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,

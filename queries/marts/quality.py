@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
-from dashboard.core import db
+from queries import context
+from queries import store as db
 
 # check -> (zh, en) label. Order = display order. The record checks are defined in
 # queries/data_quality.sql; ``calendar_uncovered`` is added from the work calendar.
@@ -60,7 +60,7 @@ class DataWarning:
         return en if lang == "en" else zh
 
 
-def record_checks(conn: duckdb.DuckDBPyConnection, max_examples: int = 5) -> pd.DataFrame:
+def record_checks(conn: context.Source, max_examples: int = 5) -> pd.DataFrame:
     """Run the record-level checks of ``queries/data_quality.sql``.
 
     Args:
@@ -71,10 +71,11 @@ def record_checks(conn: duckdb.DuckDBPyConnection, max_examples: int = 5) -> pd.
         One row per check (all checks, count 0 when clean): ``check``, ``count``,
         ``example_ids`` (list of complaint ids, sorted).
     """
-    return db.run_query(conn, "data_quality", {"max_examples": int(max_examples)})
+    cur = context.of(conn).cur
+    return db.run_query(cur, "data_quality", {"max_examples": int(max_examples)})
 
 
-def data_warnings(conn: duckdb.DuckDBPyConnection, max_examples: int = 5) -> list[DataWarning]:
+def data_warnings(conn: context.Source, max_examples: int = 5) -> list[DataWarning]:
     """Every failing check, calendar coverage first, in ``CHECKS`` order.
 
     Args:
@@ -84,19 +85,20 @@ def data_warnings(conn: duckdb.DuckDBPyConnection, max_examples: int = 5) -> lis
     Returns:
         One ``DataWarning`` per check with a count above 0 (empty list: no warnings).
     """
-    from dashboard.core import workcalendar  # imported late: the calendar loads its overrides
+    from queries.config import workcalendar  # imported late: the calendar loads its overrides
 
     found: list[DataWarning] = []
-    years = sorted(workcalendar.uncovered_years(conn))
+    ctx = context.of(conn)
+    years = sorted(workcalendar.uncovered_years(ctx.cur))
     if years:
         found.append(DataWarning("calendar_uncovered", len(years), tuple(str(y) for y in years)))
-    for row in record_checks(conn, max_examples).itertuples(index=False):
+    for row in record_checks(ctx, max_examples).itertuples(index=False):
         if int(row.count) > 0:
             found.append(DataWarning(row.check, int(row.count), tuple(row.example_ids)))
     return found
 
 
-def recent_imports(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+def recent_imports(conn: context.Source, limit: int = 20) -> pd.DataFrame:
     """The latest imports with their row counts and rejects (``queries/recent_imports.sql``).
 
     Args:
@@ -107,4 +109,4 @@ def recent_imports(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataF
         One row per import: file_name, kind, finished_at, outcome, source_rows, imported,
         updated, unchanged, superseded, rejected, reject_report, user_name, message...
     """
-    return db.run_query(conn, "recent_imports", {"limit": int(limit)})
+    return db.run_query(context.of(conn).cur, "recent_imports", {"limit": int(limit)})

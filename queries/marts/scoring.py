@@ -34,9 +34,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.core import kpi, staging
-from dashboard.core.db import run_query
-from dashboard.core.rules import RuleSet, RuleVersion, ScoringItem, load_rules
+from queries import context
+from queries.config.rules import RuleSet, RuleVersion, ScoringItem
+from queries.marts import kpi
+from queries.store import run_query
 
 # per_event item id -> event code understood by queries/score_event_complaints.sql and the
 # column prefix in queries/score_events.sql.
@@ -77,18 +78,13 @@ def _month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     return dt.datetime.combine(period.start, dt.time()), dt.datetime.combine(period.end, dt.time())
 
 
-def prepare(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> dt.datetime:
-    """Make the staging tables match the current rules (``staging.ensure_current``) and
-    return the as-of: the given one, else the latest timestamp in the data (``now`` for an
-    empty database, as ``kpi`` does)."""
-    staging.ensure_current(conn)
-    if as_of is not None:
-        return as_of
-    return kpi.default_as_of(conn) or dt.datetime.now().replace(microsecond=0)
-
-
-def _rules(rules: RuleSet | None) -> RuleSet:
-    return rules if rules is not None else load_rules()
+def prepare(
+    conn: context.Source, as_of: dt.datetime | None
+) -> tuple[context.ReadContext, dt.datetime]:
+    """The read context of ``conn`` and the as-of: the given one, else the latest timestamp
+    in the data (``now`` for an empty database)."""
+    ctx = context.of(conn)
+    return ctx, ctx.as_of(as_of)
 
 
 def _event_points(item: ScoringItem, events: dict[str, Any]) -> tuple[float, int]:
@@ -137,11 +133,11 @@ def _population_filters(department: tuple[str, ...] = ()) -> kpi.Filters:
 
 
 def _month_rates(
-    conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime
+    ctx: context.ReadContext, month: str, as_of: dt.datetime
 ) -> dict[str, dict[str, Any]]:
     """§5 rates of the scoring population per department name (``kpis(by="department")``
     groups by the complaint's own department, ``department_name_zh``)."""
-    frame = kpi.kpis(conn, kpi.Period.month(month), _population_filters(), as_of, by="department")
+    frame = kpi.kpis(ctx, kpi.Period.month(month), _population_filters(), as_of, by="department")
     return {str(row["department"]): row for row in frame.to_dict(orient="records")}
 
 
@@ -200,7 +196,7 @@ def _item_rows(
 
 
 def department_scores(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     month: str,
     as_of: dt.datetime | None = None,
     rules: RuleSet | None = None,
@@ -219,16 +215,16 @@ def department_scores(
         rules_version, rules_effective_from, rules_effective_to, n_complaints; ordered by
         rank, then department.
     """
-    as_of = prepare(conn, as_of)
-    version = _rules(rules).version_for(parse_month(month))
+    ctx, as_of = prepare(conn, as_of)
+    version = (rules or ctx.rules).version_for(parse_month(month))
     _check_items(version)
     start, end = _month_bounds(month)
     params = {"start": start, "end": end, "as_of": as_of}
-    depts = run_query(conn, "score_departments", params)
+    depts = run_query(ctx.cur, "score_departments", params)
     events = {
-        r["department_id"]: r for r in run_query(conn, "score_events", params).to_dict("records")
+        r["department_id"]: r for r in run_query(ctx.cur, "score_events", params).to_dict("records")
     }
-    rates = _month_rates(conn, month, as_of) if start <= as_of else {}
+    rates = _month_rates(ctx, month, as_of) if start <= as_of else {}
     item_ids = [i.id for i in version.scoring_items]
     rows = []
     for dept in depts.to_dict(orient="records"):
@@ -293,7 +289,7 @@ def _resolve_department(
 
 
 def score_items(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     month: str,
     department: str,
     as_of: dt.datetime | None = None,
@@ -307,15 +303,15 @@ def score_items(
         raw_points (per_event, before the cap), deduction, n_complaints (per_event: the
         complaints behind it; rate_gap: the rate's denominator), rules_version.
     """
-    as_of = prepare(conn, as_of)
-    version = _rules(rules).version_for(parse_month(month))
+    ctx, as_of = prepare(conn, as_of)
+    version = (rules or ctx.rules).version_for(parse_month(month))
     _check_items(version)
-    dept = _resolve_department(conn, month, department, as_of)
+    dept = _resolve_department(ctx.cur, month, department, as_of)
     start, end = _month_bounds(month)
     params = {"start": start, "end": end, "as_of": as_of}
-    events = run_query(conn, "score_events", params)
+    events = run_query(ctx.cur, "score_events", params)
     ev = events[events["department_id"] == dept["department_id"]].to_dict("records")
-    rates = _month_rates(conn, month, as_of) if start <= as_of else {}
+    rates = _month_rates(ctx, month, as_of) if start <= as_of else {}
     rows = _item_rows(version, ev[0] if ev else {}, rates.get(dept["department"], {}))
     frame = pd.DataFrame(rows)
     frame["rules_version"] = version.id
@@ -323,7 +319,7 @@ def score_items(
 
 
 def score_complaints(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     month: str,
     department: str,
     item: str,
@@ -340,19 +336,19 @@ def score_complaints(
     ``satisfaction_class`` tells which), repeat_complaints → the repeats. Only the
     department's own complaints, never personal data columns.
     """
-    as_of = prepare(conn, as_of)
-    version = _rules(rules).version_for(parse_month(month))
+    ctx, as_of = prepare(conn, as_of)
+    version = (rules or ctx.rules).version_for(parse_month(month))
     spec = version.scoring_item(item)
     if spec is None:
         raise ValueError(f"rule version {version.id} has no scoring item {item!r}")
-    dept = _resolve_department(conn, month, department, as_of)
+    dept = _resolve_department(ctx.cur, month, department, as_of)
     start, end = _month_bounds(month)
     if spec.kind == "per_event":
         event = PER_EVENT_EVENTS.get(spec.id)
         if event is None:
             raise ValueError(f"scoring item {item!r}: unknown per_event item")
         rows = run_query(
-            conn,
+            ctx.cur,
             "score_event_complaints",
             {
                 "start": start,
@@ -369,11 +365,11 @@ def score_complaints(
     part = RATE_GAP_COMPLAINTS.get(spec.metric or "")
     if part is None:
         raise ValueError(f"scoring item {item!r}: no complaint list for metric {spec.metric!r}")
-    return _drill_own(conn, spec.metric or "", month, dept, as_of, part)
+    return _drill_own(ctx, spec.metric or "", month, dept, as_of, part)
 
 
 def _drill_own(
-    conn: duckdb.DuckDBPyConnection,
+    ctx: context.ReadContext,
     metric: str,
     month: str,
     dept: dict[str, Any],
@@ -392,11 +388,11 @@ def _drill_own(
         return frame[frame["department_id"] == dept["department_id"]]
 
     if part == "missed":
-        denominator = own(kpi.drill(conn, metric, period, filters, as_of, part="denominator"))
-        numerator = own(kpi.drill(conn, metric, period, filters, as_of, part="numerator"))
+        denominator = own(kpi.drill(ctx, metric, period, filters, as_of, part="denominator"))
+        numerator = own(kpi.drill(ctx, metric, period, filters, as_of, part="numerator"))
         rows = denominator[~denominator["complaint_id"].isin(numerator["complaint_id"])]
     else:
-        rows = own(kpi.drill(conn, metric, period, filters, as_of, part=part))
+        rows = own(kpi.drill(ctx, metric, period, filters, as_of, part=part))
     personal = [c for c in ("customer_name", "customer_phone") if c in rows.columns]
     return rows.drop(columns=personal).reset_index(drop=True)
 
@@ -410,15 +406,15 @@ def _months_of(year: int, quarter: int | None) -> list[str]:
 
 
 def score_history(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     months: list[str],
     as_of: dt.datetime | None = None,
     rules: RuleSet | None = None,
 ) -> pd.DataFrame:
     """``department_scores`` for several months stacked (long form, one row per month and
     department, ``month`` first), for trends and waterfalls."""
-    as_of = prepare(conn, as_of)
-    frames = [department_scores(conn, m, as_of, rules) for m in months]
+    ctx, as_of = prepare(conn, as_of)
+    frames = [department_scores(ctx, m, as_of, rules) for m in months]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=["month", "department_id", "department", "score", "rank"])
@@ -426,7 +422,7 @@ def score_history(
 
 
 def score_rollup(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     year: int,
     quarter: int | None = None,
     as_of: dt.datetime | None = None,
@@ -440,9 +436,9 @@ def score_rollup(
         rank, n_months, months (list), min_score, max_score, deductions (dict item → mean
         monthly points), rules_versions (list of the versions used).
     """
-    as_of = prepare(conn, as_of)
+    ctx, as_of = prepare(conn, as_of)
     months = [m for m in _months_of(year, quarter) if parse_month(m) <= as_of.date()]
-    history = score_history(conn, months, as_of, rules)
+    history = score_history(ctx, months, as_of, rules)
     label = f"{year:04d}" if quarter is None else f"{year:04d}-Q{quarter}"
     columns = [
         "period",

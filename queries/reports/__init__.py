@@ -18,15 +18,15 @@ MEDIA_TYPES: dict[str, str] = {
 def render(pack: dict, fmt: str, lang: str = "zh") -> bytes:
     """Render a meeting pack as ``pptx``, ``pdf`` or ``xlsx`` bytes in ``zh`` or ``en``."""
     if fmt == "pptx":
-        from dashboard.core.reports import pptx_report
+        from queries.reports import pptx_report
 
         return pptx_report.render(pack, lang)
     if fmt == "pdf":
-        from dashboard.core.reports import pdf_report
+        from queries.reports import pdf_report
 
         return pdf_report.render(pack, lang)
     if fmt == "xlsx":
-        from dashboard.core.reports import xlsx_report
+        from queries.reports import xlsx_report
 
         return xlsx_report.render(pack, lang)
     raise ValueError(f"unknown report format {fmt!r} (choose {', '.join(FORMATS)})")

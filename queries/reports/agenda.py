@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from dashboard.core import i18n, vocab
+from queries import i18n
+from queries.config import vocab
 
 #: (slide id, zh title, en title), in meeting order.
 AGENDA: tuple[tuple[str, str, str], ...] = (

@@ -21,12 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
-from dashboard.core import db, output, privacy
-from dashboard.core.output import records
-from dashboard.core.reports import agenda
+from queries import context, output, privacy
+from queries import store as db
+from queries.output import records
+from queries.reports import agenda
 
 PACK_FORMAT = 1
 MEETINGS_DIRNAME = "meetings"
@@ -182,7 +182,7 @@ def _months_back(month: str, n: int) -> str:
 
 
 def build_pack(
-    conn: duckdb.DuckDBPyConnection,
+    conn: context.Source,
     month: str,
     as_of: dt.datetime | None = None,
     meeting_id: str | None = None,
@@ -196,12 +196,13 @@ def build_pack(
         as_of: the data cut-off; nothing after it exists.
         meeting_id: stored in the document (default: the month).
     """
-    from dashboard.core import accountability, kpi, rules, scoring
+    from queries.marts import accountability, kpi, scoring
 
+    ctx = context.of(conn)
     month = resolve_month(month)
     period = kpi.Period.month(month)
     if as_of is None:
-        as_of = kpi.default_as_of(conn)
+        as_of = ctx.data_as_of
         if as_of is None:
             raise MeetingError("the database holds no complaints yet")
     if pd.Timestamp(as_of) < pd.Timestamp(period.start):
@@ -210,9 +211,9 @@ def build_pack(
             "no data for that month yet (import it first)"
         )
     filters = kpi.Filters()
-    version = rules.load_rules().version_for(period.start)
+    version = ctx.rules.version_for(period.start)
 
-    cards = kpi.kpi_cards(conn, period, filters, as_of)
+    cards = kpi.kpi_cards(ctx, period, filters, as_of)
     trend_start = kpi.Period.month(_months_back(month, 11)).start
     trend = kpi.trend(
         conn,
@@ -222,18 +223,18 @@ def build_pack(
         grain="month",
         metrics=agenda.TREND_METRICS,
     )
-    scores = scoring.department_scores(conn, month, as_of)
-    scores_prev = scoring.department_scores(conn, _months_back(month, 1), as_of)
+    scores = scoring.department_scores(ctx, month, as_of)
+    scores_prev = scoring.department_scores(ctx, _months_back(month, 1), as_of)
     english = dict(zip(scores["department"], scores["department_en"], strict=True))
     worst: dict[str, Any] = {}
     if not scores.empty:
         low = scores.sort_values(["score", "department"], ascending=[True, True]).iloc[0]
-        items = scoring.score_items(conn, month, low["department"], as_of)
+        items = scoring.score_items(ctx, month, low["department"], as_of)
         complaints = []
         for item in items.sort_values("deduction", ascending=False).itertuples():
             if not item.deduction or item.deduction <= 0:
                 continue
-            behind = scoring.score_complaints(conn, month, low["department"], item.item, as_of)
+            behind = scoring.score_complaints(ctx, month, low["department"], item.item, as_of)
             behind = behind.head(5).assign(item=item.item)
             complaints.extend(_rows(behind, _COMPLAINT_KEEP, english))
         worst = {
@@ -261,7 +262,7 @@ def build_pack(
             name: {"zh": m.zh, "en": m.en, "unit": m.unit, "better": m.better}
             for name, m in kpi.METRICS.items()
         },
-        "kpis": _one(kpi.kpis(conn, period, filters, as_of)),
+        "kpis": _one(kpi.kpis(ctx, period, filters, as_of)),
         "cards": [
             {
                 "metric": c.metric,
@@ -276,26 +277,26 @@ def build_pack(
         ],
         "trend": records(trend),
         "by_department": _with_english(
-            records(kpi.kpis(conn, period, filters, as_of, by="department")), english
+            records(kpi.kpis(ctx, period, filters, as_of, by="department")), english
         ),
-        "by_category": records(kpi.kpis(conn, period, filters, as_of, by="category")),
+        "by_category": records(kpi.kpis(ctx, period, filters, as_of, by="category")),
         "scores": records(scores[score_cols]),
         "scores_previous": records(
             scores_prev[[c for c in ("department", "score", "rank") if c in scores_prev]]
         ),
         "worst": worst,
         "group_incidents": _rows(
-            kpi.group_incidents(conn, period, filters, as_of), _GROUP_KEEP, english
+            kpi.group_incidents(ctx, period, filters, as_of), _GROUP_KEEP, english
         ),
-        "at_risk": _rows(kpi.at_risk(conn, as_of, filters, limit=200), _COMPLAINT_KEEP, english),
-        "accountability": _one(accountability.accountability(conn, period, filters, as_of)),
+        "at_risk": _rows(kpi.at_risk(ctx, as_of, filters, limit=200), _COMPLAINT_KEEP, english),
+        "accountability": _one(accountability.accountability(ctx, period, filters, as_of)),
         "accountability_overdue": _rows(
-            accountability.accountability_list(conn, "overdue", period, filters, as_of),
+            accountability.accountability_list(ctx, "overdue", period, filters, as_of),
             _PENALTY_KEEP,
             english,
         ),
         "accountability_appealed": _rows(
-            accountability.accountability_list(conn, "appealed", period, filters, as_of),
+            accountability.accountability_list(ctx, "appealed", period, filters, as_of),
             _PENALTY_KEEP,
             english,
         ),

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from dashboard.core.reports import agenda
-from dashboard.core.reports.agenda import Chart, SlideView, Stat, Table
+from queries.reports import agenda
+from queries.reports.agenda import Chart, SlideView, Stat, Table
 
 #: Where Linux distributions install Noto Sans CJK (regular, bold); SC = index 2 in the .ttc.
 FONT_CANDIDATES: tuple[tuple[Path, Path, int], ...] = (

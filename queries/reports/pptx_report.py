@@ -15,8 +15,8 @@ from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.core.reports import agenda
-from dashboard.core.reports.agenda import Chart, SlideView, Stat, Table
+from queries.reports import agenda
+from queries.reports.agenda import Chart, SlideView, Stat, Table
 
 FONT = "Microsoft YaHei"
 INK = RGBColor(0x11, 0x18, 0x27)

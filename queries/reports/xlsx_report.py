@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.core import exports, i18n, privacy
-from dashboard.core.reports import agenda
+from queries import exports, i18n, privacy
+from queries.reports import agenda
 
 SHEETS: dict[str, tuple[str, str]] = {
     "about": ("说明", "About"),

@@ -28,7 +28,8 @@ import threading
 import duckdb
 import pandas as pd
 
-from dashboard.core import db, rules, workcalendar
+from queries import store as db
+from queries.config import rules, workcalendar
 
 #: Columns of ``stg_complaints`` added to the canonical ``complaints`` columns.
 STG_COMPLAINTS_DERIVED: tuple[str, ...] = (
@@ -252,7 +253,7 @@ def _catalogs(conn: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in conn.execute("select database_name from duckdb_databases()").fetchall()}
 
 
-def ensure_current(conn: duckdb.DuckDBPyConnection) -> bool:
+def ensure_current(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | None = None) -> bool:
     """Make the derived tables this connection sees match the current rule file and calendar.
 
     When the published fingerprint equals the current one nothing happens (returns False).
@@ -263,7 +264,7 @@ def ensure_current(conn: duckdb.DuckDBPyConnection) -> bool:
     used because they are private to one cursor. Call at the start of every read of the
     staging layer (the KPI functions do); ``complaints rebuild`` republishes for everyone.
     """
-    rule_set = rules.load_rules()
+    rule_set = rule_set or rules.load_rules()
     want = current_fingerprint(rule_set)
     if published_fingerprint(conn) == want:
         return False

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dashboard.core.demo import build_demo
+from queries.demo import build_demo
 
 PHASES = {
     "generating": "generate",

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dashboard.core.schema import COMPLAINT_COLUMNS
+from queries.config.schema import COMPLAINT_COLUMNS
 
 CHANNELS = ("电话", "在线", "邮件", "微信", "来访", "信函", "转办")
 SEVERITIES = ("一般", "一般", "一般", "紧急", "重大")
@@ -100,8 +100,8 @@ def write_xlsx(path: Path, rows: int) -> None:
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from dashboard.core import staging
-from dashboard.core.importer import pipeline, values
+from queries import staging
+from queries.importer import pipeline, values
 db, file, refresh = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "1"
 if not refresh:
     staging.refresh = lambda conn: None

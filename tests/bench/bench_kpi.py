@@ -43,7 +43,8 @@ CHILD_PRELUDE = (
     PEAK
     + """
 import datetime as dt, json, sys, time
-from dashboard.core import db, kpi
+from queries import store as db
+from queries.marts import kpi
 path = sys.argv[1]
 """
 )
@@ -130,7 +131,7 @@ CHILD_STAGING = (
     + """
 import json, shutil, sys, time
 import duckdb
-from dashboard.core import staging
+from queries import staging
 src, copy = sys.argv[1], sys.argv[2]
 shutil.copyfile(src, copy)
 conn = duckdb.connect(copy)
@@ -169,7 +170,7 @@ def run(
     rows: int, folder: Path, keep: bool, db_path: Path | None, staging: bool = True
 ) -> dict[str, object]:
     """Build (or reuse) one demo database and measure it."""
-    from dashboard.core.demo import build_demo
+    from queries.demo import build_demo
 
     work = Path(tempfile.mkdtemp(prefix="bench_kpi_", dir=folder))
     path = db_path or work / f"demo_{rows}.duckdb"

@@ -29,8 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from dashboard.core.paths import ROOT
 from dashboard.ui.navigation import PAGES, PAGES_DIR
+from tests import ROOT
 
 CHILD = """
 import json, sys, time
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.db:
         db_path = Path(args.db).resolve()
     else:
-        from dashboard.core.demo import build_demo
+        from queries.demo import build_demo
 
         workdir = Path(tempfile.mkdtemp(prefix="bench_pages_", dir=args.dir))
         db_path = workdir / "demo.duckdb"

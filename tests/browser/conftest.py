@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.core.paths import ROOT
+from tests import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,7 +56,7 @@ def _free_port() -> int:
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo database (seeded, fixed end month), built once per session."""
     _require_browser()
-    from dashboard.core.demo import build_demo
+    from queries.demo import build_demo
 
     path = tmp_path_factory.mktemp("browser") / "demo.duckdb"
     build_demo(path, rows=DEMO_ROWS, end_month=DEMO_END_MONTH, exports=False)

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from dashboard.core import meeting
+from queries.reports import meeting
 from tests.meeting_data import DEMO_MONTH
 
 pytestmark = pytest.mark.browser

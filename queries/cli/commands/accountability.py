@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from dashboard.core import accountability, db, kpi
-from dashboard.core.cli import CliError
-from dashboard.core.commands.kpi import parse_filters
-from dashboard.core.commands.scores import add_as_of_argument, parse_as_of
-from dashboard.core.output import add_format_argument, emit
-from dashboard.core.paths import resolve_db_path
+from queries import store as db
+from queries.cli import CliError
+from queries.cli.commands.kpi import parse_filters
+from queries.cli.commands.scores import add_as_of_argument, parse_as_of
+from queries.marts import accountability, kpi
+from queries.output import add_format_argument, emit
+from queries.paths import resolve_db_path
 
 
 def _date(text: str) -> dt.date:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from dashboard.core import demo, output
-from dashboard.core.cli import CliError
-from dashboard.core.paths import resolve_db_path
+from queries import demo, output
+from queries.cli import CliError
+from queries.paths import resolve_db_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,15 +9,16 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.core import db, explain
-from dashboard.core.cli import CliError
-from dashboard.core.commands.scores import (
+from queries import store as db
+from queries.cli import CliError
+from queries.cli.commands.scores import (
     add_as_of_argument,
     parse_as_of,
     warn_uncovered_calendar,
 )
-from dashboard.core.output import add_format_argument, emit
-from dashboard.core.paths import resolve_db_path
+from queries.marts import explain
+from queries.output import add_format_argument, emit
+from queries.paths import resolve_db_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from dashboard.core import output
-from dashboard.core.cli import CliError
-from dashboard.core.importer import import_files
-from dashboard.core.importer.errors import ImportRefused
-from dashboard.core.paths import resolve_db_path
-from dashboard.core.schema import TEMPLATES
+from queries import output
+from queries.cli import CliError
+from queries.config.schema import TEMPLATES
+from queries.importer import import_files
+from queries.importer.errors import ImportRefused
+from queries.paths import resolve_db_path
 
 SUMMARY_COLUMNS = (
     "file",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dashboard.core import db, kpi, output
-from dashboard.core.paths import resolve_db_path
+from queries import output
+from queries import store as db
+from queries.marts import kpi
+from queries.paths import resolve_db_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:

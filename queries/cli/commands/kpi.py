@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from dashboard.core import db, kpi, output, vocab, workcalendar
-from dashboard.core.cli import CliError
-from dashboard.core.paths import resolve_db_path
+from queries import output
+from queries import store as db
+from queries.cli import CliError
+from queries.config import vocab, workcalendar
+from queries.marts import kpi
+from queries.paths import resolve_db_path
 
 _CODED = {"severity", "channel"}  # filter values given as words are mapped to codes
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 
-from dashboard.core import db, output, rules, staging, workcalendar
-from dashboard.core.cli import CliError
-from dashboard.core.paths import resolve_db_path
+from queries import output, staging
+from queries import store as db
+from queries.cli import CliError
+from queries.config import rules, workcalendar
+from queries.paths import resolve_db_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -13,12 +13,14 @@ import os
 import tempfile
 from pathlib import Path
 
-from dashboard.core import db, meeting, reports
-from dashboard.core.cli import CliError
-from dashboard.core.commands.scores import add_as_of_argument, parse_as_of
-from dashboard.core.output import info
-from dashboard.core.paths import resolve_db_path
-from dashboard.core.reports.pdf_report import FontMissingError
+from queries import reports
+from queries import store as db
+from queries.cli import CliError
+from queries.cli.commands.scores import add_as_of_argument, parse_as_of
+from queries.output import info
+from queries.paths import resolve_db_path
+from queries.reports import meeting
+from queries.reports.pdf_report import FontMissingError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

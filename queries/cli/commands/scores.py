@@ -9,10 +9,12 @@ import re
 import duckdb
 import pandas as pd
 
-from dashboard.core import db, scoring, workcalendar
-from dashboard.core.cli import CliError
-from dashboard.core.output import add_format_argument, emit, info
-from dashboard.core.paths import resolve_db_path
+from queries import store as db
+from queries.cli import CliError
+from queries.config import workcalendar
+from queries.marts import scoring
+from queries.output import add_format_argument, emit, info
+from queries.paths import resolve_db_path
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 

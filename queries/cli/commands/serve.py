@@ -6,9 +6,29 @@ import argparse
 import os
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
-from dashboard.core import demo, output
-from dashboard.core.paths import DB_ENV_VAR, ROOT, resolve_db_path
+import dashboard
+from queries import demo, output
+from queries.paths import DB_ENV_VAR, resolve_db_path
+
+APP_DIR = Path(dashboard.__file__).resolve().parent
+#: The app's Streamlit settings, shipped with the package (the checkout's
+#: ``.streamlit/config.toml`` links to it); passed as flags so they apply from any folder.
+CONFIG_FILE = APP_DIR / ".streamlit" / "config.toml"
+
+
+def config_flags(path: Path = CONFIG_FILE) -> list[str]:
+    """``--section.key value`` flags for every setting of a Streamlit config file."""
+    with path.open("rb") as fh:
+        doc = tomllib.load(fh)
+    flags: list[str] = []
+    for section, values in doc.items():
+        for key, value in values.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags += [f"--{section}.{key}", text]
+    return flags
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,12 +48,11 @@ def run(args: argparse.Namespace) -> int:
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "dashboard" / "app.py"),
+        str(APP_DIR / "app.py"),
+        *config_flags(),
         "--server.port",
         str(args.port),
         "--server.address",
         args.address,
-        "--browser.gatherUsageStats",
-        "false",
     ]
-    return subprocess.call(cmd, env=env, cwd=ROOT)
+    return subprocess.call(cmd, env=env)
