@@ -1,7 +1,7 @@
 """Labels in Chinese (default) and English, and number/date/month formatting.
 
 Streamlit-free so the reports and the CLI can use it too. Metric names and definitions
-are NOT here: they live in ``kpi.METRICS`` (``metric_name`` / ``metric_definition`` read
+are NOT here: they live in ``metrics.METRICS`` (``metric_name`` / ``metric_definition`` read
 them); column headers of canonical columns come from ``schema.py``; coded values
 (channel, severity, status...) from ``vocab.label``.
 
@@ -18,13 +18,16 @@ from typing import Any
 
 import pandas as pd
 
+from queries.config import schema
+from queries.metrics import METRICS, MetricDef
+
 LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"
 MISSING = "—"
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-# key -> (zh, en). UI words only; metric names come from kpi.METRICS.
+# key -> (zh, en). UI words only; metric names come from metrics.METRICS.
 LABELS: dict[str, tuple[str, str]] = {
     "app_title": ("投诉管理指标看板", "Complaint KPI dashboard"),
     "language": ("语言", "Language"),
@@ -316,14 +319,12 @@ def item_label(item: str, lang: str = DEFAULT_LANG) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
-def _metric_def(metric: str) -> Any:
-    from queries.marts import kpi  # local: kpi imports duckdb/pandas, i18n stays light
-
-    return kpi.METRICS.get(metric)
+def _metric_def(metric: str) -> MetricDef | None:
+    return METRICS.get(metric)
 
 
 def metric_name(metric: str, lang: str = DEFAULT_LANG) -> str:
-    """The metric's display name from ``kpi.METRICS`` (e.g. 按时办结率 / On-time resolution)."""
+    """The metric's display name from ``metrics.METRICS`` (e.g. 按时办结率 / On-time resolution)."""
     m = _metric_def(metric)
     if m is None:
         return metric
@@ -331,7 +332,7 @@ def metric_name(metric: str, lang: str = DEFAULT_LANG) -> str:
 
 
 def metric_definition(metric: str, lang: str = DEFAULT_LANG) -> str:
-    """The metric's definition text from ``kpi.METRICS``."""
+    """The metric's definition text from ``metrics.METRICS``."""
     m = _metric_def(metric)
     if m is None:
         return ""
@@ -339,13 +340,13 @@ def metric_definition(metric: str, lang: str = DEFAULT_LANG) -> str:
 
 
 def metric_unit(metric: str) -> str:
-    """The metric's unit from ``kpi.METRICS`` ('count' when unknown)."""
+    """The metric's unit from ``metrics.METRICS`` ('count' when unknown)."""
     m = _metric_def(metric)
     return m.unit if m is not None else "count"
 
 
 def column_label(column: str, lang: str = DEFAULT_LANG) -> str:
-    """A table header: canonical columns from ``schema.py``, metrics from ``kpi.METRICS``,
+    """A table header: canonical columns from ``schema.py``, metrics from ``metrics.METRICS``,
     derived columns from ``COLUMN_LABELS``; anything else unchanged."""
     if column in COLUMN_LABELS:
         pair = COLUMN_LABELS[column]
@@ -356,8 +357,6 @@ def column_label(column: str, lang: str = DEFAULT_LANG) -> str:
         return t(column, lang)
     if _metric_def(column) is not None:
         return metric_name(column, lang)
-    from queries.config import schema
-
     for cols in schema.TEMPLATES.values():
         for c in cols:
             if c.name == column:
@@ -418,7 +417,7 @@ def fmt_cny(value: Any, lang: str = DEFAULT_LANG) -> str:
 
 
 def fmt_value(value: Any, unit: str, lang: str = DEFAULT_LANG) -> str:
-    """Format a metric value by its ``kpi.METRICS`` unit."""
+    """Format a metric value by its ``metrics.METRICS`` unit."""
     if unit == "rate":
         return fmt_pct(value, lang=lang)
     if unit == "hours":
@@ -433,7 +432,7 @@ def fmt_value(value: Any, unit: str, lang: str = DEFAULT_LANG) -> str:
 
 
 def fmt_metric(metric: str, value: Any, lang: str = DEFAULT_LANG) -> str:
-    """Format a value of a ``kpi.METRICS`` metric."""
+    """Format a value of a ``metrics.METRICS`` metric."""
     return fmt_value(value, metric_unit(metric), lang)
 
 

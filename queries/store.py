@@ -182,8 +182,8 @@ def _fsync_dir(directory: Path) -> None:
 def write_transaction(
     db_path: Path,
     *,
+    derive: Callable[[duckdb.DuckDBPyConnection], None] | None,
     wait_seconds: float = 60.0,
-    refresh_staging: bool = True,
     fresh: bool = False,
     before_publish: Callable[[], None] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -192,12 +192,14 @@ def write_transaction(
     Yields a read-write connection to a private copy with the schema migrated. When the
     block ends without an exception the derived tables are refreshed, the copy is
     checkpointed, closed, fsynced and atomically moved over ``db_path``; on an exception the
-    copy is deleted and ``db_path`` is untouched.
+    copy is deleted and ``db_path`` is untouched. The store knows nothing of the derived
+    tables: the writer passes the function that rebuilds them (``staging.refresh``).
 
     Args:
         db_path: the serving database file (created if missing).
         wait_seconds: how long to wait for another writer before ``DatabaseBusyError``.
-        refresh_staging: rebuild the derived staging tables before publishing.
+        derive: run on the copy before publishing to rebuild the derived tables
+            (``staging.refresh``), or None when the change cannot affect them.
         fresh: start from an empty database instead of a copy of the current one.
         before_publish: called after the copy is closed and just before it replaces the
             serving file (tests use it to simulate a crash at that moment).
@@ -218,10 +220,8 @@ def write_transaction(
             try:
                 apply_migrations(conn)
                 yield conn
-                if refresh_staging:
-                    from queries import staging as staging_layer
-
-                    staging_layer.refresh(conn)
+                if derive is not None:
+                    derive(conn)
                 conn.execute("checkpoint")
             finally:
                 conn.close()

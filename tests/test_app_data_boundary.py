@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.ui import data
-from queries import privacy
+from queries import privacy, staging
 from queries import store as db
 from queries.marts import kpi
 from queries.marts.kpi import Filters, Period
@@ -64,7 +64,7 @@ def test_a_new_publication_changes_the_snapshot_generation(make_db, monkeypatch)
     data.begin_run()
     first = data.generation()
     assert data.data_totals()["complaints"] == 1
-    with db.write_transaction(path) as conn:
+    with db.write_transaction(path, derive=staging.refresh) as conn:
         conn.execute(
             "insert into complaints (complaint_id, received_at, department)"
             " values ('C2', timestamp '2025-10-02 09:00:00', '客服中心')"

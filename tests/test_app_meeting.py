@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from queries import staging
 from queries import store as db
 from queries.marts import kpi
 from queries.reports import meeting
@@ -113,7 +114,7 @@ def test_prepared_meeting_keeps_its_numbers_after_an_import(demo_db, monkeypatch
     finally:
         conn.close()
     assert shown["投诉量"] == f"{int(before['received']):,}"
-    with db.write_transaction(demo_db) as conn:
+    with db.write_transaction(demo_db, derive=staging.refresh) as conn:
         department = conn.execute("select name_zh from departments limit 1").fetchone()[0]
         insert_rows(
             conn,

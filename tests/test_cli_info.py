@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from queries import staging
 from queries import store as db
 from queries.cli import main
 
@@ -73,7 +74,7 @@ def test_info_csv_is_item_value_rows(demo_db, capsys):
 
 
 def test_info_shows_the_last_import(demo_db, capsys):
-    with db.write_transaction(demo_db) as conn:
+    with db.write_transaction(demo_db, derive=staging.refresh) as conn:
         conn.execute(
             "insert into import_log (import_id, file_name, kind, started_at, finished_at,"
             " outcome, imported, rejected) values"

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from queries import staging
 from queries import store as db
 
 
@@ -30,7 +31,7 @@ def test_new_database_has_current_schema_version(make_db):
 
 def test_failed_transaction_leaves_database_and_no_leftovers(make_db):
     path = make_db(complaints=[ROW])
-    with pytest.raises(RuntimeError), db.write_transaction(path) as conn:
+    with pytest.raises(RuntimeError), db.write_transaction(path, derive=staging.refresh) as conn:
         conn.execute("delete from complaints")
         raise RuntimeError("boom")
     assert _count(path) == 1
@@ -43,7 +44,10 @@ def test_crash_just_before_publish_keeps_old_state(make_db):
     def crash() -> None:
         raise KeyboardInterrupt  # stands in for a kill between close and replace
 
-    with pytest.raises(KeyboardInterrupt), db.write_transaction(path, before_publish=crash) as c:
+    with (
+        pytest.raises(KeyboardInterrupt),
+        db.write_transaction(path, before_publish=crash, derive=staging.refresh) as c,
+    ):
         c.execute("delete from complaints")
     assert _count(path) == 1
 
@@ -53,7 +57,7 @@ def test_reader_keeps_snapshot_and_sees_new_data_after_refresh(make_db):
     reader = db.Reader(path, recheck_seconds=0)
     assert reader.cursor().execute("select count(*) from complaints").fetchone()[0] == 1
     old = reader.cursor()
-    with db.write_transaction(path) as conn:
+    with db.write_transaction(path, derive=staging.refresh) as conn:
         conn.execute(
             "insert into complaints (complaint_id, received_at, department)"
             " values ('002', timestamp '2025-10-11 09:00:00', '客服中心')"
@@ -89,7 +93,7 @@ def test_second_writer_is_refused_with_holder_named(make_db):
     try:
         with (
             pytest.raises(db.DatabaseBusyError, match="another import"),
-            db.write_transaction(path, wait_seconds=0.2),
+            db.write_transaction(path, wait_seconds=0.2, derive=staging.refresh),
         ):
             pass
     finally:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from queries import cli
+from queries import cli, staging
 from queries import store as db
 from queries.marts import kpi
 from queries.reports import meeting
@@ -87,7 +87,7 @@ def test_meeting_is_frozen_against_a_later_import(tmp_path):
     db_path, pack = build_demo_meeting(tmp_path)  # its own database: this test imports
     as_of = dt.datetime.fromisoformat(DEMO_AS_OF)
     before = _kpis(db_path, as_of)
-    with db.write_transaction(db_path) as conn:
+    with db.write_transaction(db_path, derive=staging.refresh) as conn:
         department = conn.execute("select name_zh from departments limit 1").fetchone()[0]
         insert_rows(
             conn,

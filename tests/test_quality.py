@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from queries import staging
 from queries import store as db
 from queries.marts import quality
 
@@ -96,7 +97,7 @@ def test_recent_imports_newest_first_with_reject_counts(tmp_path):
         }
         for n in (1, 3, 2)
     ]
-    with db.write_transaction(path) as conn:
+    with db.write_transaction(path, derive=staging.refresh) as conn:
         insert_rows(conn, "import_log", log)
     with db.open_snapshot(path) as c:
         df = quality.recent_imports(c, limit=2)

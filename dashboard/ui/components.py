@@ -445,19 +445,6 @@ def point_value(points: Sequence[dict[str, Any]], field: str = "customdata") -> 
     return value
 
 
-def _add_months(d: dt.date, n: int) -> dt.date:
-    m = d.month - 1 + n
-    return dt.date(d.year + m // 12, m % 12 + 1, 1)
-
-
-def trailing_months(period: Any, months: int = 12) -> Any:
-    """The ``months`` calendar months ending with the period's last month (for trends)."""
-    from queries.marts.kpi import Period
-
-    last = (period.end - dt.timedelta(days=1)).replace(day=1)
-    return Period(_add_months(last, -(months - 1)), _add_months(last, 1))
-
-
 def score_month(period: Any, as_of: dt.datetime | None) -> str:
     """The month a page scores by default: the period's last month, not after the as-of."""
     last = period.end - dt.timedelta(days=1)

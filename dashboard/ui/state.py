@@ -32,7 +32,8 @@ import streamlit as st
 from dashboard.ui import data
 from queries import i18n
 from queries.config import schema, vocab
-from queries.marts.kpi import Filters, Period
+from queries.marts.kpi import Filters
+from queries.periods import Period, add_months, quarter_start
 
 PERIOD_CHOICES: tuple[str, ...] = ("month", "last_month", "quarter", "ytd", "custom")
 _PERIOD_LABEL = {
@@ -319,15 +320,6 @@ def render_filters() -> None:
 # --------------------------------------------------------------------------- reading
 
 
-def _quarter_start(d: dt.date) -> dt.date:
-    return dt.date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-
-
-def _add_months(d: dt.date, n: int) -> dt.date:
-    m = d.month - 1 + n
-    return dt.date(d.year + m // 12, m % 12 + 1, 1)
-
-
 def period_for(
     choice: str, as_of_day: dt.date, start: dt.date | None = None, end: dt.date | None = None
 ) -> Period:
@@ -336,16 +328,16 @@ def period_for(
     ``start``..``end`` (inclusive)."""
     month_start = as_of_day.replace(day=1)
     if choice == "last_month":
-        return Period(_add_months(month_start, -1), month_start)
+        return Period(add_months(month_start, -1), month_start)
     if choice == "quarter":
-        q = _quarter_start(as_of_day)
-        return Period(q, _add_months(q, 3))
+        q = quarter_start(as_of_day)
+        return Period(q, add_months(q, 3))
     if choice == "ytd":
         return Period(dt.date(as_of_day.year, 1, 1), as_of_day + dt.timedelta(days=1))
     if choice == "custom" and start is not None and end is not None:
         lo, hi = min(start, end), max(start, end)
         return Period(lo, hi + dt.timedelta(days=1))
-    return Period(month_start, _add_months(month_start, 1))
+    return Period(month_start, add_months(month_start, 1))
 
 
 def as_of() -> dt.datetime | None:

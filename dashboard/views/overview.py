@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
-from queries import i18n
+from queries import i18n, periods
 from queries.config import vocab
 
 # the executive cards, in this order (cards the core does not return are skipped)
@@ -66,7 +66,7 @@ def _trend(period, filters, as_of, lang: str) -> None:
         required=True,
         label_visibility="collapsed",
     )
-    window = ui.trailing_months(period, 12 if grain == "month" else 3)
+    window = periods.trailing_months(period, 12 if grain == "month" else 3)
     frame = data.trend(window, filters, as_of, grain=grain, metrics=(metric,))
     if frame.empty:
         ui.empty_state(lang)

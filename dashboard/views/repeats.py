@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
-from queries import i18n
+from queries import i18n, periods
 from queries.config import vocab
 
 CARD_METRICS: tuple[str, ...] = ("repeat_rate", "group_incidents", "received")
@@ -85,7 +85,7 @@ def _cards(period, filters, as_of, lang: str) -> None:
 
 def _trend(period, filters, as_of, lang: str) -> None:
     st.subheader(i18n.t("repeat_trend", lang))
-    window = ui.trailing_months(period, 12)
+    window = periods.trailing_months(period, 12)
     frame = data.trend(window, filters, as_of, grain="month", metrics=("repeat_rate", "received"))
     if frame.empty:
         st.info(i18n.t("no_rows", lang))

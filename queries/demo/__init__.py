@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from queries import staging
 from queries import store as db
 from queries.demo import company, export, store
 from queries.demo import generate as gen
@@ -150,7 +151,7 @@ def build_demo(
     temp_files: list[Path] = []
     skipped: str | None = None
     try:
-        with db.write_transaction(db_path, fresh=True) as conn:
+        with db.write_transaction(db_path, fresh=True, derive=staging.refresh) as conn:
             if only_if_missing and db_path.exists():
                 raise _AlreadyBuilt
             conn.execute("set enable_progress_bar = false")

@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from queries import staging
 from queries import store as db
 from queries.config import schema
 from queries.importer import headers as hdr
@@ -252,7 +253,9 @@ def import_file(
         prep = _prepare(name, data, kind, m, sheet, encoding, date_order)
     except ImportRefused as exc:
         result.outcome, result.message = "refused", str(exc)
-        with db.write_transaction(db_path, wait_seconds=wait_seconds) as conn:
+        with db.write_transaction(
+            db_path, wait_seconds=wait_seconds, derive=staging.refresh
+        ) as conn:
             _log(conn, result, len(data), started, user)
         return result
     raw, plan, parsed = prep.raw, prep.plan, prep.parsed
@@ -276,7 +279,9 @@ def import_file(
     except (duckdb.Error, AssertionError) as exc:  # nothing was published
         result.imported = result.updated = result.unchanged = 0
         result.outcome, result.message = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0]
-        with db.write_transaction(db_path, wait_seconds=wait_seconds) as conn:
+        with db.write_transaction(
+            db_path, wait_seconds=wait_seconds, derive=staging.refresh
+        ) as conn:
             _log(conn, result, len(data), started, user)
     return result
 
@@ -293,7 +298,7 @@ def _publish(
 ) -> None:
     """Upsert, check the accounting, log and publish (the only part under the lock)."""
     name = result.file
-    with db.write_transaction(db_path, wait_seconds=wait_seconds) as conn:
+    with db.write_transaction(db_path, wait_seconds=wait_seconds, derive=staging.refresh) as conn:
         result.already_imported = bool(
             conn.execute(
                 "select count(*) from import_log where sha256 = $s and outcome = 'ok'",

@@ -20,6 +20,7 @@ from queries import context, privacy
 from queries.config.rules import RuleSet
 from queries.config.schema import COMPLAINT_COLUMNS
 from queries.marts import accountability, kpi, scoring
+from queries.periods import parse_month
 from queries.store import run_query
 
 #: The timeline's steps: (step, zh label, timestamp column, deadline column).
@@ -251,7 +252,7 @@ def _score_items(
         return []
     month = row["received_at"].strftime("%Y-%m")
     department = row.get("department_name_zh") or row.get("department")
-    version = rules.version_for(scoring.parse_month(month))
+    version = rules.version_for(parse_month(month))
     items = scoring.score_items(conn, month, row["department_id"], as_of, rules)
     by_item = {r["item"]: r for r in items.to_dict(orient="records")}
     out = []

@@ -37,6 +37,7 @@ import pandas as pd
 from queries import context
 from queries.config.rules import RuleSet, RuleVersion, ScoringItem
 from queries.marts import kpi
+from queries.periods import months_of, parse_month
 from queries.store import run_query
 
 # per_event item id -> event code understood by queries/score_event_complaints.sql and the
@@ -61,15 +62,6 @@ RATE_GAP_COMPLAINTS: dict[str, str] = {
 def round_points(value: float) -> float:
     """Round points to 2 decimals, half up (2.345 → 2.35), exact for decimal inputs."""
     return float(Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def parse_month(month: str) -> dt.date:
-    """The first day of ``YYYY-MM`` (ValueError when malformed)."""
-    try:
-        first = dt.datetime.strptime(month, "%Y-%m").date()
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"month must look like 2025-10, got {month!r}") from exc
-    return first
 
 
 def _month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
@@ -397,14 +389,6 @@ def _drill_own(
     return rows.drop(columns=personal).reset_index(drop=True)
 
 
-def _months_of(year: int, quarter: int | None) -> list[str]:
-    if quarter is None:
-        return [f"{year:04d}-{m:02d}" for m in range(1, 13)]
-    if quarter not in (1, 2, 3, 4):
-        raise ValueError(f"quarter must be 1-4, got {quarter!r}")
-    return [f"{year:04d}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
-
-
 def score_history(
     conn: context.Source,
     months: list[str],
@@ -437,7 +421,7 @@ def score_rollup(
         monthly points), rules_versions (list of the versions used).
     """
     ctx, as_of = prepare(conn, as_of)
-    months = [m for m in _months_of(year, quarter) if parse_month(m) <= as_of.date()]
+    months = [m for m in months_of(year, quarter) if parse_month(m) <= as_of.date()]
     history = score_history(ctx, months, as_of, rules)
     label = f"{year:04d}" if quarter is None else f"{year:04d}-Q{quarter}"
     columns = [

@@ -26,6 +26,7 @@ import pandas as pd
 from queries import context, output, privacy
 from queries import store as db
 from queries.output import records
+from queries.periods import months_back
 from queries.reports import agenda
 
 PACK_FORMAT = 1
@@ -175,12 +176,6 @@ def _one(df: pd.DataFrame) -> dict[str, Any]:
     return rows[0] if rows else {}
 
 
-def _months_back(month: str, n: int) -> str:
-    y, m = map(int, month.split("-"))
-    idx = y * 12 + m - 1 - n
-    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
-
-
 def build_pack(
     conn: context.Source,
     month: str,
@@ -214,7 +209,7 @@ def build_pack(
     version = ctx.rules.version_for(period.start)
 
     cards = kpi.kpi_cards(ctx, period, filters, as_of)
-    trend_start = kpi.Period.month(_months_back(month, 11)).start
+    trend_start = kpi.Period.month(months_back(month, 11)).start
     trend = kpi.trend(
         conn,
         kpi.Period(trend_start, period.end),
@@ -224,7 +219,7 @@ def build_pack(
         metrics=agenda.TREND_METRICS,
     )
     scores = scoring.department_scores(ctx, month, as_of)
-    scores_prev = scoring.department_scores(ctx, _months_back(month, 1), as_of)
+    scores_prev = scoring.department_scores(ctx, months_back(month, 1), as_of)
     english = dict(zip(scores["department"], scores["department_en"], strict=True))
     worst: dict[str, Any] = {}
     if not scores.empty:

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         workcalendar.load_overrides()
     except (rules.RulesError, workcalendar.CalendarError) as exc:
         raise CliError(str(exc)) from None
-    with db.write_transaction(path) as conn:
+    with db.write_transaction(path, derive=staging.refresh) as conn:
         before = staging.published_fingerprint(conn)
     after = staging.current_fingerprint(rule_set)
     versions = ", ".join(v.id for v in rule_set.versions)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
-import dashboard
 from queries import demo, output
 from queries.paths import DB_ENV_VAR, resolve_db_path
 
-APP_DIR = Path(dashboard.__file__).resolve().parent
+# The app is found, not imported: the engine never imports the app.
+_APP_SPEC = importlib.util.find_spec("dashboard")
+APP_DIR = Path(_APP_SPEC.origin if _APP_SPEC and _APP_SPEC.origin else ".").resolve().parent
 #: The app's Streamlit settings, shipped with the package (the checkout's
 #: ``.streamlit/config.toml`` links to it); passed as flags so they apply from any folder.
 CONFIG_FILE = APP_DIR / ".streamlit" / "config.toml"

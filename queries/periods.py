@@ -1,0 +1,91 @@
+"""One home for period and month arithmetic: ``Period`` ([start, end) on ``received_at``),
+month strings ``YYYY-MM``, quarters and month offsets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) on ``received_at`` (end exclusive)."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"period end {self.end} must be after start {self.start}")
+
+    @property
+    def days(self) -> int:
+        """Length in days."""
+        return (self.end - self.start).days
+
+    def previous(self) -> Period:
+        """The period of equal length immediately before."""
+        return Period(self.start - dt.timedelta(days=self.days), self.start)
+
+    def year_ago(self) -> Period:
+        """The same dates one year earlier (29 February → 28 February)."""
+        return Period(year_back(self.start), year_back(self.end))
+
+    @classmethod
+    def month(cls, ym: str) -> Period:
+        """The calendar month ``"YYYY-MM"``."""
+        start = dt.datetime.strptime(ym, "%Y-%m").date()
+        return cls(start, add_months(start, 1))
+
+    def label(self) -> str:
+        """``2025-10`` for a calendar month, else ``2025-10-01..2025-10-15`` (end exclusive)."""
+        if self.start.day == 1 and self.end == add_months(self.start, 1):
+            return self.start.strftime("%Y-%m")
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+def year_back(d: dt.date) -> dt.date:
+    """The same date one year earlier (29 February → 28 February)."""
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def add_months(d: dt.date, n: int) -> dt.date:
+    """The first day of the month ``n`` months after ``d``'s month."""
+    m = d.month - 1 + n
+    return dt.date(d.year + m // 12, m % 12 + 1, 1)
+
+
+def parse_month(month: str) -> dt.date:
+    """The first day of ``YYYY-MM`` (ValueError when malformed)."""
+    try:
+        return dt.datetime.strptime(month, "%Y-%m").date()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"month must look like 2025-10, got {month!r}") from exc
+
+
+def months_back(month: str, n: int) -> str:
+    """The month ``n`` months before ``YYYY-MM`` (negative ``n``: after), as ``YYYY-MM``."""
+    return add_months(parse_month(month), -n).strftime("%Y-%m")
+
+
+def months_of(year: int, quarter: int | None) -> list[str]:
+    """The months ``YYYY-MM`` of a quarter (1-4), or of the whole year (``quarter=None``)."""
+    if quarter is None:
+        return [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError(f"quarter must be 1-4, got {quarter!r}")
+    return [f"{year:04d}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
+
+
+def quarter_start(d: dt.date) -> dt.date:
+    """The first day of ``d``'s quarter."""
+    return dt.date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def trailing_months(period: Period, months: int = 12) -> Period:
+    """The ``months`` calendar months ending with the period's last month (for trends)."""
+    last = (period.end - dt.timedelta(days=1)).replace(day=1)
+    return Period(add_months(last, -(months - 1)), add_months(last, 1))
