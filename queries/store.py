@@ -33,19 +33,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from queries.errors import DatabaseBusyError, DatabaseMissingError
 from queries.paths import FRAGMENTS_DIR, MIGRATIONS_DIR, SQL_DIRS
 
 CATALOG = "cdb"
 _log = logging.getLogger(__name__)
 _STAGING_MARK = ".staging-"
-
-
-class DatabaseBusyError(RuntimeError):
-    """Another writer holds the database lock."""
-
-
-class DatabaseMissingError(FileNotFoundError):
-    """The database file does not exist yet."""
 
 
 # --------------------------------------------------------------------------- migrations
