@@ -161,9 +161,7 @@ def _check_keys(table: Any, prefix: str, where: str) -> None:
     if not isinstance(table, dict):
         raise RulesError(f"{where}: expected a table")
     depth = prefix.count(".") + 1 if prefix else 0
-    known = {
-        k.split(".")[depth] for k in RULE_KEYS if k.startswith(f"{prefix}.") or not prefix
-    }
+    known = {k.split(".")[depth] for k in RULE_KEYS if k.startswith(f"{prefix}.") or not prefix}
     unknown = sorted(str(k) for k in table if str(k) not in known)
     if unknown:
         raise RulesError(f"{where}: unknown keys {unknown}; known: {sorted(known)}")
