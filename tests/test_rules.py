@@ -32,7 +32,7 @@ departments = { "客服中心" = 0.95 }
 """
 
 
-def test_default_file_has_the_brief_defaults():
+def test_default_file_has_the_documented_defaults():
     v = rules.load_rules().version_for(dt.date(2025, 10, 1))
     assert v.response_limit_grade == {"general": 24, "urgent": 1, "major": 1}
     assert v.response_limit_channel == {"social": 12}
@@ -62,7 +62,7 @@ def test_default_file_has_the_brief_defaults():
     )
 
 
-def test_rate_gap_deduction_follows_the_brief_example_and_cap():
+def test_rate_gap_deduction_follows_the_documented_example_and_cap():
     item = rules.load_rules().versions[0].scoring_item("resolution_timeliness")
     assert item.rate_gap_deduction(0.825) == 7.5  # 82.5 % against 90 %: 7.5 points
     assert item.rate_gap_deduction(0.95) == 0

@@ -34,7 +34,7 @@ class RulesError(ValueError):
 
 @dataclass(frozen=True)
 class ScoringItem:
-    """One row of the §6 scoring table.
+    """One row of the scoring table (docs/definitions.md#scoring).
 
     ``per_event``: ``points`` per complaint showing the event (a number, or a mapping
     severity → points), capped at ``cap`` per month (None = no cap).
@@ -103,7 +103,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Accountability:
-    """§7 accountability parameters."""
+    """Accountability parameters (docs/definitions.md#accountability)."""
 
     employee_days: int = 15
     management_days: int = 30
