@@ -134,3 +134,32 @@ def test_the_shipped_rule_file_uses_only_documented_keys() -> None:
     found = sorted(set(paths(doc, "")))
     assert "version.targets.csat_rate.amber" in found
     assert [p for p in found if not any(rx.match(p) for rx in patterns)] == []
+
+
+def _anchors(text: str) -> set[str]:
+    """The anchors of a markdown text: explicit ``<a id>`` ones and GitHub heading slugs."""
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', text))
+    for line in text.splitlines():
+        m = _HEADING.match(line)
+        if m:
+            title = m.group(2).lower()
+            anchors.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return anchors
+
+
+def test_every_pointer_into_definitions_md_lands_on_an_anchor() -> None:
+    """Comments, docstrings, help texts and READMEs cite docs/definitions.md#<anchor>."""
+    root = DEFINITIONS.parents[1]
+    anchors = _anchors(DEFINITIONS.read_text(encoding="utf-8"))
+    cited: dict[str, list[str]] = {}
+    for folder in ("queries", "dashboard", "tests", "data"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix not in (".py", ".sql", ".toml", ".md") or not path.is_file():
+                continue
+            for anchor in re.findall(r"definitions\.md#([\w\-]+)", path.read_text("utf-8")):
+                cited.setdefault(anchor, []).append(str(path.relative_to(root)))
+    for anchor in re.findall(r"definitions\.md#([\w\-]+)", (root / "README.md").read_text("utf-8")):
+        cited.setdefault(anchor, []).append("README.md")
+    assert "metrics" in cited and "scoring" in cited
+    broken = {a: files for a, files in sorted(cited.items()) if a not in anchors}
+    assert broken == {}, f"pointers to missing anchors of docs/definitions.md: {broken}"
