@@ -289,7 +289,7 @@ def score_history(months: Sequence[str], as_of: dt.datetime | None = None) -> pd
 def accountability(
     period: Any, filters: Any, as_of: dt.datetime | None, by: str | None = None
 ) -> pd.DataFrame:
-    """``accountability.accountability`` (§7 metrics)."""
+    """``accountability.accountability`` (accountability metrics)."""
     return cached(accountability_mart.accountability, period, filters, as_of=as_of, by=by)
 
 

@@ -1,6 +1,6 @@
 """The Data page's import panel: upload → preview → column mapping → import → results.
 
-All logic lives in ``dashboard.core.importer``; this file only lays out widgets. Personal
+All logic lives in ``queries.importer``; this file only lays out widgets. Personal
 data is masked in every table shown; nothing is rendered as HTML.
 """
 

@@ -1,5 +1,7 @@
-"""The rule configuration (``data/rules.toml``): time limits, repeat and group rules,
-accountability deadlines, the scoring table and the KPI targets, versioned by effective date.
+"""The rule configuration (``queries/config/rules.toml``, or the file ``$COMPLAINTS_RULES``
+names): time limits, repeat and group rules, accountability deadlines, the scoring table and
+the KPI targets, versioned by effective date. Every key is documented in
+docs/definitions.md#rule-keys (``RULE_KEYS`` is the list of keys the parser accepts).
 
 A month is judged by the version in force on its first day (``RuleSet.version_for``); a
 complaint's response limit and resolution deadline by the version in force at its
@@ -32,7 +34,7 @@ class RulesError(ValueError):
 
 @dataclass(frozen=True)
 class ScoringItem:
-    """One row of the §6 scoring table.
+    """One row of the scoring table (docs/definitions.md#scoring).
 
     ``per_event``: ``points`` per complaint showing the event (a number, or a mapping
     severity → points), capped at ``cap`` per month (None = no cap).
@@ -101,7 +103,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Accountability:
-    """§7 accountability parameters."""
+    """Accountability parameters (docs/definitions.md#accountability)."""
 
     employee_days: int = 15
     management_days: int = 30
@@ -118,6 +120,51 @@ class Accountability:
             "management": self.management_days,
             "institutional": self.institutional_days,
         }.get(responsibility_type or "employee", self.employee_days)
+
+
+#: Every key path a rule file may hold (``<...>``: any name, e.g. a grade or a metric). The
+#: parser rejects any other key, and docs/definitions.md#rule-keys documents each of them.
+RULE_KEYS: tuple[str, ...] = (
+    "version.id",
+    "version.effective_from",
+    "version.description",
+    "version.response_limit_hours.grade.<grade>",
+    "version.response_limit_hours.channel.<channel>",
+    "version.resolution_working_days.grade.<grade>",
+    "version.resolution_working_days.multi_department",
+    "version.repeat.window_hours",
+    "version.group.min_customers",
+    "version.group.window_hours",
+    *(f"version.accountability.{f.name}" for f in dataclasses.fields(Accountability)),
+    "version.scoring.base",
+    "version.scoring.item.id",
+    "version.scoring.item.kind",
+    "version.scoring.item.points",
+    "version.scoring.item.points.<grade>",
+    "version.scoring.item.cap",
+    "version.scoring.item.metric",
+    "version.scoring.item.target",
+    "version.scoring.item.direction",
+    "version.scoring.item.points_per_pp",
+    "version.scoring.item.description",
+    "version.targets.<metric>.target",
+    "version.targets.<metric>.amber",
+    "version.targets.<metric>.direction",
+    "version.targets.<metric>.departments.<department>",
+    "version.targets.<metric>.departments.<department>.target",
+    "version.targets.<metric>.departments.<department>.amber",
+)
+
+
+def _check_keys(table: Any, prefix: str, where: str) -> None:
+    """Reject keys of ``table`` (at key path ``prefix``) that ``RULE_KEYS`` does not list."""
+    if not isinstance(table, dict):
+        raise RulesError(f"{where}: expected a table")
+    depth = prefix.count(".") + 1 if prefix else 0
+    known = {k.split(".")[depth] for k in RULE_KEYS if k.startswith(f"{prefix}.") or not prefix}
+    unknown = sorted(str(k) for k in table if str(k) not in known)
+    if unknown:
+        raise RulesError(f"{where}: unknown keys {unknown}; known: {sorted(known)}")
 
 
 @dataclass(frozen=True)
@@ -215,6 +262,7 @@ def _num_map(value: Any, where: str) -> dict[str, float]:
 
 
 def _item(raw: dict[str, Any], where: str) -> ScoringItem:
+    _check_keys(raw, "version.scoring.item", where)
     kind = raw.get("kind")
     if kind not in ("per_event", "rate_gap"):
         raise RulesError(f"{where}: kind must be per_event or rate_gap, got {kind!r}")
@@ -251,6 +299,7 @@ def _item(raw: dict[str, Any], where: str) -> ScoringItem:
 
 
 def _target(metric: str, raw: dict[str, Any], where: str) -> Target:
+    _check_keys(raw, "version.targets.<metric>", where)
     direction = raw.get("direction", "higher")
     if direction not in ("higher", "lower"):
         raise RulesError(f"{where}: direction must be higher or lower")
@@ -259,6 +308,7 @@ def _target(metric: str, raw: dict[str, Any], where: str) -> Target:
     departments: dict[str, tuple[float, float]] = {}
     for dept, value in (raw.get("departments") or {}).items():
         if isinstance(value, dict):
+            _check_keys(value, "version.targets.<metric>.departments.<department>", where)
             t = _num(value.get("target"), f"{where}.departments.{dept}.target")
             a = _num(value.get("amber", t + (amber - target)), f"{where}.departments.{dept}")
         else:
@@ -278,12 +328,22 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
     if not isinstance(eff, dt.date):
         raise RulesError(f"{where}.effective_from: expected a date like 2024-01-01")
     defaults = RuleVersion(id="", effective_from=eff)
+    _check_keys(raw, "version", where)
     resp = raw.get("response_limit_hours", {})
     res = raw.get("resolution_working_days", {})
     rep = raw.get("repeat", {})
     grp = raw.get("group", {})
     acc = raw.get("accountability", {})
     sco = raw.get("scoring", {})
+    for section, table in (
+        ("response_limit_hours", resp),
+        ("resolution_working_days", res),
+        ("repeat", rep),
+        ("group", grp),
+        ("accountability", acc),
+        ("scoring", sco),
+    ):
+        _check_keys(table, f"version.{section}", f"{where}.{section}")
     acc_defaults = Accountability()
     accountability = Accountability(
         **{
@@ -293,9 +353,6 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
             for name in acc_defaults.__dataclass_fields__
         }
     )
-    unknown = set(acc) - set(acc_defaults.__dataclass_fields__)
-    if unknown:
-        raise RulesError(f"{where}.accountability: unknown keys {sorted(unknown)}")
     return RuleVersion(
         id=str(raw["id"]),
         effective_from=eff,
@@ -350,6 +407,7 @@ def parse_rules(content: bytes, source: str = "<string>") -> RuleSet:
         doc = tomllib.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"{source}: not valid TOML: {exc}") from exc
+    _check_keys(doc, "", source)
     raw_versions = doc.get("version")
     if not raw_versions:
         raise RulesError(f"{source}: no [[version]] defined")

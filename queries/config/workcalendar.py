@@ -1,6 +1,7 @@
 """The company calendar: mainland China statutory holidays and make-up working days (调休)
 from the ``chinese_calendar`` library, plus company overrides from
-``data/calendar_overrides.toml``.
+``queries/config/calendar_overrides.toml`` (or ``$COMPLAINTS_CALENDAR``); see
+docs/definitions.md#working-day-calendar.
 
 For a year the library does not cover the calendar falls back to weekends only, and says so:
 ``covered(d)`` is False, ``uncovered_years`` lists such years for warnings, and staging
@@ -166,5 +167,6 @@ def warning_text(years: list[int]) -> str:
     ys = ", ".join(str(y) for y in years)
     return (
         f"warning: the holiday calendar does not cover {ys}; working days there are "
-        "weekdays only (update the chinesecalendar package or add data/calendar_overrides.toml)"
+        "weekdays only (update the chinesecalendar package or list the days in the calendar "
+        "overrides file, $COMPLAINTS_CALENDAR)"
     )

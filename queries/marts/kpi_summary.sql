@@ -1,4 +1,4 @@
--- kpi_summary: the §5 metrics of a cohort, one row per group (column dim; 'all' ungrouped).
+-- kpi_summary: the metrics (docs/definitions.md#metrics) of a cohort, one row per group (column dim; 'all' ungrouped).
 -- Grain: one row per value of the group expression. Python (kpi.kpis) swaps the marked
 --   expressions /*dim*/ /*dimid*/ /*vdim*/ /*vkey*/ for allow-listed ones (kpi.DIMENSION_SQL).
 -- Parameters: $start, $end (date; cohort [start, end) on received_at), $as_of (timestamp;

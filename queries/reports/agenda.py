@@ -101,8 +101,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "none": ("无", "none"),
 }
 
-#: Display names and units of the §7 accountability metrics (``kpi.METRICS`` covers §5,
-#: ``i18n.item_label`` the §6 scoring items).
+#: Display names and units of the accountability metrics (``kpi.METRICS`` covers the KPIs,
+#: ``i18n.item_label`` the scoring items).
 EXTRA_LABELS: dict[str, tuple[str, str, str]] = {
     "penalties": ("处罚人次", "Penalties", "count"),
     "n_decided": ("已作出决定", "Decided", "count"),

@@ -1,4 +1,4 @@
-"""Derived staging tables (domain brief §5): refreshed on every publication.
+"""Derived staging tables (docs/definitions.md#metrics, #deadlines): refreshed on every publication.
 
 ``refresh(conn)`` (called by ``db.write_transaction`` before publishing) rebuilds, from the
 canonical tables, the rule configuration and the company calendar:
@@ -11,7 +11,7 @@ canonical tables, the rule configuration and the company calendar:
 ``stg_calendar``            one row per day: working day, covered, working-day sequence
 ``stg_group_members``       complaint → group incident (``stg_group_incidents``: incidents)
 ``stg_complaints``          one row per complaint: canonical + derived columns
-``stg_penalties``           penalty records + department, complaint facts, §7 deadlines
+``stg_penalties``           penalty records + department, complaint facts, accountability deadlines
 ==========================  ===========================================================
 
 Each derived table is a ``select`` in ``queries/<table>.sql`` wrapped here in

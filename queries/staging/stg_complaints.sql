@@ -1,5 +1,5 @@
 -- stg_complaints: one row per complaint, all canonical columns plus the derived facts of
--- domain brief §5 that do not depend on the as-of (see staging.STG_COMPLAINTS_DERIVED).
+-- docs/definitions.md (#deadlines, #repeat-and-group) that do not depend on the as-of (see staging.STG_COMPLAINTS_DERIVED).
 -- Grain: complaint_id. Parameters: none.
 -- Reads complaints, stg_department_map, stg_rules, stg_rules_grade, stg_rules_channel,
 -- stg_calendar, stg_group_members. Rules: the version in force at received_at.
