@@ -137,6 +137,7 @@ class RuleVersion:
         default_factory=lambda: {"general": 3, "urgent": 1, "major": 5}
     )
     multi_department_days: int = 7
+    quick_close_days: int = 3  # summaries: share resolved within this many working days
     repeat_window_hours: float = 720.0
     group_min_customers: int = 5
     group_window_hours: float = 24.0
@@ -361,6 +362,11 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
                 res.get("multi_department", defaults.multi_department_days),
                 f"{where}.resolution_working_days.multi_department",
             )
+        ),
+        quick_close_days=_int(
+            res.get("quick_close", defaults.quick_close_days),
+            f"{where}.resolution_working_days.quick_close",
+            1,
         ),
         repeat_window_hours=_num(
             rep.get("window_hours", defaults.repeat_window_hours), f"{where}.repeat.window_hours"
