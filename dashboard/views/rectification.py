@@ -45,6 +45,7 @@ def _labelled(df: pd.DataFrame, columns: tuple[str, ...], lang: str) -> pd.DataF
     for col in ("due_date", "verified_at"):
         if col in shown.columns:
             shown[col] = pd.to_datetime(shown[col]).dt.date
+    shown = shown.astype(object).where(shown.notna(), "")  # empty cells, not "None"
     return shown.rename(columns={c: i18n.t(f"act_{c}", lang) for c in shown.columns})
 
 

@@ -64,10 +64,7 @@ def main() -> None:
         return
     with ui.guard(lang):
         frame = data.period_summary(period, None if by in (None, "none") else by, as_of)
-        st.caption(
-            f"{period.start} – {period.end - dt.timedelta(days=1)} · "
-            f"{ui.filters_caption(period, as_of, lang)} · {i18n.t('sum_equal_note', lang)}"
-        )
+        st.caption(f"{ui.filters_caption(period, as_of, lang)} · {i18n.t('sum_equal_note', lang)}")
         st.dataframe(_shown(frame, lang), hide_index=True)
         name = f"summary-{text.strip().upper()}"
         defs = data.summary_definitions(lang)

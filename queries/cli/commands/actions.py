@@ -12,6 +12,7 @@ from queries.cli.commands.scores import add_as_of_argument, parse_as_of
 from queries.config import rules
 from queries.marts import actions
 from queries.paths import resolve_db_path
+from queries.reports import meeting
 
 
 def _due(text: str) -> dt.date | int:
@@ -54,8 +55,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--complaint", action="append", default=[], help="complaint id (repeatable)")
     a.add_argument("--score-item", help="scoring item id (rules.toml)")
     a.add_argument("--metric", help="metric of the effectiveness check (default: received)")
-    a.add_argument("--meeting", help="meeting id that decided it (2026-01)")
-    a.add_argument("--source", choices=actions.SOURCES, default="manual")
+    a.add_argument(
+        "--meeting", help="meeting id that decided it (2026-01): recorded in the meeting too"
+    )
+    a.add_argument(
+        "--slide", default="actions", help="agenda slide it was decided on (with --meeting)"
+    )
+    a.add_argument(
+        "--source", choices=actions.SOURCES, default="manual", help="(meeting with --meeting)"
+    )
     a.add_argument("--user", help="who records it (default: the operating-system user)")
     output.add_format_argument(a)
     a.set_defaults(func=add)
@@ -97,8 +105,7 @@ def add(args: argparse.Namespace) -> int:
     """Create an action and print its id."""
     try:
         settings = rules.load_rules().actions
-        action_id = actions.create(
-            resolve_db_path(args.db),
+        fields = dict(
             title=args.title,
             owner=args.owner,
             due=args.due,
@@ -107,12 +114,15 @@ def add(args: argparse.Namespace) -> int:
             complaint_ids=args.complaint,
             score_item=args.score_item,
             metric=args.metric,
-            meeting_id=args.meeting,
-            source=args.source,
             user=args.user,
             default_due_working_days=settings.default_due_working_days,
         )
-    except (actions.ActionError, rules.RulesError) as exc:
+        db_path = resolve_db_path(args.db)
+        if args.meeting:
+            action_id = meeting.add_action(db_path, args.meeting, args.slide, **fields)
+        else:
+            action_id = actions.create(db_path, source=args.source, **fields)
+    except (actions.ActionError, meeting.MeetingError, rules.RulesError) as exc:
         raise CliError(str(exc)) from None
     output.info(f"action {action_id} created")
     output.emit([{"action_id": action_id}], args.format)
