@@ -11,6 +11,7 @@ import pytest
 from queries import i18n
 from queries.marts import actions, kpi
 from queries.periods import parse_period
+from queries.reports import meeting
 from tests.app_support import build_fixture_db, metrics, no_exceptions, open_app, snapshot
 
 TODAY = dt.date.today()  # the pages judge overdue on the real today
@@ -106,3 +107,30 @@ def test_the_summary_page_shows_the_engines_figures(fixture_db: Path):
     for dept, r in by.iterrows():
         assert rows.loc[dept, "重复投诉率"] == i18n.fmt_value(r["repeat_rate"], "rate", "zh")
     assert len(rows) == len(by) + 1
+
+
+def test_a_meeting_slide_decides_an_action_recorded_in_the_meeting(fixture_db: Path):
+    meeting.prepare(fixture_db, "2025-10", today=TODAY)
+    at = open_app("meeting")
+    no_exceptions(at)
+    form = "meeting_act_2025-10_title"
+    at.text_area(key=f"{form}_title").input("十月复盘：超期工单清零")
+    at.text_input(key=f"{form}_owner").input("孙经理")
+    at.text_input(key=f"{form}_dept").input("客服中心")
+    at.text_input(key=f"{form}_user").input("李主任")
+    next(b for b in at.button if b.label == "创建").click()
+    at.run()
+    no_exceptions(at)
+    created = [s.value for s in at.success if s.value.startswith("已创建整改行动")]
+    assert len(created) == 1
+    action_id = created[0].removeprefix("已创建整改行动 ")
+    pack = meeting.load(fixture_db, "2025-10")
+    assert [(d["action_id"], d["slide"], d["owner"]) for d in pack["decisions"]] == [
+        (action_id, "title", "孙经理")
+    ]
+    conn = snapshot(fixture_db)
+    try:
+        row = actions.list_actions(conn, TODAY).set_index("action_id").loc[action_id]
+    finally:
+        conn.close()
+    assert (row["source"], row["meeting_id"], row["created_by"]) == ("meeting", "2025-10", "李主任")

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -317,6 +318,29 @@ def test_alerts_reach_every_sink_exactly_once_masked_and_scoped(scenario, tmp_pa
     finally:
         conn.close()
     assert len(log) == 9 and set(log["outcome"]) == {"sent"} and set(log["attempts"]) == {1}
+
+
+def test_two_runs_at_once_send_each_alert_once(scenario, tmp_path):
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(scenario, path)
+    with webhook_sink() as (url, posts):
+        config = alerts.AlertConfig(
+            (alerts.Channel("w", "wecom", url=f"{url}/w", rules=("major_received",)),)
+        )
+        results: list[alerts.RunResult] = []
+
+        def one_run() -> None:
+            results.append(alerts.run(path, config, as_of=AS_OF, today=TODAY))
+
+        threads = [threading.Thread(target=one_run) for _ in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(timeout=120)
+        assert len(results) == 2
+        assert len(posts.snapshot()) == 1
+    assert sorted(len(r.sent) for r in results) == [0, 1]
+    assert sorted(r.skipped for r in results) == [0, 1]
 
 
 def test_a_refused_delivery_is_logged_and_retried_by_the_next_run(scenario, tmp_path):

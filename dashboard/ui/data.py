@@ -384,9 +384,9 @@ def actions_list(
     department: str | None = None,
     meeting_id: str | None = None,
 ) -> pd.DataFrame:
-    """``actions.list_actions``: actions with their state on ``today``; the free text is
-    masked for roles without personal-data access."""
-    return cached(actions_mart.list_actions, today, state, department, meeting_id, pii=True)
+    """``actions.list_actions``: actions with their state on ``today`` (staff names and
+    the action text only: actions hold no complainant data)."""
+    return cached(actions_mart.list_actions, today, state, department, meeting_id)
 
 
 def action_history(action_id: str) -> pd.DataFrame:
