@@ -18,6 +18,7 @@ import pytest
 
 from queries import cli
 from queries import store as db
+from queries.config.rules import RulesError, parse_rules
 from queries.marts import actions, kpi, summary
 from queries.periods import Period, parse_period
 from queries.reports import agenda, alerts, meeting
@@ -436,3 +437,31 @@ def test_the_half_year_summary_equals_the_kpi_engine(scenario: Path, capsys):
     for row in printed[1:]:
         for col in summary.COLUMNS:
             assert row[col.name] == kpi_rows[row["unit"]][col.source], (row["unit"], col.name)
+
+
+def test_alert_and_action_settings_are_validated_with_the_key_named():
+    base = b'[[version]]\nid = "v"\neffective_from = 2024-01-01\n'
+    ok = parse_rules(base + b'[alerts]\n[[alerts.rule]]\nid = "r"\nkind = "near_deadline"\n'
+                     b'share = 0.9\n[actions]\neffect_window_days = 14\n')  # fmt: skip
+    assert (ok.alerts.rules[0].share, ok.actions.effect_window_days) == (0.9, 14)
+    bad = {
+        b'[[alerts.rule]]\nid = "r"\nkind = "sms"\n': r"alerts\.rule\[0\]\.kind",
+        b'[[alerts.rule]]\nid = "r"\nkind = "near_deadline"\nshare = 80\n': r"\.share",
+        b'[[alerts.rule]]\nid = "r"\nkind = "kpi_red"\nmetrics = ["nps"]\n': r"unknown metrics",
+        b'[[alerts.rule]]\nid = "r"\nkind = "kpi_red"\n': r"needs the metrics",
+        b"[actions]\neffect_window_days = 0\n": r"actions\.effect_window_days",
+        b"[actions]\nwindow = 3\n": r"unknown keys",
+    }
+    for text, message in bad.items():
+        with pytest.raises(RulesError, match=message):
+            parse_rules(base + text)
+
+
+def test_periods_read_half_years_quarters_years_and_months():
+    assert parse_period("2026H2") == Period(dt.date(2026, 7, 1), dt.date(2027, 1, 1))
+    assert parse_period("2026-q3") == Period(dt.date(2026, 7, 1), dt.date(2026, 10, 1))
+    assert parse_period("2026") == Period(dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    assert parse_period("2026-03") == Period(dt.date(2026, 3, 1), dt.date(2026, 4, 1))
+    for text in ("2026H3", "2026Q0", "26", "H1"):
+        with pytest.raises(ValueError, match="period must look like"):
+            parse_period(text)
