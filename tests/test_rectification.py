@@ -465,3 +465,13 @@ def test_periods_read_half_years_quarters_years_and_months():
     for text in ("2026H3", "2026Q0", "26", "H1"):
         with pytest.raises(ValueError, match="period must look like"):
             parse_period(text)
+
+
+def test_changing_an_alert_rule_does_not_invalidate_the_derived_tables():
+    base = b'[[version]]\nid = "v"\neffective_from = 2024-01-01\n'
+    one = parse_rules(base + b"[alerts]\nlookback_days = 3\n")
+    two = parse_rules(base + b"[alerts]\nlookback_days = 7\n[actions]\neffect_window_days = 9\n")
+    other = parse_rules(base.replace(b"2024-01-01", b"2024-02-01"))
+    assert one.fingerprint() != two.fingerprint()  # the file changed (caches follow)
+    assert one.derived_fingerprint() == two.derived_fingerprint()  # the staging tables did not
+    assert other.derived_fingerprint() != one.derived_fingerprint()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -219,6 +220,7 @@ class RuleSet:
     content: bytes = b""
     alerts: AlertSettings = field(default_factory=AlertSettings)
     actions: ActionSettings = field(default_factory=ActionSettings)
+    derived_digest: str = ""  # SHA-256 of the [[version]] tables only (see derived_fingerprint)
 
     def version_for(self, day: dt.date | dt.datetime) -> RuleVersion:
         """The version in force on ``day`` (the earliest version for days before it)."""
@@ -240,6 +242,12 @@ class RuleSet:
     def fingerprint(self) -> str:
         """SHA-256 (first 16 hex digits) of the rule file's content."""
         return hashlib.sha256(self.content).hexdigest()[:16]
+
+    def derived_fingerprint(self) -> str:
+        """SHA-256 (16 hex digits) of what the derived tables depend on: the ``[[version]]``
+        tables, not ``[alerts]``/``[actions]`` (changing an alert must not make every reader
+        rebuild the staging tables)."""
+        return self.derived_digest or self.fingerprint()
 
 
 # --------------------------------------------------------------------------- parsing
@@ -492,6 +500,14 @@ def parse_rules(content: bytes, source: str = "<string>") -> RuleSet:
         content=content,
         alerts=_alerts(doc.get("alerts", {}), source),
         actions=_actions(doc.get("actions", {}), source),
+        derived_digest=hashlib.sha256(
+            json.dumps(
+                {k: v for k, v in doc.items() if k not in ("alerts", "actions")},
+                sort_keys=True,
+                default=str,
+                ensure_ascii=False,
+            ).encode("utf-8")
+        ).hexdigest()[:16],
     )
 
 

@@ -89,7 +89,7 @@ _lock = threading.Lock()
 def current_fingerprint(rule_set: rules.RuleSet | None = None) -> str:
     """Fingerprint of the configuration the derived tables depend on (rules + calendar)."""
     rule_set = rule_set or rules.load_rules()
-    return f"{rule_set.fingerprint()}:{workcalendar.overrides_fingerprint()}"
+    return f"{rule_set.derived_fingerprint()}:{workcalendar.overrides_fingerprint()}"
 
 
 def _rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
