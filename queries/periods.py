@@ -89,3 +89,28 @@ def trailing_months(period: Period, months: int = 12) -> Period:
     """The ``months`` calendar months ending with the period's last month (for trends)."""
     last = (period.end - dt.timedelta(days=1)).replace(day=1)
     return Period(add_months(last, -(months - 1)), add_months(last, 1))
+
+
+_PERIOD_FORMS = "YYYY, YYYYH1/H2, YYYYQ1-Q4 or YYYY-MM (e.g. 2026H1, 2026Q3, 2026)"
+
+
+def parse_period(text: str) -> Period:
+    """A reporting period: ``2026`` (year), ``2026H1``/``2026H2`` (half year), ``2026Q3``
+    (quarter; ``2026-Q3`` and ``2026-H1`` also read) or ``2026-03`` (month)."""
+    value = (text or "").strip().upper().replace("-H", "H").replace("-Q", "Q")
+    try:
+        if len(value) == 4 and value.isdigit():
+            start = dt.date(int(value), 1, 1)
+            return Period(start, dt.date(start.year + 1, 1, 1))
+        if len(value) == 6 and value[:4].isdigit() and value[4] in "HQ" and value[5].isdigit():
+            year, part = int(value[:4]), int(value[5])
+            months = 6 if value[4] == "H" else 3
+            if not 1 <= part <= 12 // months:
+                raise ValueError
+            start = dt.date(year, (part - 1) * months + 1, 1)
+            return Period(start, add_months(start, months))
+        if len(value) == 7 and value[4] == "-":
+            return Period.month(parse_month(value).strftime("%Y-%m"))
+    except ValueError:
+        pass
+    raise ValueError(f"period must look like {_PERIOD_FORMS}, got {text!r}")

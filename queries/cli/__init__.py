@@ -28,6 +28,9 @@ COMMANDS = (
     "explain",
     "report",
     "rebuild",
+    "actions",
+    "alerts",
+    "summary",
 )
 
 

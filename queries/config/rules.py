@@ -14,12 +14,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from queries.metrics import METRICS
 from queries.paths import CONFIG_DIR
 
 RULES_FILE = CONFIG_DIR / "rules.toml"
@@ -183,6 +185,7 @@ class RuleVersion:
         default_factory=lambda: {"general": 3, "urgent": 1, "major": 5}
     )
     multi_department_days: int = 7
+    quick_close_days: int = 3  # summaries: share resolved within this many working days
     repeat_window_hours: float = 720.0
     group_min_customers: int = 5
     group_window_hours: float = 24.0
@@ -216,6 +219,45 @@ class RuleVersion:
         return next((i for i in self.scoring_items if i.id == item_id), None)
 
 
+ALERT_KINDS = ("complaint_received", "group_incident", "near_deadline", "action_overdue", "kpi_red")
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One alert rule of ``[[alerts.rule]]``.
+
+    Kinds: ``complaint_received`` (a complaint of one of ``severities`` received within the
+    look-back), ``group_incident`` (a group incident formed within the look-back),
+    ``near_deadline`` (an open complaint that has used ``share`` of its working time to the
+    resolution deadline and is not yet overdue), ``action_overdue`` (a rectification action
+    past its due date and still open), ``kpi_red`` (one of ``metrics`` red against its target
+    for a department, or the company, in the month of the as-of).
+    """
+
+    id: str
+    kind: str
+    severities: tuple[str, ...] = ("major",)
+    share: float = 0.8
+    metrics: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """``[alerts]``: which events are pushed, and how far back complaints are looked at."""
+
+    lookback_days: int = 3
+    rules: tuple[AlertRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    """``[actions]``: rectification actions (整改)."""
+
+    default_due_working_days: int = 10
+    effect_window_days: int = 30  # effectiveness: N days before the due date vs N days after
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """All versions of a rule file, ordered by effective date."""
@@ -223,6 +265,9 @@ class RuleSet:
     versions: tuple[RuleVersion, ...]
     source: str = ""
     content: bytes = b""
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    actions: ActionSettings = field(default_factory=ActionSettings)
+    derived_digest: str = ""  # SHA-256 of the [[version]] tables only (see derived_fingerprint)
 
     def version_for(self, day: dt.date | dt.datetime) -> RuleVersion:
         """The version in force on ``day`` (the earliest version for days before it)."""
@@ -244,6 +289,12 @@ class RuleSet:
     def fingerprint(self) -> str:
         """SHA-256 (first 16 hex digits) of the rule file's content."""
         return hashlib.sha256(self.content).hexdigest()[:16]
+
+    def derived_fingerprint(self) -> str:
+        """SHA-256 (16 hex digits) of what the derived tables depend on: the ``[[version]]``
+        tables, not ``[alerts]``/``[actions]`` (changing an alert must not make every reader
+        rebuild the staging tables)."""
+        return self.derived_digest or self.fingerprint()
 
 
 # --------------------------------------------------------------------------- parsing
@@ -377,6 +428,11 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
                 f"{where}.resolution_working_days.multi_department",
             )
         ),
+        quick_close_days=_int(
+            res.get("quick_close", defaults.quick_close_days),
+            f"{where}.resolution_working_days.quick_close",
+            1,
+        ),
         repeat_window_hours=_num(
             rep.get("window_hours", defaults.repeat_window_hours), f"{where}.repeat.window_hours"
         ),
@@ -398,6 +454,76 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
             str(m): _target(str(m), t, f"{where}.targets.{m}")
             for m, t in raw.get("targets", {}).items()
         },
+    )
+
+
+def _int(value: Any, where: str, minimum: int) -> int:
+    number = _num(value, where)
+    if number != int(number) or number < minimum:
+        raise RulesError(f"{where}: expected a whole number ≥ {minimum}, got {value!r}")
+    return int(number)
+
+
+def _alert_rule(raw: Any, where: str) -> AlertRule:
+    if not isinstance(raw, dict):
+        raise RulesError(f"{where}: expected a table")
+    unknown = set(raw) - {"id", "kind", "severities", "share", "metrics", "enabled"}
+    if unknown:
+        raise RulesError(f"{where}: unknown keys {sorted(unknown)}")
+    kind = raw.get("kind")
+    if kind not in ALERT_KINDS:
+        raise RulesError(f"{where}.kind: use one of {', '.join(ALERT_KINDS)}, got {kind!r}")
+    if not isinstance(raw.get("id"), str) or not raw["id"]:
+        raise RulesError(f"{where}.id: a name is required")
+    severities = tuple(str(s) for s in raw.get("severities", ("major",)))
+    bad = [s for s in severities if s not in GRADES]
+    if bad:
+        raise RulesError(f"{where}.severities: unknown grades {bad}")
+    share = _num(raw.get("share", 0.8), f"{where}.share")
+    if not 0 < share < 1:
+        raise RulesError(f"{where}.share: expected a fraction between 0 and 1, got {share}")
+    metrics = tuple(str(m) for m in raw.get("metrics", ()))
+    if kind == "kpi_red" and not metrics:
+        raise RulesError(f"{where}.metrics: a kpi_red rule needs the metrics to watch")
+    unknown_metrics = [m for m in metrics if m not in METRICS]
+    if unknown_metrics:
+        raise RulesError(f"{where}.metrics: unknown metrics {unknown_metrics}")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise RulesError(f"{where}.enabled: expected true or false")
+    return AlertRule(str(raw["id"]), kind, severities, share, metrics, enabled)
+
+
+def _alerts(raw: Any, source: str) -> AlertSettings:
+    if not isinstance(raw, dict):
+        raise RulesError(f"{source}: [alerts] must be a table")
+    rules = tuple(
+        _alert_rule(r, f"{source}: alerts.rule[{i}]") for i, r in enumerate(raw.get("rule", []))
+    )
+    ids = [r.id for r in rules]
+    if len(set(ids)) != len(ids):
+        raise RulesError(f"{source}: alerts.rule: duplicate ids {ids}")
+    return AlertSettings(
+        lookback_days=_int(raw.get("lookback_days", 3), f"{source}: alerts.lookback_days", 1),
+        rules=rules,
+    )
+
+
+def _actions(raw: Any, source: str) -> ActionSettings:
+    if not isinstance(raw, dict):
+        raise RulesError(f"{source}: [actions] must be a table")
+    unknown = set(raw) - {"default_due_working_days", "effect_window_days"}
+    if unknown:
+        raise RulesError(f"{source}: actions: unknown keys {sorted(unknown)}")
+    return ActionSettings(
+        default_due_working_days=_int(
+            raw.get("default_due_working_days", 10),
+            f"{source}: actions.default_due_working_days",
+            1,
+        ),
+        effect_window_days=_int(
+            raw.get("effect_window_days", 30), f"{source}: actions.effect_window_days", 1
+        ),
     )
 
 
@@ -426,7 +552,21 @@ def parse_rules(content: bytes, source: str = "<string>") -> RuleSet:
         )
         for i, v in enumerate(parsed)
     ]
-    return RuleSet(tuple(versions), source=source, content=content)
+    return RuleSet(
+        tuple(versions),
+        source=source,
+        content=content,
+        alerts=_alerts(doc.get("alerts", {}), source),
+        actions=_actions(doc.get("actions", {}), source),
+        derived_digest=hashlib.sha256(
+            json.dumps(
+                {k: v for k, v in doc.items() if k not in ("alerts", "actions")},
+                sort_keys=True,
+                default=str,
+                ensure_ascii=False,
+            ).encode("utf-8")
+        ).hexdigest()[:16],
+    )
 
 
 def rules_file() -> Path:

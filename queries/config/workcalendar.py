@@ -105,6 +105,19 @@ def is_working_day(d: dt.date, overrides_path: str | Path | None = None) -> bool
     return d.weekday() < 5
 
 
+def add_working_days(d: dt.date, n: int, overrides_path: str | Path | None = None) -> dt.date:
+    """The ``n``-th working day after ``d`` (``d`` itself does not count; ``n`` ≥ 1), the way
+    resolution deadlines count working days."""
+    if n < 1:
+        raise ValueError(f"working days must be at least 1, got {n}")
+    day = d
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, overrides_path):
+            n -= 1
+    return day
+
+
 def working_hours_between(
     start: dt.datetime, end: dt.datetime, overrides_path: str | Path | None = None
 ) -> float:

@@ -176,7 +176,9 @@ def kpis(
     (definitions: docs/definitions.md#metrics).
 
     Columns: the metric names (``METRIC_COLUMNS``), then the numerators/denominators
-    ``n_*``, compensation counts ``compensation_n_<type>`` and working-time variants
+    ``n_*``, compensation counts ``compensation_n_<type>`` and amounts
+    ``compensation_cny_<type>``, ``quick_close_rate`` (resolved within the rules'
+    ``quick_close`` working days / resolved; for period summaries) and working-time variants
     ``*_working_h`` (hours counted on working days only). Rates are fractions, null when the
     denominator is 0. ``as_of`` defaults to ``default_as_of``.
     """
