@@ -124,51 +124,6 @@ class Accountability:
         }.get(responsibility_type or "employee", self.employee_days)
 
 
-#: Every key path a rule file may hold (``<...>``: any name, e.g. a grade or a metric). The
-#: parser rejects any other key, and docs/definitions.md#rule-keys documents each of them.
-RULE_KEYS: tuple[str, ...] = (
-    "version.id",
-    "version.effective_from",
-    "version.description",
-    "version.response_limit_hours.grade.<grade>",
-    "version.response_limit_hours.channel.<channel>",
-    "version.resolution_working_days.grade.<grade>",
-    "version.resolution_working_days.multi_department",
-    "version.repeat.window_hours",
-    "version.group.min_customers",
-    "version.group.window_hours",
-    *(f"version.accountability.{f.name}" for f in dataclasses.fields(Accountability)),
-    "version.scoring.base",
-    "version.scoring.item.id",
-    "version.scoring.item.kind",
-    "version.scoring.item.points",
-    "version.scoring.item.points.<grade>",
-    "version.scoring.item.cap",
-    "version.scoring.item.metric",
-    "version.scoring.item.target",
-    "version.scoring.item.direction",
-    "version.scoring.item.points_per_pp",
-    "version.scoring.item.description",
-    "version.targets.<metric>.target",
-    "version.targets.<metric>.amber",
-    "version.targets.<metric>.direction",
-    "version.targets.<metric>.departments.<department>",
-    "version.targets.<metric>.departments.<department>.target",
-    "version.targets.<metric>.departments.<department>.amber",
-)
-
-
-def _check_keys(table: Any, prefix: str, where: str) -> None:
-    """Reject keys of ``table`` (at key path ``prefix``) that ``RULE_KEYS`` does not list."""
-    if not isinstance(table, dict):
-        raise RulesError(f"{where}: expected a table")
-    depth = prefix.count(".") + 1 if prefix else 0
-    known = {k.split(".")[depth] for k in RULE_KEYS if k.startswith(f"{prefix}.") or not prefix}
-    unknown = sorted(str(k) for k in table if str(k) not in known)
-    if unknown:
-        raise RulesError(f"{where}: unknown keys {unknown}; known: {sorted(known)}")
-
-
 @dataclass(frozen=True)
 class RuleVersion:
     """One version of the rules, in force on [effective_from, effective_to)."""
@@ -256,6 +211,56 @@ class ActionSettings:
 
     default_due_working_days: int = 10
     effect_window_days: int = 30  # effectiveness: N days before the due date vs N days after
+
+
+#: Every key path a rule file may hold (``<...>``: any name, e.g. a grade or a metric). The
+#: parser rejects any other key, and docs/definitions.md#rule-keys documents each of them.
+RULE_KEYS: tuple[str, ...] = (
+    "version.id",
+    "version.effective_from",
+    "version.description",
+    "version.response_limit_hours.grade.<grade>",
+    "version.response_limit_hours.channel.<channel>",
+    "version.resolution_working_days.grade.<grade>",
+    "version.resolution_working_days.multi_department",
+    "version.resolution_working_days.quick_close",
+    "version.repeat.window_hours",
+    "version.group.min_customers",
+    "version.group.window_hours",
+    *(f"version.accountability.{f.name}" for f in dataclasses.fields(Accountability)),
+    "version.scoring.base",
+    "version.scoring.item.id",
+    "version.scoring.item.kind",
+    "version.scoring.item.points",
+    "version.scoring.item.points.<grade>",
+    "version.scoring.item.cap",
+    "version.scoring.item.metric",
+    "version.scoring.item.target",
+    "version.scoring.item.direction",
+    "version.scoring.item.points_per_pp",
+    "version.scoring.item.description",
+    "version.targets.<metric>.target",
+    "version.targets.<metric>.amber",
+    "version.targets.<metric>.direction",
+    "version.targets.<metric>.departments.<department>",
+    "version.targets.<metric>.departments.<department>.target",
+    "version.targets.<metric>.departments.<department>.amber",
+    "alerts.lookback_days",
+    *(f"alerts.rule.{f.name}" for f in dataclasses.fields(AlertRule)),
+    "actions.default_due_working_days",
+    "actions.effect_window_days",
+)
+
+
+def _check_keys(table: Any, prefix: str, where: str) -> None:
+    """Reject keys of ``table`` (at key path ``prefix``) that ``RULE_KEYS`` does not list."""
+    if not isinstance(table, dict):
+        raise RulesError(f"{where}: expected a table")
+    depth = prefix.count(".") + 1 if prefix else 0
+    known = {k.split(".")[depth] for k in RULE_KEYS if k.startswith(f"{prefix}.") or not prefix}
+    unknown = sorted(str(k) for k in table if str(k) not in known)
+    if unknown:
+        raise RulesError(f"{where}: unknown keys {unknown}; known: {sorted(known)}")
 
 
 @dataclass(frozen=True)
@@ -465,11 +470,7 @@ def _int(value: Any, where: str, minimum: int) -> int:
 
 
 def _alert_rule(raw: Any, where: str) -> AlertRule:
-    if not isinstance(raw, dict):
-        raise RulesError(f"{where}: expected a table")
-    unknown = set(raw) - {"id", "kind", "severities", "share", "metrics", "enabled"}
-    if unknown:
-        raise RulesError(f"{where}: unknown keys {sorted(unknown)}")
+    _check_keys(raw, "alerts.rule", where)
     kind = raw.get("kind")
     if kind not in ALERT_KINDS:
         raise RulesError(f"{where}.kind: use one of {', '.join(ALERT_KINDS)}, got {kind!r}")
@@ -495,8 +496,7 @@ def _alert_rule(raw: Any, where: str) -> AlertRule:
 
 
 def _alerts(raw: Any, source: str) -> AlertSettings:
-    if not isinstance(raw, dict):
-        raise RulesError(f"{source}: [alerts] must be a table")
+    _check_keys(raw, "alerts", f"{source}: alerts")
     rules = tuple(
         _alert_rule(r, f"{source}: alerts.rule[{i}]") for i, r in enumerate(raw.get("rule", []))
     )
@@ -510,11 +510,7 @@ def _alerts(raw: Any, source: str) -> AlertSettings:
 
 
 def _actions(raw: Any, source: str) -> ActionSettings:
-    if not isinstance(raw, dict):
-        raise RulesError(f"{source}: [actions] must be a table")
-    unknown = set(raw) - {"default_due_working_days", "effect_window_days"}
-    if unknown:
-        raise RulesError(f"{source}: actions: unknown keys {sorted(unknown)}")
+    _check_keys(raw, "actions", f"{source}: actions")
     return ActionSettings(
         default_due_working_days=_int(
             raw.get("default_due_working_days", 10),
