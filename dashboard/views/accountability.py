@@ -168,6 +168,7 @@ def _by_dimension(period, filters, as_of, lang: str) -> None:
         key="acct_by",
         required=True,
     )
+    assert by is not None  # required=True
     frame = data.accountability(period, filters, as_of, by=by).rename(columns=DUE_RENAME)
     if frame.empty:
         st.info(i18n.t("no_penalties", lang))
