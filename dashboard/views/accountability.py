@@ -255,4 +255,5 @@ def main() -> None:
         _lists(period, filters, as_of, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

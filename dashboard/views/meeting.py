@@ -462,4 +462,5 @@ def main() -> None:
             _auto_advance(total, int(st.session_state.get("meeting_auto_seconds", 60)))
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

@@ -182,4 +182,5 @@ def main() -> None:
         _departments_at_risk(period, as_of, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

@@ -252,4 +252,5 @@ def main() -> None:
         _groups(period, filters, as_of, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

@@ -150,4 +150,5 @@ def main() -> None:
         _dissatisfied(period, filters, as_of, lang, by, group)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

@@ -171,4 +171,5 @@ def main() -> None:
         _rule_table(month, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

@@ -254,4 +254,5 @@ def main() -> None:
         _queue(open_rows, filters, as_of, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()
