@@ -21,8 +21,8 @@ test:  ## the whole suite, as CI runs it
 test-fast:  ## the suite without browser and slow tests
 	$(PY) -m pytest -m "not browser and not slow"
 
-lint:  ## ruff lint + format check
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+lint:  ## ruff lint + format check + mypy (queries/ and dashboard/)
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
 
 format:  ## apply ruff fixes and formatting
 	$(PY) -m ruff check --fix . && $(PY) -m ruff format .

@@ -1,8 +1,14 @@
-"""Shared helpers for the AppTest page tests (``tests/test_app_*.py``): a small seeded demo
-database and an ``AppTest`` of ``dashboard/app.py`` opened on a page."""
+"""The one harness of the AppTest page tests (``tests/test_app_*.py``): run a page file of
+``dashboard/views/`` directly (``run_page``) or the whole app through its router
+(``open_app``, for the shell: sidebar filters, URL, navigation), point the app at a
+database (``database``), and read what the page shows. The seeded demo database shared by
+the page tests is the session fixture ``app_db`` (``tests/conftest.py``)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +18,7 @@ from queries import store as db
 from tests import ROOT
 
 APP = ROOT / "dashboard" / "app.py"
+PAGES = ROOT / "dashboard" / "views"
 DEMO_ROWS = 2000
 DEMO_END_MONTH = "2025-10"
 TIMEOUT = 120
@@ -26,9 +33,47 @@ def build_fixture_db(folder: Path) -> Path:
     return path
 
 
+@contextmanager
+def database(path: Path, role: str | None = None) -> Iterator[Path]:
+    """Point the app at ``path`` (``$COMPLAINTS_DB``) and optionally a role (for
+    module-scoped fixtures, where ``monkeypatch`` is not available)."""
+    saved = {k: os.environ.get(k) for k in ("COMPLAINTS_DB", "COMPLAINTS_ROLE")}
+    os.environ["COMPLAINTS_DB"] = str(path)
+    if role is None:
+        os.environ.pop("COMPLAINTS_ROLE", None)
+    else:
+        os.environ["COMPLAINTS_ROLE"] = role
+    try:
+        yield path
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_page(
+    page: str,
+    lang: str = "zh",
+    query: dict[str, Any] | None = None,
+    session: dict[str, Any] | None = None,
+) -> AppTest:
+    """Run ``dashboard/views/<page>.py`` on its own (the database from ``$COMPLAINTS_DB``):
+    ``query`` as in a shared link, ``session`` as widget values already chosen (the
+    sidebar's shared filters, e.g. ``{"asof": date}``, are session values here)."""
+    at = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=TIMEOUT)
+    at.session_state["lang"] = lang
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
 def open_app(page: str | None = None, **query: Any) -> AppTest:
-    """Run the app (query parameters as in a shared link) and switch to ``page``
-    (``"overview"``, ``"departments"``...). ``COMPLAINTS_DB`` must be set by the caller."""
+    """Run the app through its router (query parameters as in a shared link) and switch to
+    ``page`` (``"overview"``, ``"departments"``...). ``COMPLAINTS_DB`` must be set."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for key, value in query.items():
         at.query_params[key] = value
@@ -44,7 +89,7 @@ def snapshot(path: Path):
     return db.open_snapshot(path)
 
 
-def no_exceptions(at: AppTest) -> None:
+def no_errors(at: AppTest) -> None:
     """Fail with the message of any exception or error box the page shows."""
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -53,3 +98,8 @@ def no_exceptions(at: AppTest) -> None:
 def metrics(at: AppTest) -> dict[str, str]:
     """``{label: value}`` of every ``st.metric`` on the page."""
     return {m.label: m.value for m in at.metric}
+
+
+def frames(at: AppTest) -> list:
+    """Every DataFrame shown on the page, in order."""
+    return [d.value for d in at.dataframe]

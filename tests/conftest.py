@@ -49,3 +49,20 @@ def make_db(tmp_path: Path) -> Callable[..., Path]:
         return build_db(tmp_path / f"fixture{counter['n']}.duckdb", **tables)
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def app_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded demo database the page tests share, built once per session
+    (``tests/app_support.py``). Read only: a test that writes works on a copy."""
+    from tests.app_support import build_fixture_db
+
+    return build_fixture_db(tmp_path_factory.mktemp("app_db"))
+
+
+@pytest.fixture
+def use_app_db(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at the shared demo database as a viewer."""
+    monkeypatch.setenv("COMPLAINTS_DB", str(app_db))
+    monkeypatch.setenv("COMPLAINTS_ROLE", "viewer")
+    return app_db

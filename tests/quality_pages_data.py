@@ -1,5 +1,5 @@
 """A small hand-written company for the quality-page tests (repeats, satisfaction,
-accountability, explorer, data, security) and an AppTest runner.
+accountability, explorer, data, security); the pages run through ``tests/app_support.py``.
 
 October 2025 (the default period: the as-of is the latest timestamp, 2025-10-30 18:00):
 
@@ -19,18 +19,11 @@ October 2025 (the default period: the as-of is the latest timestamp, 2025-10-30 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from streamlit.testing.v1 import AppTest
-
-from tests import ROOT
 from tests.conftest import build_db
 
-PAGES = ROOT / "dashboard" / "views"
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 FORMULA = '=HYPERLINK("http://evil.example","点我")'
 
@@ -251,49 +244,3 @@ def build(path: Path, complaints: list[dict] | None = None) -> Path:
         penalties=PENALTIES,
         departments=DEPARTMENTS,
     )
-
-
-@contextmanager
-def database(path: Path, role: str | None = None) -> Iterator[Path]:
-    """Point the app at ``path`` (``$COMPLAINTS_DB``) and optionally a role."""
-    saved = {k: os.environ.get(k) for k in ("COMPLAINTS_DB", "COMPLAINTS_ROLE")}
-    os.environ["COMPLAINTS_DB"] = str(path)
-    if role is None:
-        os.environ.pop("COMPLAINTS_ROLE", None)
-    else:
-        os.environ["COMPLAINTS_ROLE"] = role
-    try:
-        yield path
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def run_page(
-    page: str,
-    lang: str = "zh",
-    query: dict[str, str] | None = None,
-    session: dict[str, Any] | None = None,
-) -> AppTest:
-    """Run ``dashboard/views/<page>.py`` on its own (the database from ``$COMPLAINTS_DB``)."""
-    at = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    for key, value in (session or {}).items():
-        at.session_state[key] = value
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def no_errors(at: AppTest) -> None:
-    """Assert the page rendered without an exception box or an error message."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def frames(at: AppTest) -> list:
-    """Every DataFrame shown on the page, in order."""
-    return [d.value for d in at.dataframe]

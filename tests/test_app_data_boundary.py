@@ -13,12 +13,6 @@ from queries import privacy, staging
 from queries import store as db
 from queries.marts import kpi
 from queries.marts.kpi import Filters, Period
-from tests.app_support import build_fixture_db
-
-
-@pytest.fixture(scope="module")
-def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_db(tmp_path_factory.mktemp("app_data"))
 
 
 def _drill(role: str, monkeypatch: pytest.MonkeyPatch):
@@ -27,12 +21,12 @@ def _drill(role: str, monkeypatch: pytest.MonkeyPatch):
     return data.drill("received", Period.month("2025-10"), Filters(), data.default_as_of())
 
 
-def test_roles_get_their_own_masked_or_full_rows(fixture_db: Path, monkeypatch):
-    monkeypatch.setenv("COMPLAINTS_DB", str(fixture_db))
+def test_roles_get_their_own_masked_or_full_rows(app_db: Path, monkeypatch):
+    monkeypatch.setenv("COMPLAINTS_DB", str(app_db))
     viewer = _drill("viewer", monkeypatch)
     officer = _drill("privacy_officer", monkeypatch)  # same arguments, other role
     viewer_again = _drill("viewer", monkeypatch)  # served from the cache
-    conn = db.open_snapshot(fixture_db)
+    conn = db.open_snapshot(app_db)
     try:
         raw = kpi.drill(
             conn, "received", Period.month("2025-10"), Filters(), kpi.default_as_of(conn)

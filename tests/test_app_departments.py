@@ -7,20 +7,12 @@ from pathlib import Path
 import pytest
 
 from queries.marts import scoring
-from tests.app_support import build_fixture_db, no_exceptions, open_app, snapshot
+from tests.app_support import no_errors, run_page, snapshot
 
 MONTH = "2025-10"
 
 
-@pytest.fixture(scope="module")
-def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_db(tmp_path_factory.mktemp("app_departments"))
-
-
-@pytest.fixture(autouse=True)
-def _use_fixture_db(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COMPLAINTS_DB", str(fixture_db))
-    monkeypatch.setenv("COMPLAINTS_ROLE", "viewer")
+pytestmark = pytest.mark.usefixtures("use_app_db")
 
 
 def _scores(path: Path, month: str = MONTH):
@@ -31,12 +23,12 @@ def _scores(path: Path, month: str = MONTH):
         conn.close()
 
 
-def test_scorecard_ranking_equals_department_scores(fixture_db: Path):
-    at = open_app("departments")
-    no_exceptions(at)
+def test_scorecard_ranking_equals_department_scores(app_db: Path):
+    at = run_page("departments")
+    no_errors(at)
     assert at.selectbox(key="score_month").value == MONTH
-    expected = _scores(fixture_db)
-    previous = _scores(fixture_db, "2025-09").set_index("department_id")["score"]
+    expected = _scores(app_db)
+    previous = _scores(app_db, "2025-09").set_index("department_id")["score"]
     table = next(d.value for d in at.dataframe if "得分变化" in d.value.columns)
     assert list(table["责任部门"]) == list(expected["department"])
     assert list(table["得分"]) == list(expected["score"])
@@ -46,14 +38,14 @@ def test_scorecard_ranking_equals_department_scores(fixture_db: Path):
     assert list(table["得分变化"].round(6)) == [round(c, 6) for c in change]
 
 
-def test_department_view_from_the_link(fixture_db: Path):
-    expected = _scores(fixture_db)
+def test_department_view_from_the_link(app_db: Path):
+    expected = _scores(app_db)
     worst = expected.iloc[-1]
-    at = open_app("departments", dept_view=str(worst["department_id"]))
-    no_exceptions(at)
+    at = run_page("departments", query={"dept_view": str(worst["department_id"])})
+    no_errors(at)
     assert at.selectbox(key="dept_view").value == worst["department_id"]
     assert at.header[0].value.endswith(worst["department"].replace("(", "\\("))
-    conn = snapshot(fixture_db)
+    conn = snapshot(app_db)
     try:
         items = scoring.score_items(conn, MONTH, str(worst["department_id"]))
     finally:
@@ -63,9 +55,9 @@ def test_department_view_from_the_link(fixture_db: Path):
     assert sum(items["deduction"]) == pytest.approx(100 - worst["score"])
 
 
-def test_department_view_in_english(fixture_db: Path):
-    first = _scores(fixture_db).iloc[0]
-    at = open_app("departments", lang="en", dept_view=str(first["department_id"]))
-    no_exceptions(at)
+def test_department_view_in_english(app_db: Path):
+    first = _scores(app_db).iloc[0]
+    at = run_page("departments", lang="en", query={"dept_view": str(first["department_id"])})
+    no_errors(at)
     assert at.title[0].value == "Departments"
     assert at.header[0].value.startswith("Department view: ")

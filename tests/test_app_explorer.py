@@ -11,7 +11,8 @@ import openpyxl
 import pytest
 
 from queries import exports
-from tests.quality_pages_data import FORMULA, build, database, frames, no_errors, run_page
+from tests.app_support import database, frames, no_errors, open_app, run_page
+from tests.quality_pages_data import FORMULA, build
 
 OCTOBER = ["C09", "C07", "G5", "G4", "G3", "G2", "G1", "C05", "C04", "C03", "C02", "C01"]
 
@@ -172,8 +173,6 @@ def test_english_labels(fixture_db):
 
 
 def test_link_through_the_app_router_opens_the_detail(fixture_db):
-    from tests.app_support import open_app
-
     at = open_app("explorer", complaint="C01")
     no_errors(at)
     assert at.subheader[0].value == "投诉详情 · C01"

@@ -4,6 +4,8 @@ meeting, and a prepared meeting that keeps its numbers after a new import."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,21 +14,18 @@ from queries import staging
 from queries import store as db
 from queries.marts import kpi
 from queries.reports import meeting
-from tests import ROOT
+from tests.app_support import run_page
 from tests.conftest import build_db, insert_rows
 from tests.meeting_data import DEMO_MONTH, sample_pack
-
-PAGE = ROOT / "dashboard" / "views" / "meeting.py"
 
 
 def _counter(at: AppTest) -> str:
     return next(m.value for m in at.markdown if m.value.endswith(" / 10"))
 
 
-def _open(db_path, monkeypatch) -> AppTest:
+def _open(db_path, monkeypatch, lang: str = "zh") -> AppTest:
     monkeypatch.setenv("COMPLAINTS_DB", str(db_path))
-    at = AppTest.from_file(str(PAGE), default_timeout=120)
-    at.run()
+    at = run_page("meeting", lang=lang)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -89,13 +88,10 @@ def test_notes_are_saved_into_the_meeting(stored, monkeypatch):
     assert at.text_area(key="meeting_note_2025-10_headline").value.startswith("按时办结率未达标")
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from queries.demo import build_demo
-
-    path = tmp_path_factory.mktemp("app_meeting") / "demo.duckdb"
-    build_demo(path, rows=3000, end_month=DEMO_MONTH, exports=False)
-    return path
+@pytest.fixture
+def demo_db(app_db, tmp_path):
+    """A private copy of the shared demo database (this test imports into it)."""
+    return Path(shutil.copy(app_db, tmp_path / "demo.duckdb"))
 
 
 def test_prepared_meeting_keeps_its_numbers_after_an_import(demo_db, monkeypatch):
@@ -139,11 +135,7 @@ def test_prepared_meeting_keeps_its_numbers_after_an_import(demo_db, monkeypatch
 
 
 def test_english_slides(stored, monkeypatch):
-    monkeypatch.setenv("COMPLAINTS_DB", str(stored))
-    at = AppTest.from_file(str(PAGE), default_timeout=120)
-    at.session_state["lang"] = "en"
-    at.run()
-    assert not at.exception
+    at = _open(stored, monkeypatch, lang="en")
     assert [t.value for t in at.title][-1] == "Complaint review 2025\\-10"
     at.button(key="meeting_next").click().run()
     shown = {m.label: m.value for m in at.metric}

@@ -11,7 +11,7 @@ import pytest
 from queries import i18n
 from queries import store as db
 from queries.marts import kpi
-from tests.app_support import build_fixture_db, metrics, no_exceptions, open_app, snapshot
+from tests.app_support import metrics, no_errors, open_app, snapshot
 
 # the cards the overview shows (dashboard/views/overview.py CARD_METRICS)
 CARD_METRICS = (
@@ -28,15 +28,7 @@ CARD_METRICS = (
 )
 
 
-@pytest.fixture(scope="module")
-def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_db(tmp_path_factory.mktemp("app_overview"))
-
-
-@pytest.fixture(autouse=True)
-def _use_fixture_db(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COMPLAINTS_DB", str(fixture_db))
-    monkeypatch.setenv("COMPLAINTS_ROLE", "viewer")
+pytestmark = pytest.mark.usefixtures("use_app_db")
 
 
 def _expected_cards(path: Path, period: kpi.Period, filters: kpi.Filters, lang: str):
@@ -49,17 +41,17 @@ def _expected_cards(path: Path, period: kpi.Period, filters: kpi.Filters, lang: 
     return {i18n.metric_name(m, lang): i18n.fmt_metric(m, row[m], lang) for m in CARD_METRICS}
 
 
-def test_default_page_is_overview_with_cards_equal_to_kpis(fixture_db: Path):
+def test_default_page_is_overview_with_cards_equal_to_kpis(app_db: Path):
     at = open_app()
-    no_exceptions(at)
+    no_errors(at)
     assert at.title[0].value == "投诉管理总览"
     shown = metrics(at)
     # default period: the as-of's month (the demo ends 2025-10)
-    expected = _expected_cards(fixture_db, kpi.Period.month("2025-10"), kpi.Filters(), "zh")
+    expected = _expected_cards(app_db, kpi.Period.month("2025-10"), kpi.Filters(), "zh")
     for label, value in expected.items():
         assert shown[label] == value, label
     # independent of the KPI engine: October 2025 receipts counted in the canonical table
-    conn = snapshot(fixture_db)
+    conn = snapshot(app_db)
     try:
         october = conn.execute(
             "select count(*) from complaints"
@@ -71,10 +63,10 @@ def test_default_page_is_overview_with_cards_equal_to_kpis(fixture_db: Path):
     assert shown["投诉量"] == f"{october:,}"
 
 
-def test_first_page_shows_what_data_is_loaded(fixture_db: Path):
+def test_first_page_shows_what_data_is_loaded(app_db: Path):
     at = open_app()
     shown = metrics(at)
-    conn = snapshot(fixture_db)
+    conn = snapshot(app_db)
     try:
         counts = db.table_counts(conn)
         n_departments = conn.execute("select count(*) from departments").fetchone()[0]
@@ -85,7 +77,7 @@ def test_first_page_shows_what_data_is_loaded(fixture_db: Path):
     assert shown["部门数"] == str(n_departments)
     captions = " ".join(c.value for c in at.caption)
     assert "2023年11月1日 – 2025年10月31日" in captions
-    conn = snapshot(fixture_db)
+    conn = snapshot(app_db)
     try:
         as_of = kpi.default_as_of(conn)
     finally:
@@ -93,26 +85,26 @@ def test_first_page_shows_what_data_is_loaded(fixture_db: Path):
     assert f"数据截止: {as_of:%Y}年{as_of.month}月{as_of.day}日 {as_of:%H:%M}" in captions
 
 
-def test_language_switch_changes_labels_and_formats(fixture_db: Path):
+def test_language_switch_changes_labels_and_formats(app_db: Path):
     at = open_app()
     at.segmented_control(key="lang").set_value("en").run()
-    no_exceptions(at)
+    no_errors(at)
     assert at.title[0].value == "Complaint handling overview"
     shown = metrics(at)
-    expected = _expected_cards(fixture_db, kpi.Period.month("2025-10"), kpi.Filters(), "en")
+    expected = _expected_cards(app_db, kpi.Period.month("2025-10"), kpi.Filters(), "en")
     for label, value in expected.items():
         assert shown[label] == value, label
     assert "Period: Oct 2025" in at.caption[0].value
 
 
-def test_url_params_restore_filters(fixture_db: Path):
+def test_url_params_restore_filters(app_db: Path):
     at = open_app(period="last_month", ch=["phone", "online"], grade="general")
-    no_exceptions(at)
+    no_errors(at)
     assert at.selectbox(key="period").value == "last_month"
     assert at.multiselect(key="ch").value == ["phone", "online"]
     assert at.multiselect(key="grade").value == ["general"]
     expected = _expected_cards(
-        fixture_db,
+        app_db,
         kpi.Period.month("2025-09"),
         kpi.Filters(channel=("phone", "online"), severity=("general",)),
         "zh",
@@ -123,31 +115,31 @@ def test_url_params_restore_filters(fixture_db: Path):
     assert "2025年9月" in at.caption[0].value
 
 
-def test_link_with_the_written_params_reproduces_the_view(fixture_db: Path):
+def test_link_with_the_written_params_reproduces_the_view(app_db: Path):
     # Note: AppTest drops the sidebar from its element tree once a run changes the URL
     # (AppTest + st.navigation quirk; a real browser keeps it, see tests/browser), so each
     # AppTest here changes one widget and reads the main area.
     at = open_app()
     at.selectbox(key="period").set_value("quarter").run()
-    no_exceptions(at)
+    no_errors(at)
     clicked = metrics(at)
     # the URL the shell writes for this state (tests/test_app_state.py checks url_params)
     link = open_app(period="quarter")
-    no_exceptions(link)
+    no_errors(link)
     assert metrics(link) == clicked
     expected = _expected_cards(
-        fixture_db, kpi.Period(dt.date(2025, 10, 1), dt.date(2026, 1, 1)), kpi.Filters(), "zh"
+        app_db, kpi.Period(dt.date(2025, 10, 1), dt.date(2026, 1, 1)), kpi.Filters(), "zh"
     )
     for label, value in expected.items():
         assert clicked[label] == value, label
     assert "2025年10月1日 – 2025年12月31日" in at.caption[0].value
 
 
-def test_period_without_data_shows_the_empty_state(fixture_db: Path):
+def test_period_without_data_shows_the_empty_state(app_db: Path):
     # the demo starts in 2023-11: January 2023 holds nothing
     at = open_app(period="custom", **{"from": "2023-01-01", "to": "2023-01-31"})
-    no_exceptions(at)
-    conn = snapshot(fixture_db)
+    no_errors(at)
+    conn = snapshot(app_db)
     try:
         row = kpi.kpis(conn, kpi.Period.month("2023-01"), kpi.Filters(), kpi.default_as_of(conn))
     finally:

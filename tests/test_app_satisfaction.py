@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.quality_pages_data import build, database, frames, no_errors, run_page
+from tests.app_support import database, frames, no_errors, run_page
+from tests.quality_pages_data import build
 
 
 @pytest.fixture(scope="module")

@@ -10,24 +10,17 @@ import pytest
 from queries import i18n
 from queries.config import rules
 from queries.marts import scoring
-from tests.app_support import build_fixture_db, no_exceptions, open_app, snapshot
+from tests.app_support import no_errors, run_page, snapshot
+
+pytestmark = pytest.mark.usefixtures("use_app_db")
 
 
-@pytest.fixture(scope="module")
-def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_db(tmp_path_factory.mktemp("app_scores"))
-
-
-@pytest.fixture(autouse=True)
-def _use_fixture_db(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COMPLAINTS_DB", str(fixture_db))
-    monkeypatch.setenv("COMPLAINTS_ROLE", "viewer")
-
-
-def test_monthly_scores_rollup_and_rule_version(fixture_db: Path):
-    at = open_app("scores", score_month="2025-09", rollup_year="2025", rollup_q="3")
-    no_exceptions(at)
-    conn = snapshot(fixture_db)
+def test_monthly_scores_rollup_and_rule_version(app_db: Path):
+    at = run_page(
+        "scores", query={"score_month": "2025-09", "rollup_year": "2025", "rollup_q": "3"}
+    )
+    no_errors(at)
+    conn = snapshot(app_db)
     try:
         month = scoring.department_scores(conn, "2025-09")
         rollup = scoring.score_rollup(conn, 2025, 3)

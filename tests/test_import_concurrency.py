@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import random
+import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -37,18 +36,78 @@ def _file(path: Path, variant: str, ids: range) -> Path:
     return write_csv(path, HEADERS, rows)
 
 
-def _import_forever(dbp: Path, a: Path, b: Path) -> None:
-    """Child process body: alternate the two files until killed."""
+#: Where a writer can be killed, in the order one import passes them, and whether the
+#: database then holds the state before or after that import: ``locked`` (writer lock
+#: held, no copy yet), ``migrated`` (private copy open), ``derived`` (rows upserted, derived
+#: tables rebuilt, not checkpointed), ``replacing`` (copy closed and fsynced, about to be
+#: moved over the serving file), ``replaced`` (moved, folder not yet fsynced), ``done``.
+KILL_POINTS = (
+    ("locked", "before"),
+    ("migrated", "before"),
+    ("derived", "before"),
+    ("replacing", "before"),
+    ("replaced", "after"),
+    ("done", "after"),
+)
+KILLS = 60  # every point x held or not x during the import of A or of B, five rounds
+
+
+def _writer(dbp: Path, files: tuple[Path, Path], target: tuple[int, str], hold: bool, wfd):
+    """Child process body: import the files alternately until killed; on reaching
+    ``target`` (import number, kill point) write a marker to ``wfd`` and, when ``hold``,
+    wait there to be killed (else carry on)."""
+    from queries import staging
+
+    count = {"n": -1}
+
+    def mark(point: str) -> None:
+        if (count["n"], point) == target:
+            os.write(wfd, b"!")
+            if hold:
+                while True:
+                    signal.pause()
+
+    def after(fn, point: str):
+        def wrapped(*args, **kwargs):
+            result = fn(*args, **kwargs)
+            mark(point)
+            return result
+
+        return wrapped
+
+    def before(fn, point: str):
+        def wrapped(*args, **kwargs):
+            mark(point)
+            return fn(*args, **kwargs)
+
+        return wrapped
+
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(dst) == dbp:
+            mark("replacing")
+        return real_replace(src, dst, *args, **kwargs)
+
     try:
+        db.cleanup_leftovers = after(db.cleanup_leftovers, "locked")
+        db.apply_migrations = after(db.apply_migrations, "migrated")
+        staging.refresh = after(staging.refresh, "derived")
+        db._fsync_dir = before(db._fsync_dir, "replaced")
+        os.replace = replace
         while True:
-            import_file(dbp, a)
-            import_file(dbp, b)
+            for f in files:
+                count["n"] += 1
+                import_file(dbp, f)
+                mark("done")
     finally:
         os._exit(1)
 
 
 @pytest.mark.slow
 def test_kill_9_during_imports_leaves_before_or_after_state(tmp_path):
+    """A writer killed at each kill point (waiting there, or running on past it) leaves the
+    database in the state before or after the import it was in, never anything else."""
     a = _file(tmp_path / "a.csv", "A", range(1000))
     b = _file(tmp_path / "b.csv", "B", range(1000))
     states = {}
@@ -58,26 +117,40 @@ def test_kill_9_during_imports_leaves_before_or_after_state(tmp_path):
         states[checksum(ref)] = name
     assert len(states) == 2
     dbp = tmp_path / "live.duckdb"
-    started = time.perf_counter()
     import_file(dbp, b)
     import_file(dbp, a)
-    pair = time.perf_counter() - started  # kill within about two publications
-    rnd = random.Random(7)
+    state = "A"
     seen = set()
-    for _ in range(50):
+    for k in range(KILLS):
+        point, when = KILL_POINTS[k % len(KILL_POINTS)]
+        hold = (k // len(KILL_POINTS)) % 2 == 0
+        n = (k // (2 * len(KILL_POINTS))) % 2  # the child imports A (n=0), then B (n=1)
+        rfd, wfd = os.pipe()
         pid = os.fork()  # a forked writer starts at once (no interpreter start-up)
         if pid == 0:
-            _import_forever(dbp, a, b)
-        time.sleep(rnd.uniform(0.0, 2 * pair))
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+            os.close(rfd)
+            _writer(dbp, (a, b), (n, point), hold, wfd)
+        os.close(wfd)
+        try:
+            ready, _, _ = select.select([rfd], [], [], 300)
+            marker = os.read(rfd, 1) if ready else b""
+        finally:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(rfd)
+        assert marker == b"!", f"kill {k}: the writer never reached {point} of import {n}"
         conn = db.open_snapshot(dbp)  # the database always opens
         conn.execute("select count(*) from import_log").fetchall()
         conn.close()
+        before_state = state if n == 0 else "A"
+        after_state = "AB"[n]
         state = states.get(checksum(dbp))
-        assert state in ("A", "B")
+        if hold:  # killed exactly at the point
+            assert state == (before_state if when == "before" else after_state), (k, point)
+        else:  # killed just after passing it
+            assert state in ("A", "B"), (k, point)
         seen.add(state)
-    assert seen == {"A", "B"}  # kills landed both before and after publications
+    assert seen == {"A", "B"}
     # the next writer removes a killed writer's staging leftovers
     import_file(dbp, a)
     assert not list(tmp_path.glob("live.duckdb.staging-*"))

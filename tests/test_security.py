@@ -23,17 +23,8 @@ import pytest
 from queries import exports
 from queries import store as db
 from tests import ROOT
-from tests.quality_pages_data import (
-    COMPLAINTS,
-    FORMULA,
-    XSS,
-    build,
-    database,
-    frames,
-    no_errors,
-    payload_rows,
-    run_page,
-)
+from tests.app_support import database, frames, no_errors, open_app, run_page
+from tests.quality_pages_data import COMPLAINTS, FORMULA, XSS, build, payload_rows
 
 QUALITY_PAGES = ("repeats", "satisfaction", "accountability", "explorer", "data")
 
@@ -183,8 +174,6 @@ def test_sql_injection_in_the_url_parameters_of_the_explorer(fixture_db):
 @pytest.mark.parametrize("page", QUALITY_PAGES)
 def test_sql_injection_in_a_shared_link(fixture_db, page):
     """Payloads in the URL of a shared link, through the app router (``dashboard/app.py``)."""
-    from tests.app_support import open_app
-
     before = _counts(fixture_db)
     payload = SQL_PAYLOADS[3]
     at = open_app(

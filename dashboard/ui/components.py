@@ -27,7 +27,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -146,8 +146,8 @@ def role_badge(lang: str) -> None:
 # --------------------------------------------------------------------------- KPI cards
 
 
-def _delta_color(better: str | None) -> str:
-    return {"higher": "normal", "lower": "inverse"}.get(better or "", "off")
+def _delta_color(better: str | None) -> Literal["normal", "inverse", "off"]:
+    return "normal" if better == "higher" else "inverse" if better == "lower" else "off"
 
 
 def _unchanged(value: Any, previous: Any) -> bool:

@@ -159,7 +159,9 @@ def sync_to_url(page: str = "") -> None:
     call before running the page."""
     st.session_state[_PAGE] = page
     page_params = st.session_state.get(_PAGE_KEYS, {}).get(page, {}).values()
-    wanted = url_params(st.session_state, page_params, st.session_state.get(_ASOF_DEFAULT))
+    wanted = url_params(
+        st.session_state.to_dict(), page_params, st.session_state.get(_ASOF_DEFAULT)
+    )
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     # A page parameter of a link is kept until its page has read it (bind_url seeds it on
     # the page's first run, which comes after this call).

@@ -169,6 +169,7 @@ def _by_dimension(period, filters, as_of, lang: str) -> None:
         key="acct_by",
         required=True,
     )
+    assert by is not None  # required=True
     frame = data.accountability(period, filters, as_of, by=by).rename(columns=DUE_RENAME)
     if frame.empty:
         st.info(i18n.t("no_penalties", lang))
@@ -255,4 +256,5 @@ def main() -> None:
         _lists(period, filters, as_of, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

@@ -88,4 +88,5 @@ def main() -> None:
         _import_panel(lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

@@ -367,4 +367,5 @@ def main() -> None:
         _department_view(period, filters, as_of, month, scores, previous, lang, names)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

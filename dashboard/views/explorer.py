@@ -426,4 +426,5 @@ def main() -> None:
             _detail(complaint_id, as_of, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

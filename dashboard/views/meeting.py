@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import re
 import time
+from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -59,7 +60,11 @@ CONTROL_CSS = """
 .st-key-meeting_next_pgdn, .st-key-meeting_prev_pgup { display: none !important; }
 </style>
 """
-_BADGE = {"green": "green", "amber": "orange", "red": "red"}
+_BADGE: dict[str, Literal["green", "orange", "red"]] = {
+    "green": "green",
+    "amber": "orange",
+    "red": "red",
+}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 _T = {
     "prepare": ("准备会议", "Prepare a meeting"),
@@ -370,7 +375,11 @@ def _controls(stored: list[dict], lang: str) -> None:
     st.session_state["meeting_seconds"] = st.session_state.get("meeting_auto_seconds", 60)
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     c1.selectbox(
-        _t("meeting", lang), ids, key="meeting_pick", format_func=labels.get, on_change=_on_pick
+        _t("meeting", lang),
+        ids,
+        key="meeting_pick",
+        format_func=lambda m: labels[m],
+        on_change=_on_pick,
     )
     c2.toggle(
         _t("auto", lang),
@@ -464,4 +473,5 @@ def main() -> None:
             _auto_advance(total, int(st.session_state.get("meeting_auto_seconds", 60)))
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

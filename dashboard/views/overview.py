@@ -56,6 +56,7 @@ def _trend(period, filters, as_of, lang: str) -> None:
         required=True,
         label_visibility="collapsed",
     )
+    assert metric is not None  # required=True
     state.bind_url("trend_grain", "month")
     if st.session_state.get("trend_grain") not in ("month", "week"):
         st.session_state["trend_grain"] = "month"
@@ -67,6 +68,7 @@ def _trend(period, filters, as_of, lang: str) -> None:
         required=True,
         label_visibility="collapsed",
     )
+    assert grain is not None  # required=True
     window = periods.trailing_months(period, 12 if grain == "month" else 3)
     frame = data.trend(window, filters, as_of, grain=grain, metrics=(metric,))
     if frame.empty:
@@ -192,4 +194,5 @@ def main() -> None:
         _departments_at_risk(period, as_of, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

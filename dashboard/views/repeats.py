@@ -138,6 +138,7 @@ def _by_dimension(period, filters, as_of, lang: str) -> None:
         required=True,
         on_change=lambda: st.session_state.update(repeats_group=None),
     )
+    assert by is not None  # required=True
     frame = data.kpis(period, filters, as_of, by=by)
     frame = frame.sort_values(["n_repeat", "received", by], ascending=[False, False, True])
     values = [str(v) for v in frame[by]]
@@ -251,4 +252,5 @@ def main() -> None:
         _groups(period, filters, as_of, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

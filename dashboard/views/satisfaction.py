@@ -68,6 +68,7 @@ def _by_dimension(period, filters, as_of, lang: str) -> tuple[str, str | None]:
         required=True,
         on_change=lambda: st.session_state.update(csat_group=None),
     )
+    assert by is not None  # required=True
     frame = data.kpis(period, filters, as_of, by=by)
     frame = frame[frame["n_surveyed"] > 0].sort_values(["n_surveyed", by], ascending=[False, True])
     if frame.empty:
@@ -149,4 +150,5 @@ def main() -> None:
         _dissatisfied(period, filters, as_of, lang, by, group)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

@@ -98,6 +98,7 @@ def _rollup(as_of, lang: str) -> None:
         key="rollup_q",
         required=True,
     )
+    assert choice is not None  # required=True
     quarter = None if choice == "year" else int(choice)
     frame = data.score_rollup(year, quarter, as_of)
     if frame.empty:
@@ -170,4 +171,5 @@ def main() -> None:
         _rule_table(month, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

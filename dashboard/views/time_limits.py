@@ -110,6 +110,7 @@ def _compliance(period, filters, as_of, lang: str) -> None:
         key="tl_by",
         required=True,
     )
+    assert by is not None  # required=True
     frame = data.kpis(period, filters, as_of, by=by).dropna(subset=[by])
     if frame.empty:
         st.info(i18n.t("empty_title", lang))
@@ -209,6 +210,7 @@ def _queue(open_rows: pd.DataFrame, filters, as_of: dt.datetime, lang: str) -> N
         key="due",
         required=True,
     )
+    assert due is not None  # required=True
     if due == "all":
         rows = open_rows
     else:
@@ -239,6 +241,7 @@ def main() -> None:
     _distributions(period, filters, as_of, lang)
     with ui.guard(lang):
         _compliance(period, filters, as_of, lang)
+    assert as_of is not None  # has_data is False without an as-of
     open_rows = pd.DataFrame()
     with ui.guard(lang):
         open_rows = data.at_risk(as_of, filters, limit=None)
@@ -251,4 +254,5 @@ def main() -> None:
         _queue(open_rows, filters, as_of, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

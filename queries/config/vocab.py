@@ -117,8 +117,8 @@ def lookup(kind: str, extra_file: Path | None = None) -> dict[str, str]:
         for w in words:
             table[normalize_word(w)] = code
     ext = _extensions(extra_file or work_dir() / "vocabulary.toml").get(kind, {})
-    for code, words in ext.items():
-        for w in words:
+    for code, ext_words in ext.items():
+        for w in ext_words:
             table[normalize_word(str(w))] = code
     return table
 

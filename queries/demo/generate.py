@@ -355,14 +355,14 @@ def generate(rows: int, seed: int, end_month: str, months: int) -> Generated:
             targets = [t for t, m in enumerate(mstarts) if m.month == moy]
             if dname != co.LOGISTICS:
                 targets = targets[-1:]
-        for t in targets:
-            c = di * nm + t
+        for tm in targets:
+            c = di * nm + tm
             a, b = starts[c], starts[c + 1]
             size_k = min(int(rng.integers(size[0], size[1] + 1)), b - a)
             if size_k < 5:
                 continue
             sel = np.arange(a, a + size_k)
-            iday = month_day[t] + mday - 1
+            iday = month_day[tm] + mday - 1
             day[sel] = iday
             received[sel] = (
                 (d0 + iday) * DAY + hour * HOUR + np.sort(rng.integers(0, 5 * HOUR, size_k))

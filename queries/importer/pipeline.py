@@ -156,7 +156,7 @@ def _prepare(
 ) -> _Prepared:
     raw, kind, plan = _read(name, data, kind, mapping, sheet, encoding, limit)
     parsed = values.parse(raw.table, plan, _options(mapping, date_order), mapping)
-    by_pos = {pos: col for col, pos in plan.targets.items()}
+    by_pos: dict[int | None, str] = {pos: col for col, pos in plan.targets.items()}
     header_of = {col: raw.headers[pos] for col, pos in plan.targets.items()}
     problems = []
     for line, column, value, reason in raw.pre_rejects:

@@ -100,6 +100,7 @@ def _rate_gap(item: ScoringItem, value: float | None) -> float:
     """A rate_gap item's deduction (before rounding) for a measured value."""
     if value is None or pd.isna(value):
         return 0.0
+    assert item.metric is not None
     if kpi.METRICS[item.metric].unit == "rate":
         return item.rate_gap_deduction(float(value))
     # Not a fraction (complaint_rate_per_10k): the gap is counted in the metric's own unit.
@@ -163,10 +164,11 @@ def _item_rows(
                 }
             )
         else:
+            assert item.metric is not None
             value = rates.get(item.metric)
             if value is not None and pd.isna(value):
                 value = None
-            n = rates.get(kpi.METRICS[item.metric].denominator)
+            denom = rates.get(kpi.METRICS[item.metric].denominator)
             unit = "pp" if kpi.METRICS[item.metric].unit == "rate" else "unit"
             rows.append(
                 {
@@ -181,7 +183,7 @@ def _item_rows(
                     "cap": item.cap,
                     "raw_points": None,
                     "deduction": round_points(_rate_gap(item, value)),
-                    "n_complaints": None if n is None or pd.isna(n) else int(n),
+                    "n_complaints": None if denom is None or pd.isna(denom) else int(denom),
                 }
             )
     return rows

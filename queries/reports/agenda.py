@@ -253,7 +253,7 @@ def _card(pack: dict, metric: str) -> dict:
 def _stat(pack: dict, metric: str, lang: str, compare: str = "year_ago") -> Stat:
     card = _card(pack, metric)
     unit = metric_unit(pack, metric)
-    value = card.get("value")
+    value: Any = card.get("value")
     parts = []
     if not _missing(card.get("target")):
         parts.append(f"{text('target', lang)} {fmt_value(card['target'], unit, lang)}")

@@ -204,7 +204,7 @@ def _slide(prs, view: SlideView, footer: str, lang: str) -> None:
         title = view.title + (f" — {view.subtitle}" if view.subtitle else "")
         size = _fit_size(title, (WIDTH - 2 * MARGIN) / 12700, 32, 20)
         _text(slide, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.9), [title], size, True)
-        top = content_top
+        top: int = content_top
         if view.stats:
             stats_h = Inches(1.9) if (view.charts or view.table) else Inches(4.6)
             _stats(slide, view.stats, top, stats_h)

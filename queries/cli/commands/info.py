@@ -74,7 +74,7 @@ def database_info(path: Any) -> dict[str, Any]:
 
 def _rows(info: dict[str, Any]) -> list[dict[str, Any]]:
     """The nested info flattened to ``item``/``value`` rows for csv and table output."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key, value in info.items():
         if isinstance(value, dict):
             rows.extend({"item": f"{key}.{k}", "value": v} for k, v in value.items())

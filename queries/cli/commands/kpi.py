@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import Any
 
 from queries import output
 from queries import store as db
@@ -75,7 +76,8 @@ def parse_filters(items: list[str]) -> kpi.Filters:
         if name in _CODED:
             value = vocab.lookup(name).get(vocab.normalize_word(value), value)
         values.setdefault(name, []).append(value)
-    return kpi.Filters(**{k: tuple(v) for k, v in values.items()})
+    fields: dict[str, Any] = {k: tuple(v) for k, v in values.items()}
+    return kpi.Filters(**fields)
 
 
 def run(args: argparse.Namespace) -> int:
