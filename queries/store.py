@@ -64,7 +64,7 @@ class Resources:
     threads: int
     temp_directory: str
 
-    def config(self) -> dict[str, str | int]:
+    def config(self) -> dict[str, str | bool | int | float | list[str]]:
         """The ``duckdb.connect(config=...)`` entries."""
         return {
             "memory_limit": self.memory_limit,

@@ -515,7 +515,7 @@ def run(
         finally:
             cur.close()
         result.raised = len(raised)
-        records = []
+        records: list[tuple[Alert, Channel, str, str | None, int, Any]] = []
         now = dt.datetime.now().replace(microsecond=0)
         for alert in raised:
             for channel in config.channels:
