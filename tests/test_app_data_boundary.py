@@ -63,7 +63,9 @@ def test_a_new_publication_changes_the_snapshot_generation(make_db, monkeypatch)
             "insert into complaints (complaint_id, received_at, department)"
             " values ('C2', timestamp '2025-10-02 09:00:00', '客服中心')"
         )
-    time.sleep(data.reader().recheck_seconds + 0.1)  # the reader re-checks the file each 1 s
-    data.begin_run()
+    deadline = time.monotonic() + 60  # the reader re-checks the file each second: poll
+    while data.generation() == first and time.monotonic() < deadline:
+        time.sleep(0.05)  # poll until the reader has noticed the new file
+        data.begin_run()
     assert data.generation() == first + 1
     assert data.data_totals()["complaints"] == 2  # not the cached 1
