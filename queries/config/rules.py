@@ -18,12 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from queries.metrics import METRICS
 from queries.paths import CONFIG_DIR
 
 RULES_FILE = CONFIG_DIR / "rules.toml"
 RULES_ENV_VAR = "COMPLAINTS_RULES"  # another rule file (absolute path) instead of RULES_FILE
 GRADES = ("general", "urgent", "major")
 RESPONSIBILITY_TYPES = ("employee", "management", "institutional")
+#: Default minimum n (§5 small samples): every rate/time/per-10k metric, satisfaction lower.
+DEFAULT_MIN_N: dict[str, int] = {"rate": 30, "csat_rate": 10, "csat_mean": 10}
+_MIN_N_UNITS = ("rate", "hours", "score", "per_10k")  # counts and amounts have no minimum
+BEFORE_FIRST_VERSION = ("warn", "refuse")
 
 
 class RulesError(ValueError):
@@ -143,6 +148,21 @@ class RuleVersion:
     scoring_base: float = 100.0
     scoring_items: tuple[ScoringItem, ...] = ()
     targets: dict[str, Target] = field(default_factory=dict)
+    min_n: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MIN_N))
+
+    def min_n_for(self, metric: str) -> int | None:
+        """The minimum n below which ``metric`` is a small sample (None: counts/amounts)."""
+        if metric in self.min_n:
+            return self.min_n[metric]
+        mdef = METRICS.get(metric)
+        if mdef is None or mdef.unit not in _MIN_N_UNITS:
+            return None
+        return self.min_n.get("rate", DEFAULT_MIN_N["rate"])
+
+    def small_sample(self, metric: str, n: float | None) -> bool:
+        """Whether a value of ``metric`` over ``n`` is a small sample (n below the minimum)."""
+        minimum = self.min_n_for(metric)
+        return minimum is not None and n is not None and n == n and n < minimum
 
     def response_limit_hours(self, severity: str | None, channel: str | None) -> float | None:
         """First-response limit in clock hours: min(grade limit, channel limit)."""
@@ -176,6 +196,31 @@ class RuleSet:
     versions: tuple[RuleVersion, ...]
     source: str = ""
     content: bytes = b""
+    before_first_version: str = "warn"  # months before the first version: warn | refuse
+
+    def before_first(self, day: dt.date | dt.datetime) -> str | None:
+        """For a month starting before the first version's ``effective_from``: the warning
+        (one line) that it is judged by that version anyway; None when in force.
+
+        Raises:
+            RulesError: the rule file sets ``before_first_version = "refuse"``.
+        """
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        first = self.versions[0]
+        if day >= first.effective_from:
+            return None
+        text = (
+            f"{day:%Y-%m} is before the first rule version {first.id} "
+            f"(effective_from {first.effective_from}); judged by it anyway"
+        )
+        if self.before_first_version == "refuse":
+            raise RulesError(
+                f"{self.source}: {day:%Y-%m} is before the first rule version {first.id} "
+                f"(effective_from {first.effective_from}) and before_first_version = "
+                '"refuse"'
+            )
+        return text
 
     def version_for(self, day: dt.date | dt.datetime) -> RuleVersion:
         """The version in force on ``day`` (the earliest version for days before it)."""
@@ -341,7 +386,23 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
             str(m): _target(str(m), t, f"{where}.targets.{m}")
             for m, t in raw.get("targets", {}).items()
         },
+        min_n=_min_n(raw.get("min_n", {}), f"{where}.min_n"),
     )
+
+
+def _min_n(raw: Any, where: str) -> dict[str, int]:
+    """``[version.min_n]``: ``rate`` (every rate/time metric) and per-metric minimum n."""
+    if not isinstance(raw, dict):
+        raise RulesError(f"{where}: expected a table like {{ rate = 30, csat_rate = 10 }}")
+    out = dict(DEFAULT_MIN_N)
+    for key, value in raw.items():
+        if key != "rate" and key not in METRICS:
+            raise RulesError(f"{where}.{key}: unknown metric (use rate or a metric name)")
+        number = _num(value, f"{where}.{key}")
+        if number < 0 or number != int(number):
+            raise RulesError(f"{where}.{key}: expected a whole number ≥ 0, got {value!r}")
+        out[str(key)] = int(number)
+    return out
 
 
 def parse_rules(content: bytes, source: str = "<string>") -> RuleSet:
@@ -368,7 +429,10 @@ def parse_rules(content: bytes, source: str = "<string>") -> RuleSet:
         )
         for i, v in enumerate(parsed)
     ]
-    return RuleSet(tuple(versions), source=source, content=content)
+    before = doc.get("before_first_version", "warn")
+    if before not in BEFORE_FIRST_VERSION:
+        raise RulesError(f"{source}: before_first_version must be warn or refuse, got {before!r}")
+    return RuleSet(tuple(versions), source=source, content=content, before_first_version=before)
 
 
 def rules_file() -> Path:
