@@ -29,6 +29,8 @@ RESPONSIBILITY_TYPES = ("employee", "management", "institutional")
 DEFAULT_MIN_N: dict[str, int] = {"rate": 30, "csat_rate": 10, "csat_mean": 10}
 _MIN_N_UNITS = ("rate", "hours", "score", "per_10k")  # counts and amounts have no minimum
 BEFORE_FIRST_VERSION = ("warn", "refuse")
+SCORING_KINDS = ("per_event", "rate_gap", "normalised")
+NORMALISED_EVENTS = ("valid", "concealed_major")  # the per_event events a normalised item counts
 
 
 class RulesError(ValueError):
@@ -44,6 +46,10 @@ class ScoringItem:
     ``rate_gap``: ``points_per_pp`` per percentage point by which ``metric`` misses
     ``target`` (``direction`` "below": the rate falls below the target; "above": it exceeds
     it), capped at ``cap``; no deduction when the rate is null.
+    ``normalised``: the events of ``event`` (weighted by ``points`` per grade, as per_event)
+    per 100 complaints received (``per = "complaints"``), or per 10,000 units of business
+    volume (``per = "volume"``, when a volume is loaded for the department and month, else
+    per 100 complaints); ``points_per_unit`` per unit above ``target``, capped at ``cap``.
     """
 
     id: str
@@ -55,6 +61,9 @@ class ScoringItem:
     direction: str | None = None
     points_per_pp: float | None = None
     description: str = ""
+    event: str | None = None  # normalised: which per_event events count (e.g. "valid")
+    per: str | None = None  # normalised: "complaints" (per 100) | "volume" (per 10,000)
+    points_per_unit: float | None = None  # normalised: points per unit above the target
 
     def points_for(self, severity: str | None) -> float:
         """Points of one event for a complaint of ``severity`` (per_event items)."""
@@ -261,8 +270,8 @@ def _num_map(value: Any, where: str) -> dict[str, float]:
 
 def _item(raw: dict[str, Any], where: str) -> ScoringItem:
     kind = raw.get("kind")
-    if kind not in ("per_event", "rate_gap"):
-        raise RulesError(f"{where}: kind must be per_event or rate_gap, got {kind!r}")
+    if kind not in SCORING_KINDS:
+        raise RulesError(f"{where}: kind must be one of {', '.join(SCORING_KINDS)}, got {kind!r}")
     if "id" not in raw:
         raise RulesError(f"{where}: id missing")
     cap = raw.get("cap")
@@ -278,6 +287,19 @@ def _item(raw: dict[str, Any], where: str) -> ScoringItem:
                 raise RulesError(f"{where}: rate_gap item needs {key}")
         if direction not in ("below", "above"):
             raise RulesError(f"{where}: direction must be below or above")
+    elif kind == "normalised":
+        for key in ("event", "target", "points_per_unit"):
+            if key not in raw:
+                raise RulesError(f"{where}: normalised item needs {key}")
+        if raw.get("per", "complaints") not in ("complaints", "volume"):
+            raise RulesError(f"{where}: per must be complaints or volume")
+        if raw["event"] not in NORMALISED_EVENTS:
+            raise RulesError(
+                f"{where}: event must be one of {', '.join(NORMALISED_EVENTS)}, "
+                f"got {raw['event']!r}"
+            )
+        if points is None:
+            points = 1.0
     elif points is None:
         raise RulesError(f"{where}: per_event item needs points")
     return ScoringItem(
@@ -292,6 +314,11 @@ def _item(raw: dict[str, Any], where: str) -> ScoringItem:
         if raw.get("points_per_pp") is None
         else _num(raw["points_per_pp"], f"{where}.points_per_pp"),
         description=str(raw.get("description", "")),
+        event=raw.get("event") if kind == "normalised" else None,
+        per=str(raw.get("per", "complaints")) if kind == "normalised" else None,
+        points_per_unit=None
+        if raw.get("points_per_unit") is None
+        else _num(raw["points_per_unit"], f"{where}.points_per_unit"),
     )
 
 
