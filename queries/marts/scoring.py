@@ -317,6 +317,7 @@ def department_scores(
         rank, then department.
     """
     ctx, as_of = prepare(conn, as_of)
+    (rules or ctx.rules).before_first(parse_month(month))  # raises when the rules refuse
     version = (rules or ctx.rules).version_for(parse_month(month))
     _check_items(version)
     start, end = _month_bounds(month)
@@ -373,6 +374,26 @@ def department_scores(
     ]
     frame = pd.DataFrame(rows, columns=columns)
     return _ranked(frame)
+
+
+def rules_warnings(
+    conn: context.Source, months: list[str | None], rules: RuleSet | None = None
+) -> list[str]:
+    """One line per month (``YYYY-MM``, or a ``YYYY-MM-DD`` day) judged by the first rule
+    version although it starts before that version's ``effective_from`` (§6 "a month is
+    scored by the version in force on its first day"): shown on the CLI's stderr and pages.
+
+    Raises:
+        RulesError: the rule file refuses such months (``before_first_version = "refuse"``).
+    """
+    rule_set = rules or context.of(conn).rules
+    out: list[str] = []
+    for month in sorted({m for m in months if m}):
+        day = dt.date.fromisoformat(month) if len(month) == 10 else parse_month(month)
+        text = rule_set.before_first(day)
+        if text and text not in out:
+            out.append(text)
+    return out
 
 
 def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
