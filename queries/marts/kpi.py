@@ -200,7 +200,7 @@ def kpis(
     id_name, id_expr = DIMENSION_ID_SQL.get(by or "", ("dim_id", "null"))
     sql = _replace_marker(sql, "dimid", "null", id_expr)
     params = {"start": period.start, "end": period.end, "as_of": as_of, **_filter_params(filters)}
-    df = conn.execute(sql, params).df()
+    df = _plain_numbers(conn.execute(sql, params).df())
     if by is None:
         if df.empty:
             df = _empty_row(df)
@@ -209,6 +209,16 @@ def kpis(
         df = df.rename(columns={"dim": by, "dim_id": id_name})
     else:
         df = df.rename(columns={"dim": by}).drop(columns=["dim_id"])
+    return df
+
+
+def _plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Nullable integer columns (a count that is null when not measured) as int64 when
+    complete, else float64 with NaN, so rows mix no pd.NA into the float metrics."""
+    for col in df.columns:
+        if isinstance(df[col].dtype, pd.Int64Dtype | pd.Int32Dtype):
+            has_na = bool(df[col].isna().any())
+            df[col] = df[col].astype("float64" if has_na else "int64")
     return df
 
 
