@@ -26,7 +26,8 @@ RULES_ENV_VAR = "COMPLAINTS_RULES"  # another rule file (absolute path) instead 
 GRADES = ("general", "urgent", "major")
 RESPONSIBILITY_TYPES = ("employee", "management", "institutional")
 #: Default minimum n (§5 small samples): every rate/time/per-10k metric, satisfaction lower.
-DEFAULT_MIN_N: dict[str, int] = {"rate": 30, "csat_rate": 10, "csat_mean": 10}
+#: ``score``: complaints behind a department's monthly score (biggest movers).
+DEFAULT_MIN_N: dict[str, int] = {"rate": 30, "csat_rate": 10, "csat_mean": 10, "score": 10}
 _MIN_N_UNITS = ("rate", "hours", "score", "per_10k")  # counts and amounts have no minimum
 BEFORE_FIRST_VERSION = ("warn", "refuse")
 SCORING_KINDS = ("per_event", "rate_gap", "normalised")
@@ -423,8 +424,8 @@ def _min_n(raw: Any, where: str) -> dict[str, int]:
         raise RulesError(f"{where}: expected a table like {{ rate = 30, csat_rate = 10 }}")
     out = dict(DEFAULT_MIN_N)
     for key, value in raw.items():
-        if key != "rate" and key not in METRICS:
-            raise RulesError(f"{where}.{key}: unknown metric (use rate or a metric name)")
+        if key not in ("rate", "score") and key not in METRICS:
+            raise RulesError(f"{where}.{key}: unknown metric (use rate, score or a metric name)")
         number = _num(value, f"{where}.{key}")
         if number < 0 or number != int(number):
             raise RulesError(f"{where}.{key}: expected a whole number ≥ 0, got {value!r}")

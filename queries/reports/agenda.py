@@ -322,7 +322,10 @@ def _ranking_view(pack: dict, lang: str) -> dict:
         "points",
     )
     movers = []
+    min_n = pack.get("min_n_score") or 0
     for r in scores:
+        if (r.get("n_complaints") or 0) < min_n:
+            continue  # a small sample is never a "biggest mover" (§5)
         before = prev.get(r["department"])
         if before is not None and not _missing(before.get("score")):
             movers.append((r["score"] - before["score"], r))
