@@ -826,6 +826,9 @@ LABELS.update(
         "main_deduction": ("主要扣分项", "Main deduction"),
         "main_deduction_none": ("无突出扣分项", "no item above the company median"),
         "vs_median": ("高于公司中位数", "above the company median"),
+        "note": ("说明", "Note"),
+        "per_100_complaints": ("每百件投诉，超出目标每1点", "per point above target per 100"),
+        "per_10k_volume": ("每万业务量，超出目标每1点", "per point above target per 10,000"),
         "rules_before_first": (
             "该月早于首个规则版本生效日，仍按首个版本评判",
             "this month is before the first rule version took effect; judged by it anyway",

@@ -132,9 +132,12 @@ def filters_caption(period: Any, as_of: dt.datetime | None, lang: str) -> str:
 
 
 def page_header(title_key: str, lang: str, period: Any, as_of: dt.datetime | None) -> None:
-    """Page title plus the period and as-of it shows."""
+    """Page title plus the period and as-of it shows (and a warning when the period starts
+    before the first rule version took effect)."""
     st.title(i18n.t(title_key, lang))
     st.caption(filters_caption(period, as_of, lang))
+    if period is not None:
+        rules_warning(period.start.strftime("%Y-%m"), lang)
 
 
 def role_badge(lang: str) -> None:
@@ -580,17 +583,52 @@ def points_rule_text(item: Any, lang: str) -> str:
                 for g, p in item.points.items()
             )
         return i18n.fmt_number(item.points, 1, lang)
+    if item.kind == "normalised":
+        per = "per_10k_volume" if item.per == "volume" else "per_100_complaints"
+        return f"{i18n.fmt_number(item.points_per_unit, 1, lang)} / {i18n.t(per, lang)}"
     return f"{i18n.fmt_number(item.points_per_pp, 1, lang)} / {i18n.t('per_pp', lang)}"
 
 
-def main_deduction(deductions: Any, lang: str) -> str:
-    """``扣分最多的项 (−7.5)`` from a deductions dict; ``—`` when nothing was deducted."""
-    if not isinstance(deductions, dict) or not deductions:
+def main_deduction(score: Any, lang: str) -> str:
+    """The item that sets a department apart (``scoring``: its deduction furthest above the
+    company median of that item): ``有理投诉 −20.0（高于公司中位数 +18.1）``; when no item is
+    above its median, ``无突出扣分项``; ``—`` when nothing was deducted. ``score``: a
+    ``department_scores`` row (dict or Series)."""
+    deductions = score.get("deductions")
+    if not isinstance(deductions, dict) or not any((v or 0) > 0 for v in deductions.values()):
         return i18n.MISSING
-    item, points = max(deductions.items(), key=lambda kv: kv[1] or 0)
-    if not points:
-        return i18n.MISSING
-    return f"{i18n.item_label(item, lang)} (−{i18n.fmt_number(points, 1, lang)})"
+    item = score.get("main_deduction")
+    if not isinstance(item, str):
+        return i18n.t("main_deduction_none", lang)
+    excess = i18n.fmt_number(score.get("main_deduction_excess"), 1, lang)
+    return (
+        f"{i18n.item_label(item, lang)} −{i18n.fmt_number(deductions.get(item), 1, lang)} "
+        f"({i18n.t('vs_median', lang)} +{excess})"
+    )
+
+
+def score_notes(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The scorecard with ``main_item`` (``main_deduction``), ``cap_reached`` (the items at
+    their cap) and ``not_scored`` (items not scored: no data) as text columns."""
+
+    def items(values: Any) -> str:
+        if not isinstance(values, list | tuple) or not values:
+            return ""
+        return "、".join(i18n.item_label(v, lang) for v in values)
+
+    records = scores.to_dict("records")
+    return scores.assign(
+        main_item=[main_deduction(r, lang) for r in records],
+        cap_reached=[items(r.get("capped")) for r in records],
+        not_scored=[items(r.get("unscored")) for r in records],
+    )
+
+
+def rules_warning(month: str, lang: str) -> None:
+    """A visible warning when ``month`` is judged by a rule version not yet in force (the
+    rule file's first version took effect later)."""
+    for text in data.rules_warnings(month):
+        st.warning(f"{i18n.t('rules_before_first', lang)}: {md_escape(text)}")
 
 
 # --------------------------------------------------------------------------- data loaded

@@ -39,6 +39,7 @@ loses points per scoring item of the version in force on the month's first day.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -376,8 +377,22 @@ def department_scores(
     return _ranked(frame)
 
 
+def previous_scores(
+    conn: context.Source,
+    month: str,
+    as_of: dt.datetime | None = None,
+    rules: RuleSet | None = None,
+) -> pd.DataFrame:
+    """``department_scores`` of the month before ``month`` at the same maturity (the as-of
+    of ``periods.comparison``: e.g. October at 10-31 23:59:52 → September at 09-30
+    23:59:52), for score changes and movers."""
+    ctx, as_of = prepare(conn, as_of)
+    ref = kpi.comparisons(kpi.Period.month(month), as_of)["previous"]
+    return department_scores(ctx, ref.period.start.strftime("%Y-%m"), ref.as_of, rules)
+
+
 def rules_warnings(
-    conn: context.Source, months: list[str | None], rules: RuleSet | None = None
+    conn: context.Source, months: Iterable[str | None], rules: RuleSet | None = None
 ) -> list[str]:
     """One line per month (``YYYY-MM``, or a ``YYYY-MM-DD`` day) judged by the first rule
     version although it starts before that version's ``effective_from`` (§6 "a month is

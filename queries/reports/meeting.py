@@ -219,9 +219,7 @@ def build_pack(
         metrics=agenda.TREND_METRICS,
     )
     scores = scoring.department_scores(ctx, month, as_of)
-    # the previous month's scores at the same maturity (periods.comparison)
-    previous_as_of = kpi.comparisons(period, as_of)["previous"].as_of
-    scores_prev = scoring.department_scores(ctx, months_back(month, 1), previous_as_of)
+    scores_prev = scoring.previous_scores(ctx, month, as_of)  # at the same maturity
     english = dict(zip(scores["department"], scores["department_en"], strict=True))
     worst: dict[str, Any] = {}
     # the lowest-scoring department with enough complaints (small samples are never "worst")
