@@ -36,7 +36,12 @@ def test_scorecard_ranking_equals_department_scores(fixture_db: Path):
     no_exceptions(at)
     assert at.selectbox(key="score_month").value == MONTH
     expected = _scores(fixture_db)
-    previous = _scores(fixture_db, "2025-09").set_index("department_id")["score"]
+    # the previous month at the same maturity (issue 11), not September at October's as-of
+    conn = snapshot(fixture_db)
+    try:
+        previous = scoring.previous_scores(conn, MONTH).set_index("department_id")["score"]
+    finally:
+        conn.close()
     table = next(d.value for d in at.dataframe if "得分变化" in d.value.columns)
     assert list(table["责任部门"]) == list(expected["department"])
     assert list(table["得分"]) == list(expected["score"])
