@@ -825,7 +825,7 @@ LABELS.update(
         "cap_reached": ("已达上限", "cap reached"),
         "main_deduction": ("主要扣分项", "Main deduction"),
         "main_deduction_none": ("无突出扣分项", "no item above the company median"),
-        "vs_median": ("高于公司中位数", "above the company median"),
+        "vs_median": ("比公司中位数", "vs company median"),
         "note": ("说明", "Note"),
         "per_100_complaints": ("每百件投诉，超出目标每1点", "per point above target per 100"),
         "per_10k_volume": ("每万业务量，超出目标每1点", "per point above target per 10,000"),

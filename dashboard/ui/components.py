@@ -166,7 +166,7 @@ def _gap_judgement(card: Any, better: str | None) -> str | None:
 
 
 def comparison_line(card: Any, name: str, lang: str) -> str:
-    """``较上期 +1.2 个百分点 ▲ 改善 (2026-09 截至 2026-09-30 23:59)``: a comparison's change,
+    """``较上期: +1.2 个百分点 ▲ 改善 (2026年9月, 截至 09-30 23:59)``: a comparison's change,
     judged better/worse by the metric's direction, with its own period and as-of."""
     from queries.metrics import judge_change
 
@@ -180,11 +180,9 @@ def comparison_line(card: Any, name: str, lang: str) -> str:
     verdict = judge_change(card.value, reference, better) if delta else None
     if verdict:
         text += f" {_JUDGED[verdict][2]} {i18n.t('change_' + verdict, lang)}"
-    if ref is not None:
+    if ref is not None:  # its own period and as-of (same maturity), compact
         period = i18n.fmt_period(ref.period.start, ref.period.end, lang)
-        text += (
-            f" ({period}, {i18n.t('comparison_as_of', lang)} {i18n.fmt_datetime(ref.as_of, lang)})"
-        )
+        text += f" ({period}, {i18n.t('comparison_as_of', lang)} {ref.as_of:%m-%d %H:%M})"
     return text
 
 
@@ -591,7 +589,7 @@ def points_rule_text(item: Any, lang: str) -> str:
 
 def main_deduction(score: Any, lang: str) -> str:
     """The item that sets a department apart (``scoring``: its deduction furthest above the
-    company median of that item): ``有理投诉 −20.0（高于公司中位数 +18.1）``; when no item is
+    company median of that item): ``有理投诉 −20.0 (比公司中位数 +18.1)``; when no item is
     above its median, ``无突出扣分项``; ``—`` when nothing was deducted. ``score``: a
     ``department_scores`` row (dict or Series)."""
     deductions = score.get("deductions")
