@@ -368,3 +368,24 @@ def test_a_month_before_the_first_rule_version_warns_or_is_refused(make_db, tmp_
     with pytest.raises(RulesError, match="before the first rule version"):
         scoring.department_scores(db.open_snapshot(path), "2019-03", rules=rules)
     assert rules.before_first(dt.date(2024, 1, 1)) is None
+
+
+def test_overview_cards_show_not_measured_and_small_samples(tmp_path, monkeypatch):
+    from tests.app_support import metrics, no_exceptions, open_app
+
+    path = tmp_path / "board.duckdb"
+    export = write_csv(
+        tmp_path / "board.csv",
+        ["投诉编号", "受理时间", "责任部门", "首次响应时间"],
+        [[f"m{i}", MON, "留言板", f"2025-11-03 1{i}:00:00"] for i in (0, 1)],
+    )
+    assert import_file(path, export).outcome == "ok"
+    monkeypatch.setenv("COMPLAINTS_DB", str(path))
+    monkeypatch.setenv("COMPLAINTS_ROLE", "viewer")
+    at = open_app("overview")  # this month: November 2025 (the data's as-of)
+    no_exceptions(at)
+    shown = metrics(at)
+    assert shown["按时办结率"] == "未测量" and shown["未办结"] == "未测量"
+    assert shown["及时响应率"] == "100.0%"  # measured, 2 of 2 within 24 h ...
+    text = " ".join(m.value for m in at.markdown)
+    assert "样本不足 (n=2)" in text  # ... but n = 2 < 30: greyed, no status
