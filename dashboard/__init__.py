@@ -1,3 +1,3 @@
-"""Complaint KPI dashboard: a Streamlit app over a Streamlit-free core (``dashboard.core``)."""
+"""Complaint KPI dashboard: a Streamlit app over the Streamlit-free engine ``queries``."""
 
 __version__ = "0.1.0"

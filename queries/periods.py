@@ -26,20 +26,24 @@ class Period:
 
     @property
     def kind(self) -> str:
-        """``month``, ``quarter`` or ``year`` for a whole calendar period, else ``range``."""
+        """``month``, ``quarter``, ``half`` (year) or ``year`` for a whole calendar period,
+        else ``range``."""
         if self.start.day == 1:
             if self.end == add_months(self.start, 1):
                 return "month"
             if self.start == quarter_start(self.start) and self.end == add_months(self.start, 3):
                 return "quarter"
+            if self.start.month in (1, 7) and self.end == add_months(self.start, 6):
+                return "half"
             if self.start.month == 1 and self.end == add_months(self.start, 12):
                 return "year"
         return "range"
 
     def previous(self) -> Period:
         """The previous calendar period of the same kind (month → previous month, quarter →
-        previous quarter, year → previous year); any other range: the equal span before."""
-        months = {"month": 1, "quarter": 3, "year": 12}.get(self.kind)
+        previous quarter, half → previous half, year → previous year); any other range: the
+        equal span before."""
+        months = {"month": 1, "quarter": 3, "half": 6, "year": 12}.get(self.kind)
         if months is None:
             return Period(self.start - dt.timedelta(days=self.days), self.start)
         return Period(add_months(self.start, -months), self.start)
@@ -146,3 +150,28 @@ def comparison(period: Period, as_of: dt.datetime, name: str) -> Comparison:
     if o_start + elapsed < o_end:
         return Comparison(name, other, o_start + elapsed)
     return Comparison(name, other, o_end - (end - as_of))
+
+
+_PERIOD_FORMS = "YYYY, YYYYH1/H2, YYYYQ1-Q4 or YYYY-MM (e.g. 2026H1, 2026Q3, 2026)"
+
+
+def parse_period(text: str) -> Period:
+    """A reporting period: ``2026`` (year), ``2026H1``/``2026H2`` (half year), ``2026Q3``
+    (quarter; ``2026-Q3`` and ``2026-H1`` also read) or ``2026-03`` (month)."""
+    value = (text or "").strip().upper().replace("-H", "H").replace("-Q", "Q")
+    try:
+        if len(value) == 4 and value.isdigit():
+            start = dt.date(int(value), 1, 1)
+            return Period(start, dt.date(start.year + 1, 1, 1))
+        if len(value) == 6 and value[:4].isdigit() and value[4] in "HQ" and value[5].isdigit():
+            year, part = int(value[:4]), int(value[5])
+            months = 6 if value[4] == "H" else 3
+            if not 1 <= part <= 12 // months:
+                raise ValueError
+            start = dt.date(year, (part - 1) * months + 1, 1)
+            return Period(start, add_months(start, months))
+        if len(value) == 7 and value[4] == "-":
+            return Period.month(parse_month(value).strftime("%Y-%m"))
+    except ValueError:
+        pass
+    raise ValueError(f"period must look like {_PERIOD_FORMS}, got {text!r}")

@@ -1,4 +1,5 @@
-"""Masking of complainants' personal data (domain brief §8): 张** / 138****1234.
+"""Masking of complainants' personal data: 张** / 138****1234
+(docs/definitions.md#roles-and-masking).
 
 Roles: ``viewer`` (default) and ``analyst`` see masked values; ``privacy_officer`` sees
 them in full. Everything that shows or exports names or phones goes through ``mask_frame``.

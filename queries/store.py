@@ -23,16 +23,19 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from queries.errors import DatabaseBusyError, DatabaseMissingError
 from queries.paths import FRAGMENTS_DIR, MIGRATIONS_DIR, SQL_DIRS
 
 CATALOG = "cdb"
@@ -40,12 +43,75 @@ _log = logging.getLogger(__name__)
 _STAGING_MARK = ".staging-"
 
 
-class DatabaseBusyError(RuntimeError):
-    """Another writer holds the database lock."""
+# --------------------------------------------------------------------------- resources
+
+WRITER_MEMORY_ENV = "COMPLAINTS_WRITER_MEMORY"
+READER_MEMORY_ENV = "COMPLAINTS_READER_MEMORY"
+THREADS_ENV = "COMPLAINTS_THREADS"
+READER_TEMP_ENV = "COMPLAINTS_READER_TEMP"
+#: Defaults: a writer may use half the machine's memory, each reader 2 GiB; DuckDB spills
+#: beyond that to its temp directory instead of growing (its own default is 80% of RAM for
+#: every process, which several readers and a writer together exceed).
+DEFAULT_WRITER_MEMORY = "50%"
+DEFAULT_READER_MEMORY = "2GiB"
 
 
-class DatabaseMissingError(FileNotFoundError):
-    """The database file does not exist yet."""
+@dataclass(frozen=True)
+class Resources:
+    """DuckDB settings of one kind of connection."""
+
+    memory_limit: str  # e.g. "12288MiB"
+    threads: int
+    temp_directory: str
+
+    def config(self) -> dict[str, str | int]:
+        """The ``duckdb.connect(config=...)`` entries."""
+        return {
+            "memory_limit": self.memory_limit,
+            "threads": self.threads,
+            "temp_directory": self.temp_directory,
+        }
+
+
+def _memory(text: str, name: str) -> str:
+    """``"50%"`` of the physical memory, or a size such as ``"2GiB"``/``"512MiB"``, in MiB."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%|MiB|GiB|MB|GB)\s*", text, re.IGNORECASE)
+    if not m:
+        raise ValueError(f"${name}: {text!r} is not a size like 50% or 2GiB or 512MiB")
+    value, unit = float(m.group(1)), m.group(2).lower()
+    if unit == "%":
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        mib = total * value / 100 / 2**20
+    else:
+        mib = value * {"mib": 1, "mb": 1e6 / 2**20, "gib": 1024, "gb": 1e9 / 2**20}[unit]
+    return f"{max(64, int(mib))}MiB"
+
+
+def _threads() -> int:
+    text = os.environ.get(THREADS_ENV, "").strip()
+    if not text:
+        return os.cpu_count() or 1
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"${THREADS_ENV}: {text!r} is not a positive whole number")
+    return int(text)
+
+
+def writer_resources(spill: Path) -> Resources:
+    """Memory, threads and spill folder of a writer (``$COMPLAINTS_WRITER_MEMORY``,
+    ``$COMPLAINTS_THREADS``); it spills next to its staging copy."""
+    memory = os.environ.get(WRITER_MEMORY_ENV) or DEFAULT_WRITER_MEMORY
+    return Resources(_memory(memory, WRITER_MEMORY_ENV), _threads(), str(spill))
+
+
+def reader_resources() -> Resources:
+    """Memory, threads and spill folder of each reader snapshot (``$COMPLAINTS_READER_MEMORY``,
+    ``$COMPLAINTS_THREADS``, ``$COMPLAINTS_READER_TEMP``, default a folder in the system's
+    temp directory)."""
+    memory = os.environ.get(READER_MEMORY_ENV) or DEFAULT_READER_MEMORY
+    temp = os.environ.get(READER_TEMP_ENV) or str(
+        Path(tempfile.gettempdir()) / "complaints-duckdb-spill"
+    )
+    return Resources(_memory(memory, READER_MEMORY_ENV), _threads(), temp)
 
 
 # --------------------------------------------------------------------------- migrations
@@ -216,7 +282,7 @@ def write_transaction(
                 shutil.copyfile(db_path, staging)
             # spill files (large sorts, joins, windows) go next to the staging file, never
             # into a shared default; removed below, or by ``cleanup_leftovers`` if killed
-            conn = duckdb.connect(str(staging), config={"temp_directory": str(spill)})
+            conn = duckdb.connect(str(staging), config=writer_resources(spill).config())
             try:
                 apply_migrations(conn)
                 yield conn
@@ -256,7 +322,7 @@ def open_snapshot(db_path: Path) -> duckdb.DuckDBPyConnection:
     db_path = Path(db_path)
     if not db_path.exists():
         raise DatabaseMissingError(f"{db_path}: no database yet (run `complaints demo` or import)")
-    conn = duckdb.connect(":memory:")
+    conn = duckdb.connect(":memory:", config=reader_resources().config())
     conn.execute(f"attach '{_sql_literal(str(db_path))}' as {CATALOG} (read_only)")
     conn.execute(f"use {CATALOG}")
     conn.execute("set enable_external_access = false")

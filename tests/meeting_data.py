@@ -1,4 +1,4 @@
-"""A hand-written meeting pack (the stored JSON shape of ``dashboard.core.meeting``) for the
+"""A hand-written meeting pack (the stored JSON shape of ``queries.reports.meeting``) for the
 renderer tests: every number is chosen here, so the tests know exactly what to expect."""
 
 from __future__ import annotations

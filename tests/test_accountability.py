@@ -1,5 +1,5 @@
-"""Accountability and penalties (domain brief §7): given hand-written records, expect exact
-figures."""
+"""Accountability and penalties (docs/definitions.md#accountability): given hand-written
+records, expect exact figures."""
 
 from __future__ import annotations
 

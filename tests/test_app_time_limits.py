@@ -74,7 +74,7 @@ def test_due_by_next_working_day_lists_exactly_those_complaints(fixture_db: Path
 
 
 def test_overdue_window_lists_the_overdue_ones(fixture_db: Path):
-    # the first October day whose as-of has overdue (deadline passed, §5) and other open ones
+    # the first October day whose as-of has overdue (deadline passed) and other open ones
     conn = snapshot(fixture_db)
     try:
         for day in range(1, 32):

@@ -112,3 +112,27 @@ def test_next_writer_start_removes_a_killed_writers_leftovers(make_db):
     assert sorted(p.name for p in removed) == sorted([leftover.name, spill.name])
     assert not leftover.exists() and not spill.exists()
     assert _count(path) == 1
+
+
+def test_readers_and_writers_run_with_the_configured_memory_threads_and_spill(
+    make_db, tmp_path, monkeypatch
+):
+    path = make_db()
+    monkeypatch.setenv(db.READER_MEMORY_ENV, "512MiB")
+    monkeypatch.setenv(db.THREADS_ENV, "1")
+    monkeypatch.setenv(db.READER_TEMP_ENV, str(tmp_path / "spill"))
+    conn = db.open_snapshot(path)
+    settings = conn.execute(
+        "select current_setting('memory_limit'), current_setting('threads'),"
+        " current_setting('temp_directory')"
+    ).fetchall()[0]
+    assert settings == ("512.0 MiB", 1, str(tmp_path / "spill"))
+    monkeypatch.setenv(db.WRITER_MEMORY_ENV, "1GiB")
+    with db.write_transaction(path, derive=None) as w:
+        assert w.execute("select current_setting('memory_limit')").fetchall()[0][0] == "1.0 GiB"
+
+
+def test_a_bad_memory_setting_names_the_variable(monkeypatch):
+    monkeypatch.setenv(db.READER_MEMORY_ENV, "lots")
+    with pytest.raises(ValueError, match=r"\$COMPLAINTS_READER_MEMORY: 'lots'"):
+        db.reader_resources()

@@ -346,7 +346,7 @@ def test_rates_are_within_the_promised_ranges(full):
         assert lo <= value <= hi, (value, lo, hi)
 
 
-def test_repeat_share_by_the_brief_definition(full):
+def test_repeat_share_by_the_documented_definition(full):
     share = _one(
         full,
         """

@@ -58,7 +58,8 @@ def test_kpis_columns_start_with_the_metric_names(make_db):
     conn = db.open_snapshot(make_db(complaints=[row("a", T(2025, 10, 13))]))
     df = kpi.kpis(conn, OCT)
     assert tuple(df.columns[: len(kpi.METRIC_COLUMNS)]) == kpi.METRIC_COLUMNS
-    assert all(c.startswith(("n_", "compensation_n_")) or c.endswith("_working_h")
+    assert all(c.startswith(("n_", "compensation_n_", "compensation_cny_"))
+               or c.endswith("_working_h") or c == "quick_close_rate"
                for c in df.columns[len(kpi.METRIC_COLUMNS):])  # fmt: skip
 
 

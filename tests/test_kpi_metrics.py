@@ -1,4 +1,5 @@
-"""Given → expect tests for every §5 metric (hand-written rows, hand-calculated values)."""
+"""Given → expect tests for every metric of docs/definitions.md#metrics (hand-written rows,
+hand-calculated values)."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from tests import ROOT
 LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "queries.paths",
+        "queries.errors",
         "queries.config",
         "queries.metrics",
         "queries.periods",

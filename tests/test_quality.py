@@ -1,4 +1,4 @@
-"""Data-quality checks (queries/data_quality.sql, dashboard/core/quality.py)."""
+"""Data-quality checks (queries/marts/data_quality.sql, queries/marts/quality.py)."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ departments = { "客服中心" = 0.95 }
 """
 
 
-def test_default_file_has_the_brief_defaults():
+def test_default_file_has_the_documented_defaults():
     v = rules.load_rules().version_for(dt.date(2025, 10, 1))
     assert v.response_limit_grade == {"general": 24, "urgent": 1, "major": 1}
     assert v.response_limit_channel == {"social": 12}
@@ -62,7 +62,7 @@ def test_default_file_has_the_brief_defaults():
     )
 
 
-def test_rate_gap_deduction_follows_the_brief_example_and_cap():
+def test_rate_gap_deduction_follows_the_documented_example_and_cap():
     item = rules.load_rules().versions[0].scoring_item("resolution_timeliness")
     assert item.rate_gap_deduction(0.825) == 7.5  # 82.5 % against 90 %: 7.5 points
     assert item.rate_gap_deduction(0.95) == 0
@@ -146,3 +146,36 @@ def test_invalid_files_are_rejected_with_a_reason(tmp_path, text, message):
 def test_missing_file_is_an_error(tmp_path):
     with pytest.raises(rules.RulesError, match="cannot read"):
         rules.load_rules(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[[version]]\nid='a'\neffective_from=2024-01-01\n[version.repeat]\nwindow_hour=48\n",
+            "version[0].repeat: unknown keys ['window_hour']; known: ['window_hours']",
+        ),
+        (
+            "[[version]]\nid='a'\neffective_from=2024-01-01\n"
+            "[version.targets.csat_rate]\ntarget=0.9\nambre=0.8\n",
+            "version[0].targets.csat_rate: unknown keys ['ambre']; "
+            "known: ['amber', 'departments', 'direction', 'target']",
+        ),
+        (
+            "[[version]]\nid='a'\neffective_from=2024-01-01\n"
+            "[[version.scoring.item]]\nid='x'\nkind='per_event'\npoints=1\ncaps=3\n",
+            "version[0].scoring.item[0]: unknown keys ['caps']",
+        ),
+        (
+            "[[version]]\nid='a'\neffective_from=2024-01-01\nresolution_days=3\n",
+            "version[0]: unknown keys ['resolution_days']",
+        ),
+    ],
+)
+def test_a_key_outside_rule_keys_is_rejected_by_name(tmp_path, text, message):
+    """A misspelt key is an error naming it (it would otherwise silently keep a default)."""
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(rules.RulesError) as err:
+        rules.load_rules(path)
+    assert message in str(err.value)

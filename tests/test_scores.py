@@ -1,4 +1,5 @@
-"""Department scores (domain brief §6): given hand-written complaints, expect exact points."""
+"""Department scores (docs/definitions.md#scoring): given hand-written complaints, expect
+exact points."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ def write_rules(path: Path, versions: list[tuple[str, str, int]]) -> Path:
 
 @pytest.fixture
 def rules(tmp_path: Path):
-    """The brief's default scoring table, from a rule file of the test's own."""
+    """The default scoring table (docs/definitions.md#scoring), from the test's own rule file."""
     return load_rules(write_rules(tmp_path / "rules.toml", [("2024-01", "2024-01-01", 1)]))
 
 

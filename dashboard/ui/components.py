@@ -673,3 +673,85 @@ def data_summary(lang: str, as_of: dt.datetime | None, expanded: bool = False) -
             )
             fig.update_layout(title=i18n.t("by_month", lang), xaxis_type="category")
             chart(fig, key="data_summary_months", height=220)
+
+
+# --------------------------------------------------------------------------- rectification
+
+
+ACTION_METRICS: tuple[str, ...] = (
+    "received",
+    "repeat_rate",
+    "on_time_resolution_rate",
+    "response_sla_rate",
+    "csat_rate",
+    "valid_rate",
+    "escalation_rate",
+)
+
+
+def user_input(lang: str, key: str) -> str:
+    """Who records a change: a typed name, by default the system user (until sign-in)."""
+    if key not in st.session_state:
+        st.session_state[key] = data.current_user()
+    return st.text_input(i18n.t("act_user", lang), key=key, help=i18n.t("act_user_help", lang))
+
+
+def action_form(
+    key: str,
+    lang: str,
+    *,
+    source: str,
+    department: str | None = None,
+    category: str | None = None,
+    complaint_ids: Sequence[str] = (),
+    meeting_id: str | None = None,
+    slide_id: str | None = None,
+) -> str | None:
+    """A form that creates a rectification action linked to what the page shows (a meeting
+    slide, a department, a complaint); returns the new id once created."""
+    default_days = data.rules().actions.default_due_working_days
+    with st.form(key, clear_on_submit=True):
+        title = st.text_area(i18n.t("act_title", lang), key=f"{key}_title", height=80)
+        left, right = st.columns(2)
+        with left:
+            owner = st.text_input(i18n.t("act_owner", lang), key=f"{key}_owner")
+            dept = st.text_input(
+                i18n.t("act_department", lang), value=department or "", key=f"{key}_dept"
+            )
+            cat = st.text_input(
+                i18n.t("act_category", lang), value=category or "", key=f"{key}_cat"
+            )
+        with right:
+            days = st.number_input(
+                i18n.t("act_due_days", lang), 1, 250, default_days, key=f"{key}_days"
+            )
+            by_date = st.date_input(i18n.t("act_due_by_date", lang), value=None, key=f"{key}_date")
+            metric = st.selectbox(
+                i18n.t("act_metric", lang),
+                ACTION_METRICS,
+                format_func=lambda m: i18n.metric_name(m, lang),
+                key=f"{key}_metric",
+            )
+        user = user_input(lang, f"{key}_user")
+        submitted = st.form_submit_button(i18n.t("act_create", lang), type="primary")
+    if not submitted:
+        return None
+    try:
+        action_id = data.create_action(
+            title=title,
+            owner=owner,
+            due=by_date or int(days),
+            department=dept.strip() or None,
+            category=cat.strip() or None,
+            complaint_ids=list(complaint_ids),
+            metric=metric,
+            meeting_id=meeting_id,
+            slide_id=slide_id,
+            source=source,
+            user=user,
+        )
+    except ValueError as exc:  # ActionError / MeetingError: the message says why
+        st.error(str(exc))
+        return None
+    st.success(i18n.t("act_created", lang, id=action_id))
+    return action_id

@@ -33,8 +33,12 @@ import streamlit as st
 from queries import context, demo, paths, privacy, store
 from queries.config.rules import RuleSet
 from queries.marts import accountability as accountability_mart
+from queries.marts import actions as actions_mart
 from queries.marts import explain as explain_mart
 from queries.marts import kpi, quality, scoring
+from queries.marts import summary as summary_mart
+from queries.reports import alerts as alerts_report
+from queries.reports import meeting as meeting_pack
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +304,7 @@ def score_history(months: Sequence[str], as_of: dt.datetime | None = None) -> pd
 def accountability(
     period: Any, filters: Any, as_of: dt.datetime | None, by: str | None = None
 ) -> pd.DataFrame:
-    """``accountability.accountability`` (§7 metrics)."""
+    """``accountability.accountability`` (accountability metrics)."""
     return cached(accountability_mart.accountability, period, filters, as_of=as_of, by=by)
 
 
@@ -374,3 +378,83 @@ def group_incidents(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.
 def group_incident_complaints(incident_id: str, as_of: dt.datetime | None) -> pd.DataFrame:
     """``kpi.group_incident_complaints``: one incident's member complaints, masked."""
     return cached(kpi.group_incident_complaints, incident_id, as_of=as_of, pii=True)
+
+
+# --------------------------------------------------------------------------- rectification,
+# alerts, period summary (writes go through the engine; the next run reads the new snapshot)
+
+
+def current_user() -> str:
+    """Who records a change until sign-in exists: the operating-system user of the app."""
+    return store._user()
+
+
+def actions_list(
+    today: dt.date,
+    state: str | None = None,
+    department: str | None = None,
+    meeting_id: str | None = None,
+) -> pd.DataFrame:
+    """``actions.list_actions``: actions with their state on ``today`` (staff names and
+    the action text only: actions hold no complainant data)."""
+    return cached(actions_mart.list_actions, today, state, department, meeting_id)
+
+
+def action_history(action_id: str) -> pd.DataFrame:
+    """``actions.history``: who changed what when."""
+    return cached(actions_mart.history, action_id)
+
+
+def action_effectiveness(action_id: str, as_of: dt.datetime | None) -> dict[str, Any]:
+    """``actions.effectiveness``: the linked metric before vs after the due date."""
+    return cached(actions_mart.effectiveness, action_id, as_of=as_of)
+
+
+def action_counts(today: dt.date) -> dict[str, int]:
+    """``actions.state_counts``: actions per state (open, overdue, done, verified)."""
+    return cached(actions_mart.state_counts, today)
+
+
+def create_action(**fields: Any) -> str:
+    """``actions.create`` on this app's database (or ``meeting.add_action`` when
+    ``meeting_id`` and ``slide_id`` are given); returns the new id."""
+    settings = rules().actions
+    slide_id = fields.pop("slide_id", None)
+    if fields.get("meeting_id") and slide_id:
+        meeting_id = fields.pop("meeting_id")
+        fields.pop("source", None)
+        return meeting_pack.add_action(
+            db_path(),
+            meeting_id,
+            slide_id,
+            default_due_working_days=settings.default_due_working_days,
+            **fields,
+        )
+    return actions_mart.create(
+        db_path(), default_due_working_days=settings.default_due_working_days, **fields
+    )
+
+
+def update_action(action_id: str, user: str, **changes: Any) -> dict[str, tuple[Any, Any]]:
+    """``actions.update`` on this app's database; returns what changed."""
+    return actions_mart.update(db_path(), action_id, user=user, **changes)
+
+
+def alert_log(limit: int = 100) -> pd.DataFrame:
+    """``alerts.alert_log``: the newest deliveries (texts are masked when sent)."""
+    return cached(alerts_report.alert_log, limit=limit)
+
+
+def period_summary(period: Any, by: str | None, as_of: dt.datetime | None) -> pd.DataFrame:
+    """``summary.period_summary``: the figures of a half year / quarter / year per unit."""
+    return cached(summary_mart.period_summary, period, by, as_of=as_of)
+
+
+def summary_columns() -> tuple[Any, ...]:
+    """``summary.COLUMNS``: name, unit and zh/en labels of each summary figure."""
+    return summary_mart.COLUMNS
+
+
+def summary_definitions(lang: str) -> pd.DataFrame:
+    """``summary.definitions``: column, name and definition of each summary figure."""
+    return summary_mart.definitions(lang)

@@ -17,6 +17,7 @@ PAGES_DIR = Path(__file__).resolve().parents[1] / "views"
 # fonts.gstatic.com (the app must work offline).
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("overview", "page_overview", "nav_executive"),
+    ("summary", "page_summary", "nav_executive"),
     ("departments", "page_departments", "nav_quality"),
     ("time_limits", "page_time_limits", "nav_quality"),
     ("scores", "page_scores", "nav_quality"),
@@ -26,6 +27,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("explorer", "page_explorer", "nav_quality"),
     ("data", "page_data", "nav_quality"),
     ("meeting", "page_meeting", "nav_meeting"),
+    ("rectification", "page_rectification", "nav_meeting"),
 )
 
 

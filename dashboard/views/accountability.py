@@ -1,7 +1,8 @@
-"""Accountability (责任追究, domain brief §7): the §7 figures for the complaints received in
-the period, by department, person, cause, measure or responsibility type; on-time vs
-overdue decisions; and the lists behind them (penalty ledger with joint-liability fines,
-overdue, appeals, valid complaints without accountability, repeats after a penalty)."""
+"""Accountability (责任追究, docs/definitions.md#accountability): the figures for the
+complaints received in the period, by department, person, cause, measure or responsibility
+type; on-time vs overdue decisions; and the lists behind them (penalty ledger with
+joint-liability fines, overdue, appeals, valid complaints without accountability, repeats
+after a penalty)."""
 
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def metric_text(metric: str, value: Any, lang: str) -> str:
-    """A §7 figure formatted by its unit."""
+    """An accountability figure formatted by its unit."""
     return i18n.fmt_value(value, ACCT_METRICS[metric][0], lang)
 
 

@@ -313,6 +313,14 @@ def _department_view(
     st.header(f"{i18n.t('department_view', lang)}: {ui.md_escape(names.get(dept_id, dept_id))}")
     dept_filters = dataclasses.replace(filters, department=(dept_id,))
     st.caption(i18n.t("department_scope_note", lang))
+    with ui.guard(lang), st.expander(i18n.t("act_from_department", lang)):
+        row = scores[scores["department_id"].astype(str) == dept_id]
+        ui.action_form(
+            f"dept_act_{dept_id}",
+            lang,
+            source="department",
+            department=str(row["department"].iloc[0]) if len(row) else dept_id,
+        )
     with ui.guard(lang):
         cards = {c.metric: c for c in data.kpi_cards(period, dept_filters, as_of)}
         ui.kpi_cards([cards[m] for m in DEPARTMENT_CARDS if m in cards], lang, per_row=4)

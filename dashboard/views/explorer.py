@@ -401,6 +401,16 @@ def _detail(complaint_id: str, as_of, lang: str) -> None:
         ui.table(frame, lang, key="explorer_penalties", column_order=PENALTY_COLUMNS)
     else:
         st.caption(i18n.t("no_penalties", lang))
+    fields = result.get("fields") or {}
+    with st.expander(i18n.t("act_from_complaint", lang)):
+        ui.action_form(
+            f"explorer_act_{complaint_id}",
+            lang,
+            source="complaint",
+            department=fields.get("department"),
+            category=fields.get("category"),
+            complaint_ids=[complaint_id],
+        )
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The Data page's import panel: upload → preview → column mapping → import → results.
 
-All logic lives in ``dashboard.core.importer``; this file only lays out widgets. Personal
+All logic lives in ``queries.importer``; this file only lays out widgets. Personal
 data is masked in every table shown; nothing is rendered as HTML.
 """
 
@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from queries import privacy
+from queries import i18n, privacy
 from queries.config import schema
 from queries.importer import Mapping, import_files, load_mapping, preview, save_mapping
 from queries.importer.errors import ImportRefused
 from queries.importer.headers import mapping_names
+from queries.reports import alerts
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -116,6 +117,18 @@ def _mask_source(df: pd.DataFrame, proposed: dict[str, str | None]) -> pd.DataFr
 
 def _mapping_names() -> list[str]:
     return mapping_names()
+
+
+def _alerts_after_import(db_path: Path, lang: str) -> None:
+    """Push the alerts the new data raises (when a channel file exists); a problem is shown,
+    never undoing the import that already happened."""
+    try:
+        result = alerts.run_if_configured(db_path)
+    except alerts.AlertConfigError as exc:
+        st.warning(f"{i18n.t('alerts_not_sent', lang)}: {exc}")
+        return
+    if result is not None:
+        st.caption(i18n.t("alerts_sent", lang, sent=len(result.sent), failed=len(result.failed)))
 
 
 def render_import_panel(db_path: Path, lang: str) -> None:
@@ -238,6 +251,8 @@ def render_import_panel(db_path: Path, lang: str) -> None:
         progress=progress,
     )
     bar.progress(1.0, text=t["done"])
+    if any(r.outcome == "ok" for r in results):
+        _alerts_after_import(db_path, lang)
     st.markdown(f"**{t['results']}**")
     docs = [r.to_dict() for r in results]
     st.dataframe(pd.DataFrame([{k: d[k] for k in RESULT_COLUMNS} for d in docs]), hide_index=True)

@@ -449,6 +449,17 @@ def main() -> None:
             args=(db_path, meeting_id, view.id, note_key),
             label_visibility="collapsed" if presenting else "visible",
         )
+        if not presenting:
+            with st.expander(i18n.t("act_from_slide", lang)):
+                worst = (pack.get("worst") or {}).get("department") if view.id == "worst" else None
+                ui.action_form(
+                    f"meeting_act_{meeting_id}_{view.id}",
+                    lang,
+                    source="meeting",
+                    department=worst,
+                    meeting_id=meeting_id,
+                    slide_id=view.id,
+                )
         if st.session_state.get("meeting_auto_on") and presenting:
             _auto_advance(total, int(st.session_state.get("meeting_auto_seconds", 60)))
 

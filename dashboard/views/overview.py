@@ -4,6 +4,7 @@ categories, the departments most at risk, and what data is loaded."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -160,6 +161,15 @@ def _departments_at_risk(period, as_of, lang: str) -> None:
         st.switch_page("views/departments.py")
 
 
+def _overdue_actions(lang: str) -> None:
+    """One line: rectification actions past their due date (details: Rectification page)."""
+    n = data.action_counts(dt.date.today())["overdue"]
+    if n:
+        st.markdown(f":red[**{i18n.t('overdue_actions_line', lang, n=n)}**]")
+    else:
+        st.caption(i18n.t("overdue_actions_none", lang))
+
+
 def main() -> None:
     """Render the overview."""
     period, filters, as_of, lang = state.current_filters()
@@ -171,6 +181,8 @@ def main() -> None:
             ui.empty_state(lang)
             return
         _cards(period, filters, as_of, lang)
+    with ui.guard(lang):
+        _overdue_actions(lang)
     left, right = st.columns([3, 2])
     with left, ui.guard(lang):
         _trend(period, filters, as_of, lang)

@@ -14,7 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from queries.store import DatabaseBusyError, DatabaseMissingError
+from queries.errors import DatabaseBusyError, DatabaseMissingError
 
 # Order = order in --help.
 COMMANDS = (
@@ -28,6 +28,9 @@ COMMANDS = (
     "explain",
     "report",
     "rebuild",
+    "actions",
+    "alerts",
+    "summary",
 )
 
 
@@ -39,8 +42,22 @@ class CliError(Exception):
         self.code = code
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available sub-command registered."""
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The command module named on the command line (before parsing), if any."""
+    rest = list(argv)
+    while rest:
+        token = rest.pop(0)
+        if token == "--db":
+            rest = rest[1:]
+        elif not token.startswith("-"):
+            return next((m for m in COMMANDS if m.rstrip("_") == token), None)
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every sub-command registered, or only the module ``only``:
+    a command imports just what it needs (the others' libraries, e.g. the PDF renderer,
+    stay unloaded)."""
     parser = argparse.ArgumentParser(
         prog="complaints",
         description="Complaint-handling KPI dashboard: demo data, import, KPIs, scores, reports.",
@@ -50,14 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="database file (default: $COMPLAINTS_DB, else data/complaints.duckdb)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         importlib.import_module(f"queries.cli.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``complaints`` console script."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_chosen(argv))
     args = parser.parse_args(argv)
     try:
         result = args.func(args)

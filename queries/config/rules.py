@@ -1,5 +1,7 @@
-"""The rule configuration (``data/rules.toml``): time limits, repeat and group rules,
-accountability deadlines, the scoring table and the KPI targets, versioned by effective date.
+"""The rule configuration (``queries/config/rules.toml``, or the file ``$COMPLAINTS_RULES``
+names): time limits, repeat and group rules, accountability deadlines, the scoring table and
+the KPI targets, versioned by effective date. Every key is documented in
+docs/definitions.md#rule-keys (``RULE_KEYS`` is the list of keys the parser accepts).
 
 A month is judged by the version in force on its first day (``RuleSet.version_for``); a
 complaint's response limit and resolution deadline by the version in force at its
@@ -12,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -40,7 +43,7 @@ class RulesError(ValueError):
 
 @dataclass(frozen=True)
 class ScoringItem:
-    """One row of the §6 scoring table.
+    """One row of the scoring table (docs/definitions.md#scoring).
 
     ``per_event``: ``points`` per complaint showing the event (a number, or a mapping
     severity → points), capped at ``cap`` per month (None = no cap).
@@ -116,7 +119,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Accountability:
-    """§7 accountability parameters."""
+    """Accountability parameters (docs/definitions.md#accountability)."""
 
     employee_days: int = 15
     management_days: int = 30
@@ -151,6 +154,7 @@ class RuleVersion:
         default_factory=lambda: {"general": 3, "urgent": 1, "major": 5}
     )
     multi_department_days: int = 7
+    quick_close_days: int = 3  # summaries: share resolved within this many working days
     repeat_window_hours: float = 720.0
     group_min_customers: int = 5
     group_window_hours: float = 24.0
@@ -199,6 +203,102 @@ class RuleVersion:
         return next((i for i in self.scoring_items if i.id == item_id), None)
 
 
+ALERT_KINDS = ("complaint_received", "group_incident", "near_deadline", "action_overdue", "kpi_red")
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One alert rule of ``[[alerts.rule]]``.
+
+    Kinds: ``complaint_received`` (a complaint of one of ``severities`` received within the
+    look-back), ``group_incident`` (a group incident formed within the look-back),
+    ``near_deadline`` (an open complaint that has used ``share`` of its working time to the
+    resolution deadline and is not yet overdue), ``action_overdue`` (a rectification action
+    past its due date and still open), ``kpi_red`` (one of ``metrics`` red against its target
+    for a department, or the company, in the month of the as-of).
+    """
+
+    id: str
+    kind: str
+    severities: tuple[str, ...] = ("major",)
+    share: float = 0.8
+    metrics: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """``[alerts]``: which events are pushed, and how far back complaints are looked at."""
+
+    lookback_days: int = 3
+    rules: tuple[AlertRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    """``[actions]``: rectification actions (整改)."""
+
+    default_due_working_days: int = 10
+    effect_window_days: int = 30  # effectiveness: N days before the due date vs N days after
+
+
+#: Every key path a rule file may hold (``<...>``: any name, e.g. a grade or a metric). The
+#: parser rejects any other key, and docs/definitions.md#rule-keys documents each of them.
+RULE_KEYS: tuple[str, ...] = (
+    "version.id",
+    "version.effective_from",
+    "version.description",
+    "version.response_limit_hours.grade.<grade>",
+    "version.response_limit_hours.channel.<channel>",
+    "version.resolution_working_days.grade.<grade>",
+    "version.resolution_working_days.multi_department",
+    "version.resolution_working_days.quick_close",
+    "version.repeat.window_hours",
+    "version.group.min_customers",
+    "version.group.window_hours",
+    *(f"version.accountability.{f.name}" for f in dataclasses.fields(Accountability)),
+    "version.scoring.base",
+    "version.scoring.item.id",
+    "version.scoring.item.kind",
+    "version.scoring.item.points",
+    "version.scoring.item.points.<grade>",
+    "version.scoring.item.cap",
+    "version.scoring.item.metric",
+    "version.scoring.item.target",
+    "version.scoring.item.direction",
+    "version.scoring.item.points_per_pp",
+    "version.scoring.item.description",
+    "version.scoring.item.event",
+    "version.scoring.item.per",
+    "version.scoring.item.points_per_unit",
+    "version.min_n.rate",
+    "version.min_n.score",
+    "version.min_n.<metric>",
+    "version.targets.<metric>.target",
+    "version.targets.<metric>.amber",
+    "version.targets.<metric>.direction",
+    "version.targets.<metric>.departments.<department>",
+    "version.targets.<metric>.departments.<department>.target",
+    "version.targets.<metric>.departments.<department>.amber",
+    "alerts.lookback_days",
+    *(f"alerts.rule.{f.name}" for f in dataclasses.fields(AlertRule)),
+    "actions.default_due_working_days",
+    "actions.effect_window_days",
+    "before_first_version",
+)
+
+
+def _check_keys(table: Any, prefix: str, where: str) -> None:
+    """Reject keys of ``table`` (at key path ``prefix``) that ``RULE_KEYS`` does not list."""
+    if not isinstance(table, dict):
+        raise RulesError(f"{where}: expected a table")
+    depth = prefix.count(".") + 1 if prefix else 0
+    known = {k.split(".")[depth] for k in RULE_KEYS if k.startswith(f"{prefix}.") or not prefix}
+    unknown = sorted(str(k) for k in table if str(k) not in known)
+    if unknown:
+        raise RulesError(f"{where}: unknown keys {unknown}; known: {sorted(known)}")
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """All versions of a rule file, ordered by effective date."""
@@ -206,6 +306,9 @@ class RuleSet:
     versions: tuple[RuleVersion, ...]
     source: str = ""
     content: bytes = b""
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    actions: ActionSettings = field(default_factory=ActionSettings)
+    derived_digest: str = ""  # SHA-256 of the [[version]] tables only (see derived_fingerprint)
     before_first_version: str = "warn"  # months before the first version: warn | refuse
 
     def before_first(self, day: dt.date | dt.datetime) -> str | None:
@@ -253,6 +356,12 @@ class RuleSet:
         """SHA-256 (first 16 hex digits) of the rule file's content."""
         return hashlib.sha256(self.content).hexdigest()[:16]
 
+    def derived_fingerprint(self) -> str:
+        """SHA-256 (16 hex digits) of what the derived tables depend on: the ``[[version]]``
+        tables, not ``[alerts]``/``[actions]`` (changing an alert must not make every reader
+        rebuild the staging tables)."""
+        return self.derived_digest or self.fingerprint()
+
 
 # --------------------------------------------------------------------------- parsing
 
@@ -270,6 +379,7 @@ def _num_map(value: Any, where: str) -> dict[str, float]:
 
 
 def _item(raw: dict[str, Any], where: str) -> ScoringItem:
+    _check_keys(raw, "version.scoring.item", where)
     kind = raw.get("kind")
     if kind not in SCORING_KINDS:
         raise RulesError(f"{where}: kind must be one of {', '.join(SCORING_KINDS)}, got {kind!r}")
@@ -324,6 +434,7 @@ def _item(raw: dict[str, Any], where: str) -> ScoringItem:
 
 
 def _target(metric: str, raw: dict[str, Any], where: str) -> Target:
+    _check_keys(raw, "version.targets.<metric>", where)
     direction = raw.get("direction", "higher")
     if direction not in ("higher", "lower"):
         raise RulesError(f"{where}: direction must be higher or lower")
@@ -332,6 +443,7 @@ def _target(metric: str, raw: dict[str, Any], where: str) -> Target:
     departments: dict[str, tuple[float, float]] = {}
     for dept, value in (raw.get("departments") or {}).items():
         if isinstance(value, dict):
+            _check_keys(value, "version.targets.<metric>.departments.<department>", where)
             t = _num(value.get("target"), f"{where}.departments.{dept}.target")
             a = _num(value.get("amber", t + (amber - target)), f"{where}.departments.{dept}")
         else:
@@ -351,12 +463,22 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
     if not isinstance(eff, dt.date):
         raise RulesError(f"{where}.effective_from: expected a date like 2024-01-01")
     defaults = RuleVersion(id="", effective_from=eff)
+    _check_keys(raw, "version", where)
     resp = raw.get("response_limit_hours", {})
     res = raw.get("resolution_working_days", {})
     rep = raw.get("repeat", {})
     grp = raw.get("group", {})
     acc = raw.get("accountability", {})
     sco = raw.get("scoring", {})
+    for section, table in (
+        ("response_limit_hours", resp),
+        ("resolution_working_days", res),
+        ("repeat", rep),
+        ("group", grp),
+        ("accountability", acc),
+        ("scoring", sco),
+    ):
+        _check_keys(table, f"version.{section}", f"{where}.{section}")
     acc_defaults = Accountability()
     accountability = Accountability(
         **{
@@ -366,9 +488,6 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
             for name in acc_defaults.__dataclass_fields__
         }
     )
-    unknown = set(acc) - set(acc_defaults.__dataclass_fields__)
-    if unknown:
-        raise RulesError(f"{where}.accountability: unknown keys {sorted(unknown)}")
     return RuleVersion(
         id=str(raw["id"]),
         effective_from=eff,
@@ -392,6 +511,11 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
                 res.get("multi_department", defaults.multi_department_days),
                 f"{where}.resolution_working_days.multi_department",
             )
+        ),
+        quick_close_days=_int(
+            res.get("quick_close", defaults.quick_close_days),
+            f"{where}.resolution_working_days.quick_close",
+            1,
         ),
         repeat_window_hours=_num(
             rep.get("window_hours", defaults.repeat_window_hours), f"{where}.repeat.window_hours"
@@ -433,12 +557,74 @@ def _min_n(raw: Any, where: str) -> dict[str, int]:
     return out
 
 
+def _int(value: Any, where: str, minimum: int) -> int:
+    number = _num(value, where)
+    if number != int(number) or number < minimum:
+        raise RulesError(f"{where}: expected a whole number ≥ {minimum}, got {value!r}")
+    return int(number)
+
+
+def _alert_rule(raw: Any, where: str) -> AlertRule:
+    _check_keys(raw, "alerts.rule", where)
+    kind = raw.get("kind")
+    if kind not in ALERT_KINDS:
+        raise RulesError(f"{where}.kind: use one of {', '.join(ALERT_KINDS)}, got {kind!r}")
+    if not isinstance(raw.get("id"), str) or not raw["id"]:
+        raise RulesError(f"{where}.id: a name is required")
+    severities = tuple(str(s) for s in raw.get("severities", ("major",)))
+    bad = [s for s in severities if s not in GRADES]
+    if bad:
+        raise RulesError(f"{where}.severities: unknown grades {bad}")
+    share = _num(raw.get("share", 0.8), f"{where}.share")
+    if not 0 < share < 1:
+        raise RulesError(f"{where}.share: expected a fraction between 0 and 1, got {share}")
+    metrics = tuple(str(m) for m in raw.get("metrics", ()))
+    if kind == "kpi_red" and not metrics:
+        raise RulesError(f"{where}.metrics: a kpi_red rule needs the metrics to watch")
+    unknown_metrics = [m for m in metrics if m not in METRICS]
+    if unknown_metrics:
+        raise RulesError(f"{where}.metrics: unknown metrics {unknown_metrics}")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise RulesError(f"{where}.enabled: expected true or false")
+    return AlertRule(str(raw["id"]), kind, severities, share, metrics, enabled)
+
+
+def _alerts(raw: Any, source: str) -> AlertSettings:
+    _check_keys(raw, "alerts", f"{source}: alerts")
+    rules = tuple(
+        _alert_rule(r, f"{source}: alerts.rule[{i}]") for i, r in enumerate(raw.get("rule", []))
+    )
+    ids = [r.id for r in rules]
+    if len(set(ids)) != len(ids):
+        raise RulesError(f"{source}: alerts.rule: duplicate ids {ids}")
+    return AlertSettings(
+        lookback_days=_int(raw.get("lookback_days", 3), f"{source}: alerts.lookback_days", 1),
+        rules=rules,
+    )
+
+
+def _actions(raw: Any, source: str) -> ActionSettings:
+    _check_keys(raw, "actions", f"{source}: actions")
+    return ActionSettings(
+        default_due_working_days=_int(
+            raw.get("default_due_working_days", 10),
+            f"{source}: actions.default_due_working_days",
+            1,
+        ),
+        effect_window_days=_int(
+            raw.get("effect_window_days", 30), f"{source}: actions.effect_window_days", 1
+        ),
+    )
+
+
 def parse_rules(content: bytes, source: str = "<string>") -> RuleSet:
     """Parse rule-file content (TOML bytes) into a ``RuleSet``."""
     try:
         doc = tomllib.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(f"{source}: not valid TOML: {exc}") from exc
+    _check_keys(doc, "", source)
     raw_versions = doc.get("version")
     if not raw_versions:
         raise RulesError(f"{source}: no [[version]] defined")
@@ -460,7 +646,22 @@ def parse_rules(content: bytes, source: str = "<string>") -> RuleSet:
     before = doc.get("before_first_version", "warn")
     if before not in BEFORE_FIRST_VERSION:
         raise RulesError(f"{source}: before_first_version must be warn or refuse, got {before!r}")
-    return RuleSet(tuple(versions), source=source, content=content, before_first_version=before)
+    return RuleSet(
+        tuple(versions),
+        source=source,
+        content=content,
+        before_first_version=before,
+        alerts=_alerts(doc.get("alerts", {}), source),
+        actions=_actions(doc.get("actions", {}), source),
+        derived_digest=hashlib.sha256(
+            json.dumps(
+                {k: v for k, v in doc.items() if k not in ("alerts", "actions")},
+                sort_keys=True,
+                default=str,
+                ensure_ascii=False,
+            ).encode("utf-8")
+        ).hexdigest()[:16],
+    )
 
 
 def rules_file() -> Path:

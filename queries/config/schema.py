@@ -1,5 +1,5 @@
-"""The canonical columns (domain brief §7 and §11): one source of truth for DDL tests,
-the importer's header matching, the demo's export files and the display labels."""
+"""The canonical columns (the export templates): one source of truth for DDL tests, the
+importer's header matching, the demo's export files and the display labels."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ TEMPLATES: dict[str, tuple[Column, ...]] = {
 }
 
 # Canonical codes stored in the database; the importer maps Chinese/English words onto them
-# and the UI translates them back (dashboard.core.vocab holds the words).
+# and the UI translates them back (queries.config.vocab holds the words).
 SEVERITIES = ("general", "urgent", "major")
 CHANNELS = ("phone", "online", "email", "social", "walk_in", "letter", "transfer")
 STATUSES = ("pending", "in_progress", "resolved", "closed", "withdrawn")

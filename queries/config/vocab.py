@@ -67,7 +67,7 @@ VOCAB: dict[str, dict[str, tuple[str, ...]]] = {
         "true": ("是", "Yes", "true", "y", "1", "t", "√", "有"),
         "false": ("否", "No", "false", "n", "0", "f", "×", "无"),
     },
-    # satisfaction words map to the 1-5 score (domain brief §5)
+    # satisfaction words map to the 1-5 score (docs/definitions.md#csat_rate)
     "satisfaction": {
         "5": ("非常满意", "Very satisfied", "5"),
         "4": ("满意", "Satisfied", "基本满意", "fairly satisfied", "4"),
@@ -77,7 +77,7 @@ VOCAB: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# Categories are free text from the company's system; these are the brief's, with English.
+# Categories are free text from the company's system; these are the usual ones, with English.
 CATEGORIES: dict[str, str] = {
     "产品质量": "Product quality",
     "服务态度": "Service attitude",

@@ -1,6 +1,7 @@
 """The company calendar: mainland China statutory holidays and make-up working days (调休)
 from the ``chinese_calendar`` library, plus company overrides from
-``data/calendar_overrides.toml``.
+``queries/config/calendar_overrides.toml`` (or ``$COMPLAINTS_CALENDAR``); see
+docs/definitions.md#working-day-calendar.
 
 For a year the library does not cover the calendar falls back to weekends only, and says so:
 ``covered(d)`` is False, ``uncovered_years`` lists such years for warnings, and staging
@@ -104,6 +105,19 @@ def is_working_day(d: dt.date, overrides_path: str | Path | None = None) -> bool
     return d.weekday() < 5
 
 
+def add_working_days(d: dt.date, n: int, overrides_path: str | Path | None = None) -> dt.date:
+    """The ``n``-th working day after ``d`` (``d`` itself does not count; ``n`` ≥ 1), the way
+    resolution deadlines count working days."""
+    if n < 1:
+        raise ValueError(f"working days must be at least 1, got {n}")
+    day = d
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, overrides_path):
+            n -= 1
+    return day
+
+
 def working_hours_between(
     start: dt.datetime, end: dt.datetime, overrides_path: str | Path | None = None
 ) -> float:
@@ -166,5 +180,6 @@ def warning_text(years: list[int]) -> str:
     ys = ", ".join(str(y) for y in years)
     return (
         f"warning: the holiday calendar does not cover {ys}; working days there are "
-        "weekdays only (update the chinesecalendar package or add data/calendar_overrides.toml)"
+        "weekdays only (update the chinesecalendar package or list the days in the calendar "
+        "overrides file, $COMPLAINTS_CALENDAR)"
     )

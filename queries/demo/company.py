@@ -300,7 +300,7 @@ RESOLUTIONS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 WITHDRAWN_RESOLUTION = "客户主动撤销投诉"
 
-# Penalty causes (domain brief §7) with their weights in the demo.
+# Penalty causes (docs/definitions.md#accountability) with their weights in the demo.
 PENALTY_CAUSES: tuple[tuple[str, float], ...] = (
     ("工作失误", 0.40),
     ("服务态度恶劣", 0.22),

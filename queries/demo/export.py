@@ -1,4 +1,4 @@
-"""The demo's export files in the §11 templates, as a company's complaint system would give
+"""The demo's export files in the import templates, as a company's complaint system would give
 them: Chinese headers, Chinese value words, GB18030 CSV (and XLSX for the complaints).
 
 The text comes from the database just written (DuckDB ``COPY``), so the files hold

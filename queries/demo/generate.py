@@ -21,7 +21,7 @@ DAY = 86_400
 HOUR = 3_600
 EPOCH = dt.date(1970, 1, 1)
 
-# Targets of the generator (the promised ranges in ``dashboard.core.demo`` are wider).
+# Targets of the generator (the promised ranges in ``queries.demo`` are wider).
 REPEAT_TARGET = 0.058  # share of complaints generated as repeats of an earlier one
 PARENT_LINK_SHARE = 0.6  # repeats whose record links the earlier complaint
 WITHDRAWN_SHARE = 0.004
@@ -687,7 +687,7 @@ def _penalties(
     months: list[dt.date],
     handlers: list[str],
 ) -> dict[str, np.ndarray]:
-    """Penalty records for valid, non-malicious complaints (domain brief §7)."""
+    """Penalty records for valid, non-malicious complaints (docs/definitions.md#accountability)."""
     eligible = np.flatnonzero(c["_valid"])
     esc = c["escalation_level"][eligible] >= 2
     major = c["severity"][eligible] == 2

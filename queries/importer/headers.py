@@ -2,7 +2,7 @@
 
 Headers match when they are equal after folding: NFKC (full-width → half-width), lower
 case, whitespace and underscores removed. Candidates for a canonical column are its English
-name, its Chinese template header and the synonyms in ``data/synonyms.toml``.
+name, its Chinese template header and the synonyms in ``queries/config/synonyms.toml``.
 """
 
 from __future__ import annotations

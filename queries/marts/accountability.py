@@ -1,13 +1,13 @@
-"""Accountability and penalties (domain brief §7).
+"""Accountability and penalties (docs/definitions.md#accountability).
 
-The period is the complaints' ``received_at`` (as in §5) with the same ``kpi.Filters``: a
+The period is the complaints' ``received_at`` (as for the KPIs) with the same ``kpi.Filters``: a
 penalty record belongs to the period of its complaint. Decision deadlines
 (``accountability_due``) and joint-liability fines (``joint_fine``: the record's, else the
 rule's share of the fine when the complaint reached the rule's escalation level) come from
 staging (``stg_penalties``); what depends on the as-of is computed here: a decision or an
 execution dated after the as-of does not exist yet.
 
-Definitions that the brief leaves open, fixed here:
+Definitions fixed here (and in docs/definitions.md#accountability):
 
 * ``accountability_on_time_rate``: records with a known due date that were decided by the
   as-of or whose due date has passed (due < as-of date): decided on or before the due date
@@ -39,7 +39,7 @@ from queries.store import run_query
 
 #: Allow-list for ``by`` (the group column of ``accountability``).
 BY_DIMENSIONS: tuple[str, ...] = ("measure", "cause", "responsibility_type", "person", "department")
-#: The §7 metric columns of ``accountability`` in order.
+#: The accountability metric columns of ``accountability`` in order.
 METRIC_COLUMNS: tuple[str, ...] = (
     "accountability_coverage",
     "penalties",
@@ -89,7 +89,7 @@ def accountability(
     as_of: dt.datetime | None = None,
     by: str | None = None,
 ) -> pd.DataFrame:
-    """The §7 metrics for the complaints received in ``period``.
+    """The accountability metrics for the complaints received in ``period``.
 
     Args:
         conn: a connection or cursor on a published database.
@@ -123,7 +123,7 @@ def accountability_list(
     as_of: dt.datetime | None = None,
     personal: bool = False,
 ) -> pd.DataFrame:
-    """The records behind the §7 figures.
+    """The records behind the accountability figures.
 
     Args:
         kind: ``ledger`` (every penalty record with due date, joint fine and its source,

@@ -1,4 +1,4 @@
--- acct_ledger: penalty records (domain brief §7) of the complaints received in the period,
+-- acct_ledger: penalty records (docs/definitions.md#accountability) of the complaints received in the period,
 -- with their as-of facts. Also the overdue and the appealed lists ($kind).
 -- Returns: penalty_id, complaint_id, complaint_received_at, complaint_department_id,
 --          complaint_department, category, severity, escalation_level, is_valid,

@@ -1,4 +1,4 @@
--- acct_repeat_after_penalty: penalties followed by a repeat (§7 repeat_after_penalty), one
+-- acct_repeat_after_penalty: penalties followed by a repeat (docs/definitions.md#repeat_after_penalty), one
 -- row per (penalty record, recurring complaint).
 -- Returns: penalty_id, complaint_id (the penalised complaint), category, person,
 --          department_id, department (responsible department), measure, executed_at,

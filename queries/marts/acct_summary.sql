@@ -1,6 +1,6 @@
--- acct_summary: the accountability metrics of domain brief §7 for the complaints received
+-- acct_summary: the accountability metrics (docs/definitions.md#accountability) for the complaints received
 -- in the period, in total or by one dimension.
--- Returns: group_key varchar ('' when $by = 'none'), then the §7 metrics:
+-- Returns: group_key varchar ('' when $by = 'none'), then the metrics:
 --   accountability_coverage double  valid complaints with >= 1 penalty record / valid
 --                                   complaints (malicious left out); null when no valid one
 --   penalties bigint                penalty records
@@ -21,7 +21,7 @@
 -- 'department'. Penalty metrics group by the record's value (department: the responsible
 -- department's name_zh); accountability_coverage only exists for 'none' and 'department'
 -- (by the complaint's department), else null.
--- Cohort and as-of facts exactly as queries/acct_ledger.sql (tests keep them equal).
+-- Cohort and as-of facts exactly as acct_ledger.sql (tests keep them equal).
 -- Parameters: $start, $end, $as_of (timestamps), $use_ids (boolean), $complaint_ids
 -- (varchar[]), $by (varchar, allow-listed by accountability.py).
 with cohort as (

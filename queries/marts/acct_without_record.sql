@@ -1,4 +1,4 @@
--- acct_without_record: valid complaints of the period without any penalty record (§7).
+-- acct_without_record: valid complaints of the period without any penalty record (docs/definitions.md#accountability).
 -- Returns: complaint_id, received_at, department_id, department, category, channel,
 --          severity, handler, status, escalation_level, resolved_at, customer_name and
 --          customer_phone (only filled when $personal is true; null otherwise).

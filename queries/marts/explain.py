@@ -1,5 +1,5 @@
 """Explain one complaint: its record, the facts derived from it, its timeline, the score
-items it feeds and its penalty records (domain brief §5-§7).
+items it feeds and its penalty records (docs/definitions.md#metrics, #scoring, #accountability).
 
 Everything is stated as of the as-of: timestamps after it do not exist yet (they are shown
 as ``null`` in the timeline with ``after_as_of`` true, and the facts ignore them). The
@@ -93,7 +93,7 @@ def explain(
         conn: a connection or cursor on a published database.
         complaint_id: the complaint's id, exactly as stored.
         as_of: data cut-off (default ``kpi.default_as_of``).
-        rules: the rule set (default ``data/rules.toml``).
+        rules: the rule set (default: the read context's, ``rules.load_rules()``).
 
     Returns:
         A dict with ``complaint_id``, ``as_of``, ``rules_version`` (id, effective dates),
@@ -241,7 +241,7 @@ def _timeline(row: dict[str, Any], as_of: dt.datetime) -> list[dict[str, Any]]:
 def _score_items(
     conn: context.ReadContext, row: dict[str, Any], as_of: dt.datetime, rules: RuleSet
 ) -> list[dict[str, Any]]:
-    """The §6 items of the complaint's department and month and the complaint's part in each.
+    """The scoring items of the complaint's department and month and the complaint's part in each.
 
     per_event items: ``points`` = the points this complaint adds (before the item's cap;
     ``capped`` says whether the department's item total hit the cap). rate_gap items:
@@ -331,7 +331,7 @@ def _rate_membership(
     row: dict[str, Any],
     as_of: dt.datetime,
 ) -> tuple[bool, bool]:
-    """(in the numerator, in the denominator) of a §5 rate for the department-month,
+    """(in the numerator, in the denominator) of a rate for the department-month,
     according to ``kpi.drill`` (the one definition)."""
     period = kpi.Period.month(month)
     filters = kpi.Filters(department=(row["department_id"],), exclude_malicious=True)

@@ -1,4 +1,4 @@
-"""KPI engine (domain brief §5): every KPI number the pages, reports and CLI show.
+"""KPI engine (docs/definitions.md#metrics): every KPI number the pages, reports and CLI show.
 
 All functions read only the staging layer (``stg_complaints`` and friends, see
 ``staging.py``) through the SQL files in ``queries/``; Python only chooses allow-listed
@@ -33,7 +33,8 @@ class Filters:
     region: tuple[str, ...] = ()
     product: tuple[str, ...] = ()
     handler: tuple[str, ...] = ()
-    exclude_malicious: bool = False  # leave out complaints verified malicious (scoring, §6)
+    # leave out complaints verified malicious (docs/definitions.md#scoring)
+    exclude_malicious: bool = False
 
 
 FILTER_FIELDS: tuple[str, ...] = (
@@ -182,10 +183,13 @@ def kpis(
     as_of: dt.datetime | None = None,
     by: str | None = None,
 ) -> pd.DataFrame:
-    """The §5 metrics for the cohort: one row, or one per group with the ``by`` column first.
+    """The metrics for the cohort: one row, or one per group with the ``by`` column first
+    (definitions: docs/definitions.md#metrics).
 
-    Columns: the §5 metric names (``METRIC_COLUMNS``), then the numerators/denominators
-    ``n_*``, compensation counts ``compensation_n_<type>`` and working-time variants
+    Columns: the metric names (``METRIC_COLUMNS``), then the numerators/denominators
+    ``n_*``, compensation counts ``compensation_n_<type>`` and amounts
+    ``compensation_cny_<type>``, ``quick_close_rate`` (resolved within the rules'
+    ``quick_close`` working days / resolved; for period summaries) and working-time variants
     ``*_working_h`` (hours counted on working days only). Rates are fractions, null when the
     denominator is 0. ``as_of`` defaults to ``default_as_of``.
     """
@@ -433,7 +437,7 @@ def complaints_list(
 
 
 # --------------------------------------------------------------------------- repeat chains, groups
-# (appended by the quality-pages engineer for the Repeats page; see requests-from-pages.md)
+# (the Repeats page: docs/definitions.md#repeat-complaints, #group-complaints)
 
 
 def customer_complaints(

@@ -1,4 +1,4 @@
--- kpi_group_incidents: group incidents (群体投诉, §4) by id, described by their member
+-- kpi_group_incidents: group incidents (群体投诉, docs/definitions.md#group-complaints) by id, described by their member
 -- complaints received by the as-of.
 -- Returns: group_incident_id, department_id, department_name_zh, category,
 --   first_received_at, last_received_at, qualified_at (when the incident reached the

@@ -1,4 +1,4 @@
--- kpi_summary: the §5 metrics of a cohort, one row per group (column dim; 'all' ungrouped).
+-- kpi_summary: the metrics (docs/definitions.md#metrics) of a cohort, one row per group (column dim; 'all' ungrouped).
 -- Grain: one row per value of the group expression. Python (kpi.kpis) swaps the marked
 --   expressions /*dim*/ /*dimid*/ /*vdim*/ /*vkey*/ for allow-listed ones (kpi.DIMENSION_SQL).
 -- Parameters: $start, $end (date; cohort [start, end) on received_at), $as_of (timestamp;
@@ -10,6 +10,8 @@
 --   supplied its input fields (n_measured_* rows); with none it is null, counts included.
 -- complaint_rate_per_10k: complaints in department-months with a loaded volume (whole months
 --   inside the period) / the sum of those volumes x 10000.
+-- quick_close_rate: resolved by 24:00 of the rule's quick_close-th working day after receipt
+--   / resolved (as of); compensation_cny_<type>: compensation amounts by compensation type.
 -- example: f_department = ['客服中心']
 with
 -- include: kpi_cohort
@@ -66,6 +68,16 @@ agg as (
         count(*) filter (where compensation_type = 'product') as compensation_n_product,
         count(*) filter (where compensation_type = 'coupon') as compensation_n_coupon,
         count(*) filter (where with_volume) as n_received_with_volume,
+        count(*) filter (where is_resolved and coalesce(resolved_quickly, false))
+            as n_resolved_quickly,
+        coalesce(sum(compensation_amount) filter (where compensation_type = 'money'), 0)::double
+            as compensation_cny_money,
+        coalesce(sum(compensation_amount) filter (where compensation_type = 'service'), 0)::double
+            as compensation_cny_service,
+        coalesce(sum(compensation_amount) filter (where compensation_type = 'product'), 0)::double
+            as compensation_cny_product,
+        coalesce(sum(compensation_amount) filter (where compensation_type = 'coupon'), 0)::double
+            as compensation_cny_coupon,
         quantile_cont(case when has_response then first_response_working_h end, 0.5)
             as first_response_median_working_h,
         avg(case when has_response then first_response_working_h end)
@@ -142,6 +154,12 @@ final as (
         a.first_response_p90_working_h,
         a.resolution_median_working_h,
         a.resolution_p90_working_h,
+        a.n_resolved_quickly / nullif(a.resolved, 0) as quick_close_rate,
+        a.n_resolved_quickly,
+        a.compensation_cny_money,
+        a.compensation_cny_service,
+        a.compensation_cny_product,
+        a.compensation_cny_coupon,
         a.dim_id,
     from agg as a
     left join volume as v on v.dim = /*vkey*/ a.dim /*vkey*/

@@ -1,4 +1,4 @@
--- score_departments: the departments scored for one month (domain brief §6).
+-- score_departments: the departments scored for one month (docs/definitions.md#scoring).
 -- Returns: department_id varchar (as resolved by staging: the id, or the exported name when
 --          it matches no row of `departments`), department varchar (name_zh, else the
 --          exported name), department_en varchar, parent_department_id varchar,

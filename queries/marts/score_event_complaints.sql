@@ -1,4 +1,4 @@
--- score_event_complaints: the complaints behind one per_event score item (§6) of one
+-- score_event_complaints: the complaints behind one per_event score item (docs/definitions.md#scoring) of one
 -- department and month: the valid ones (`$event = 'valid'`) or the concealed major ones
 -- (`$event = 'concealed_major'`).
 -- Returns: complaint_id, received_at, department_id, department, category, channel,

@@ -1,4 +1,4 @@
--- score_events: per_event counts behind the §6 department scores of one month.
+-- score_events: per_event counts behind the department scores (docs/definitions.md#scoring) of one month.
 -- Returns: department_id varchar (as resolved by staging),
 --          n_complaints bigint (the scoring population: received in the month by the
 --          as-of, not verified malicious), n_malicious bigint (left out),

@@ -1,4 +1,4 @@
-"""Department scores for performance assessment (domain brief §6).
+"""Department scores for performance assessment (docs/definitions.md#scoring).
 
 Model: each department starts every month at the rule version's ``scoring_base`` (100) and
 loses points per scoring item of the version in force on the month's first day.
@@ -11,9 +11,9 @@ loses points per scoring item of the version in force on the month's first day.
 * ``per_event`` items: points per complaint showing the event (``valid_complaints``:
   ``is_valid`` true, points by grade, an ungraded complaint counts as general;
   ``concealed_major``: a major complaint flagged ``concealed``), capped per month.
-* ``rate_gap`` items: points per percentage point by which the §5 rate misses its target,
+* ``rate_gap`` items: points per percentage point by which the metric misses its target,
   capped; no deduction when the rate is null. The rates come from ``kpi.kpis`` (the one
-  definition of every §5 metric) on the scoring population. The optional
+  definition of every metric) on the scoring population. The optional
   ``complaint_rate_per_10k`` item is not a fraction: its gap is counted in complaints per
   10,000 units, so ``points_per_pp`` reads "points per complaint per 10,000 units".
 * Rounding: each item's deduction is rounded to 2 decimals (half up) after the float noise
@@ -52,8 +52,8 @@ from queries.marts import kpi
 from queries.periods import months_of, parse_month
 from queries.store import run_query
 
-# per_event item id -> event code understood by queries/score_event_complaints.sql and the
-# column prefix in queries/score_events.sql.
+# per_event item id -> event code understood by score_event_complaints.sql and the column
+# prefix in score_events.sql (beside this file).
 PER_EVENT_EVENTS: dict[str, str] = {
     "valid_complaints": "valid",
     "concealed_major": "concealed_major",
@@ -152,7 +152,7 @@ def _population_filters(department: tuple[str, ...] = ()) -> kpi.Filters:
 def _month_rates(
     ctx: context.ReadContext, month: str, as_of: dt.datetime
 ) -> dict[str, dict[str, Any]]:
-    """§5 rates of the scoring population per department name (``kpis(by="department")``
+    """Rates of the scoring population per department name (``kpis(by="department")``
     groups by the complaint's own department, ``department_name_zh``)."""
     frame = kpi.kpis(ctx, kpi.Period.month(month), _population_filters(), as_of, by="department")
     return {str(row["department"]): row for row in frame.to_dict(orient="records")}
@@ -301,13 +301,13 @@ def department_scores(
     as_of: dt.datetime | None = None,
     rules: RuleSet | None = None,
 ) -> pd.DataFrame:
-    """Scores of every department for one month (§6), ranked.
+    """Scores of every department for one month (docs/definitions.md#scoring), ranked.
 
     Args:
         conn: a connection or cursor on a published database.
         month: ``YYYY-MM``.
         as_of: data cut-off (default: ``kpi.default_as_of``).
-        rules: the rule set (default: ``data/rules.toml``).
+        rules: the rule set (default: the read context's, ``rules.load_rules()``).
 
     Returns:
         One row per department: month, department_id, department (name_zh), department_en,

@@ -1,5 +1,5 @@
--- Migration 001: the canonical schema (domain brief §7, §11).
--- Timestamps are naive local time of the company. Codes: see dashboard/core/schema.py.
+-- Migration 001: the canonical schema (complaints, penalties, departments, volumes).
+-- Timestamps are naive local time of the company. Codes: see queries/config/schema.py.
 
 create table if not exists complaints (
     complaint_id varchar primary key,

@@ -1,7 +1,7 @@
 """Meeting handouts: the shared slide agenda (``agenda``) and its renderers to PowerPoint
 (``pptx_report``), PDF (``pdf_report``) and Excel (``xlsx_report``).
 
-Every renderer draws from a stored meeting pack (``dashboard.core.meeting``), never from the
+Every renderer draws from a stored meeting pack (``queries.reports.meeting``), never from the
 database, so a handout always shows the numbers of the meeting screen.
 """
 

@@ -102,10 +102,22 @@ _TEXT: dict[str, tuple[str, str]] = {
     "points": ("分", " pts"),
     "hours": ("小时", "h"),
     "none": ("无", "none"),
+    "review": (
+        "上月（{month}）行动项：已完成 {done} 项（其中已验证 {verified} 项），"
+        "进行中 {open} 项，超期 {overdue} 项",
+        "Last month's ({month}) actions: {done} done ({verified} verified), "
+        "{open} open, {overdue} overdue",
+    ),
+    "review_none": ("上月（{month}）无行动项", "No actions from last month ({month})"),
+    "overdue_total": ("全部超期整改：{n} 项", "All overdue actions: {n}"),
+    "action": ("行动项", "Action"),
+    "owner": ("责任人", "Owner"),
+    "due_date": ("完成期限", "Due"),
+    "decisions": ("本次会议决定的整改行动", "Actions decided at this meeting"),
 }
 
-#: Display names and units of the §7 accountability metrics (``kpi.METRICS`` covers §5,
-#: ``i18n.item_label`` the §6 scoring items).
+#: Display names and units of the accountability metrics (``kpi.METRICS`` covers the KPIs,
+#: ``i18n.item_label`` the scoring items).
 EXTRA_LABELS: dict[str, tuple[str, str, str]] = {
     "penalties": ("处罚人次", "Penalties", "count"),
     "n_decided": ("已作出决定", "Decided", "count"),
@@ -286,19 +298,41 @@ def footer(pack: dict, lang: str) -> str:
     )
 
 
+def review_line(pack: dict, lang: str) -> str | None:
+    """The opening line on last month's actions ("7 done, 2 overdue"), None in packs
+    prepared before actions existed."""
+    review = pack.get("actions_review")
+    if not review:
+        return None
+    c = review["counts"]
+    if not sum(c.values()):
+        return text("review_none", lang).format(month=review["month"])
+    return text("review", lang).format(
+        month=review["month"],
+        done=c["done"] + c["verified"],
+        verified=c["verified"],
+        open=c["open"],
+        overdue=c["overdue"],
+    )
+
+
 def _title_view(pack: dict, lang: str) -> dict:
     month = pack["month"]
     y, m = month.split("-")
     heading = f"{y}年{int(m)}月 投诉分析会" if lang == "zh" else f"Complaint review {month}"
-    return {
-        "title": heading,
-        "subtitle": text("company", lang),
-        "lines": [
-            f"{text('as_of', lang)}: {pack['as_of'][:16]}",
-            f"{text('rules', lang)}: {(pack.get('rules_version') or {}).get('id') or '—'}",
-            f"{text('prepared', lang)}: {pack.get('prepared_at', '')[:16]}",
-        ],
-    }
+    lines = []
+    review = pack.get("actions_review")
+    if review:
+        lines += [
+            review_line(pack, lang),
+            text("overdue_total", lang).format(n=review["overdue_total"]),
+        ]
+    lines += [
+        f"{text('as_of', lang)}: {pack['as_of'][:16]}",
+        f"{text('rules', lang)}: {(pack.get('rules_version') or {}).get('id') or '—'}",
+        f"{text('prepared', lang)}: {pack.get('prepared_at', '')[:16]}",
+    ]
+    return {"title": heading, "subtitle": text("company", lang), "lines": lines}
 
 
 def _trend_view(pack: dict, lang: str) -> dict:
@@ -538,6 +572,25 @@ def _accountability_view(pack: dict, lang: str) -> dict:
 
 def _actions_view(pack: dict, lang: str) -> dict:
     notes = pack.get("notes") or {}
+    decisions = pack.get("decisions") or []
+    if decisions:
+        rows = [
+            [
+                f"{d['action_id']} {d['title']}",
+                str(d.get("department") or ""),
+                str(d["owner"]),
+                str(d["due_date"]),
+            ]
+            for d in decisions
+        ]
+        columns = [
+            text("action", lang),
+            text("department", lang),
+            text("owner", lang),
+            text("due_date", lang),
+        ]
+        # the notes of the other slides stay on those slides (every renderer shows them there)
+        return {"table": Table(text("decisions", lang), columns, rows[:8])}
     rows = [
         [slide_title(sid, lang), notes[sid].strip()]
         for sid in SLIDE_IDS

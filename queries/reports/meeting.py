@@ -176,11 +176,30 @@ def _one(df: pd.DataFrame) -> dict[str, Any]:
     return rows[0] if rows else {}
 
 
+def _actions_review(ctx: context.ReadContext, month: str, today: dt.date) -> dict[str, Any]:
+    """The opening of the meeting: what last month's review decided and where it stands on
+    ``today`` (counts per state and the actions not yet done), plus every overdue action."""
+    from queries.marts import actions
+
+    previous = months_back(month, 1)
+    rows = actions.list_actions(ctx, today, meeting_id=previous)
+    overdue_all = actions.list_actions(ctx, today, state="overdue")
+    keep = ["action_id", "title", "department", "owner", "due_date", "state", "days_overdue"]
+    return {
+        "month": previous,
+        "today": today.isoformat(),
+        "counts": actions.state_counts(ctx, today, meeting_id=previous),
+        "open": records(rows[rows["state"].isin(["open", "overdue"])][keep]),
+        "overdue_total": len(overdue_all),
+    }
+
+
 def build_pack(
     conn: context.Source,
     month: str,
     as_of: dt.datetime | None = None,
     meeting_id: str | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Compute every number of the meeting agenda for ``month`` at ``as_of`` (default: the
     latest timestamp in the data) as a JSON-ready document. Company-wide (no filters).
@@ -190,6 +209,7 @@ def build_pack(
         month: ``YYYY-MM``.
         as_of: the data cut-off; nothing after it exists.
         meeting_id: stored in the document (default: the month).
+        today: the day last month's actions are judged on (default: today).
     """
     from queries.marts import accountability, kpi, scoring
 
@@ -304,6 +324,8 @@ def build_pack(
             _PENALTY_KEEP,
             english,
         ),
+        "actions_review": _actions_review(ctx, month, today or dt.date.today()),
+        "decisions": [],
         "notes": {},
     }
     # JSON round trip: the stored document and the one in memory are the same numbers.
@@ -370,6 +392,7 @@ def prepare(
     as_of: dt.datetime | None = None,
     meeting_id: str | None = None,
     replace: bool = False,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Compute and store a new meeting for ``month`` from the current published database.
 
@@ -379,6 +402,7 @@ def prepare(
         as_of: the data cut-off (default: the latest timestamp in the data).
         meeting_id: default: the next free id of the month (``2025-10``, ``2025-10-v2``...).
         replace: allow overwriting an existing meeting of that id.
+        today: the day last month's actions are judged on (default: today).
     """
     month = resolve_month(month)
     meeting_id = meeting_id or next_meeting_id(db_path, month)
@@ -389,7 +413,7 @@ def prepare(
         raise MeetingError(f"meeting {meeting_id} exists already; choose another id")
     conn = db.open_snapshot(db_path)
     try:
-        pack = build_pack(conn, month, as_of, meeting_id)
+        pack = build_pack(conn, month, as_of, meeting_id, today)
     finally:
         conn.close()
     save(db_path, pack)
@@ -411,3 +435,66 @@ def set_note(db_path: Path, meeting_id: str, slide_id: str, note: str) -> dict[s
         pack["notes"] = notes
         _write_atomic(path, pack)
     return pack
+
+
+def add_action(
+    db_path: Path,
+    meeting_id: str,
+    slide_id: str,
+    *,
+    title: str,
+    owner: str,
+    due: dt.date | int | None = None,
+    department: str | None = None,
+    category: str | None = None,
+    complaint_ids: tuple[str, ...] | list[str] = (),
+    score_item: str | None = None,
+    metric: str | None = None,
+    user: str | None = None,
+    now: dt.datetime | None = None,
+    default_due_working_days: int = 10,
+) -> str:
+    """Decide a rectification action at a meeting: create it (``actions.create``, source
+    meeting) and record the decision in the meeting's document (the decisions slide and
+    the handouts list it). Returns the action id."""
+    from queries.marts import actions
+
+    if slide_id not in agenda.SLIDE_IDS:
+        raise MeetingError(f"unknown slide {slide_id!r}")
+    load(db_path, meeting_id)  # the meeting must exist
+    action_id = actions.create(
+        db_path,
+        title=title,
+        owner=owner,
+        due=due,
+        department=department,
+        category=category,
+        complaint_ids=complaint_ids,
+        score_item=score_item,
+        metric=metric,
+        meeting_id=meeting_id,
+        source="meeting",
+        user=user,
+        now=now,
+        default_due_working_days=default_due_working_days,
+    )
+    snapshot = db.open_snapshot(db_path)
+    try:
+        row = actions.list_actions(snapshot, meeting_id=meeting_id)
+    finally:
+        snapshot.close()
+    row = row[row["action_id"] == action_id].iloc[0]
+    with _meeting_lock(db_path):
+        pack = load(db_path, meeting_id)
+        pack.setdefault("decisions", []).append(
+            {
+                "action_id": action_id,
+                "slide": slide_id,
+                "title": str(row["title"]),
+                "department": row["department"] if isinstance(row["department"], str) else None,
+                "owner": str(row["owner"]),
+                "due_date": pd.Timestamp(row["due_date"]).date().isoformat(),
+            }
+        )
+        _write_atomic(meeting_path(db_path, meeting_id), pack)
+    return action_id

@@ -1,4 +1,4 @@
-"""Derived staging tables (domain brief §5): refreshed on every publication.
+"""Derived staging tables (docs/definitions.md#metrics, #deadlines): refreshed on every publication.
 
 ``refresh(conn)`` (called by ``db.write_transaction`` before publishing) rebuilds, from the
 canonical tables, the rule configuration and the company calendar:
@@ -12,7 +12,7 @@ canonical tables, the rule configuration and the company calendar:
 ``stg_calendar``            one row per day: working day, covered, working-day sequence
 ``stg_group_members``       complaint → group incident (``stg_group_incidents``: incidents)
 ``stg_complaints``          one row per complaint: canonical + derived columns
-``stg_penalties``           penalty records + department, complaint facts, §7 deadlines
+``stg_penalties``           penalty records + department, complaint facts, accountability deadlines
 ==========================  ===========================================================
 
 Each derived table is a ``select`` in ``queries/<table>.sql`` wrapped here in
@@ -52,6 +52,7 @@ STG_COMPLAINTS_DERIVED: tuple[str, ...] = (
     "responded_within_limit",  # bool, null if no response
     "resolution_h",  # double, exact hours; null if unresolved
     "resolved_by_deadline",  # bool, null if unresolved
+    "resolved_quickly",  # bool: resolved by 24:00 of the quick_close-th working day; null if open
     "resolution_working_h",  # double, hours counted on working days only
     "first_response_working_h",  # double
     "is_repeat",  # bool
@@ -90,7 +91,7 @@ _lock = threading.Lock()
 def current_fingerprint(rule_set: rules.RuleSet | None = None) -> str:
     """Fingerprint of the configuration the derived tables depend on (rules + calendar)."""
     rule_set = rule_set or rules.load_rules()
-    return f"{rule_set.fingerprint()}:{workcalendar.overrides_fingerprint()}"
+    return f"{rule_set.derived_fingerprint()}:{workcalendar.overrides_fingerprint()}"
 
 
 def _rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
@@ -107,6 +108,7 @@ def _rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
                 if i == 0
                 else dt.datetime.combine(v.effective_from, dt.time()),
                 "multi_department_days": v.multi_department_days,
+                "quick_close_days": v.quick_close_days,
                 "repeat_window_h": float(v.repeat_window_hours),
                 "group_min_customers": v.group_min_customers,
                 "group_window_h": float(v.group_window_hours),

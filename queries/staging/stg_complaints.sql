@@ -1,5 +1,5 @@
 -- stg_complaints: one row per complaint, all canonical columns plus the derived facts of
--- domain brief §5 that do not depend on the as-of (see staging.STG_COMPLAINTS_DERIVED).
+-- docs/definitions.md (#deadlines, #repeat-and-group) that do not depend on the as-of (see staging.STG_COMPLAINTS_DERIVED).
 -- Grain: complaint_id. Parameters: none.
 -- Reads complaints, stg_department_map, stg_rules, stg_rules_grade, stg_rules_channel,
 -- stg_calendar, stg_group_members. Rules: the version in force at received_at.
@@ -39,7 +39,7 @@ versioned as (
     -- spans all complaint dates; the first version starts in 1900): with inner joins DuckDB
     -- estimated ~1,000 rows here and built the later calendar joins' hash tables on the
     -- million-row side (5x slower, most of the memory).
-    select b.*, r.rules_version, r.multi_department_days, r.repeat_window_h
+    select b.*, r.rules_version, r.multi_department_days, r.repeat_window_h, r.quick_close_days
     from base as b
     left join stg_calendar as day on day.cal_date = b.received_date
     left join stg_rules as r on r.rules_version = day.rules_version
@@ -84,6 +84,7 @@ timed as (
     select
         l.*,
         wd.cal_date as deadline_day,
+        qd.cal_date::timestamp + interval 1 day as quick_close_deadline,
         coalesce(
             l.extended_deadline, wd.cal_date::timestamp + interval 1 day
         ) as resolution_deadline,
@@ -125,6 +126,8 @@ timed as (
     left join stg_calendar as rc on rc.cal_date = l.received_date
     left join stg_calendar as wd
         on wd.wd_seq = rc.wd_seq + l.resolution_days and wd.is_working
+    left join stg_calendar as qd
+        on qd.wd_seq = rc.wd_seq + l.quick_close_days and qd.is_working
     left join stg_calendar as ed on ed.cal_date = cast(l.extended_deadline as date)
     left join stg_calendar as rd on rd.cal_date = cast(l.resolved_at as date)
     left join stg_calendar as fd on fd.cal_date = cast(l.first_response_at as date)
@@ -157,6 +160,9 @@ facts as (
         case
             when t.resolved_at is null then null else t.resolved_at <= t.resolution_deadline
         end as resolved_by_deadline,
+        case
+            when t.resolved_at is null then null else t.resolved_at <= t.quick_close_deadline
+        end as resolved_quickly,
         (t.resolved_work_s - t.received_work_s) / 3600 as resolution_working_h,
         (t.first_response_work_s - t.received_work_s) / 3600 as first_response_working_h,
         t.parent_complaint_id is not null

@@ -1,5 +1,5 @@
 -- stg_penalties: penalty records (责任追究记录) with the resolved department, the complaint's
--- facts and the §7 derived deadlines.
+-- facts and the derived accountability deadlines.
 -- Returns: all penalty columns, department_id, department_name_zh, department_name_en,
 --   complaint_received_at, complaint_department_id, complaint_category, complaint_severity,
 --   complaint_escalation_level, complaint_is_valid, complaint_is_malicious,

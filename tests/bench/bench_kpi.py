@@ -1,6 +1,6 @@
 """Benchmark of the KPI engine: staging refresh, cold KPI queries, naive pandas comparison.
 
-For each size a demo database is built (``dashboard.core.demo.build_demo``, no exports) in a
+For each size a demo database is built (``queries.demo.build_demo``, no exports) in a
 temporary folder (default ``/tmp``), then, each in a fresh process:
 
 * ``staging``: ``staging.refresh`` on a private read-write copy (the derived tables only;

@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+BROWSER_TIMEOUT_MS = 180_000
 _BASE_PATH_PROBE = re.compile(r"/[A-Za-z0-9_]+/_stcore/(health|host-config)$")
 DEMO_ROWS = 3000
 DEMO_END_MONTH = "2025-10"
@@ -135,6 +136,10 @@ def browser() -> Iterator[object]:
 def page(browser) -> Iterator[object]:
     """A 1920×1080 page; ``page.console_errors`` collects console errors and page errors."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    # Every Playwright wait is bounded by an observable condition; the bound is generous
+    # because the machine may be loaded (a full-page screenshot of a long page took > 30 s
+    # at load 10 on 2 cores).
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     pg = context.new_page()
     errors: list[str] = []
 

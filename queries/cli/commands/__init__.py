@@ -1,1 +1,1 @@
-"""Sub-commands of the ``complaints`` CLI, one module each (see ``dashboard.core.cli``)."""
+"""Sub-commands of the ``complaints`` CLI, one module each (see ``queries.cli``)."""

@@ -1,4 +1,5 @@
-"""``complaints accountability``: accountability and penalty metrics (domain brief §7)."""
+"""``complaints accountability``: accountability and penalty metrics
+(docs/definitions.md#accountability)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "accountability",
         help="accountability metrics of the complaints received in a period",
-        description="Accountability (§7) for the complaints received in [--from, --to): "
+        description="Accountability for the complaints received in [--from, --to): "
         "coverage, penalties, fines, joint fines, on-time decisions, overdue, open appeals, "
         "repeats after a penalty.",
     )

@@ -6,6 +6,7 @@ import argparse
 
 from queries import output
 from queries.cli import CliError
+from queries.cli.commands.alerts import after_publication
 from queries.config.schema import TEMPLATES
 from queries.importer import import_files
 from queries.importer.errors import ImportRefused
@@ -94,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         output.emit(docs[0] if len(docs) == 1 else docs, "json")
     else:
         output.emit([{k: d[k] for k in SUMMARY_COLUMNS} for d in docs], "table")
+    if any(r.outcome == "ok" for r in results):
+        after_publication(db_path)
     failed = 0
     for r in results:
         if r.already_imported:

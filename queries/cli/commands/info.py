@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from queries import output
@@ -52,6 +54,10 @@ def database_info(path: Any) -> dict[str, Any]:
     return output._plain(
         {
             "database": str(path),
+            "resources": {
+                "writer": asdict(db.writer_resources(Path(f"{path}.staging-<pid>.tmp"))),
+                "reader": asdict(db.reader_resources()),
+            },
             "schema_version": facts["schema_version"],
             "tables": counts,
             "received_from": facts["received_from"],

@@ -1,4 +1,5 @@
-"""``complaints kpi``: the §5 KPIs of a period, optionally grouped and filtered."""
+"""``complaints kpi``: the KPIs of a period (docs/definitions.md#metrics), optionally grouped
+and filtered."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="KPIs of a period (cohort by received_at), optionally grouped and filtered",
         description=(
             "Print the KPIs of complaints received in [--from, --to). Rows: one, or one per "
-            "group with the --by column first; columns: the metric names of the domain brief "
-            "§5 plus their numerators/denominators n_*."
+            "group with the --by column first; columns: the metric names (defined in "
+            "docs/definitions.md#metrics) plus their numerators/denominators n_*."
         ),
     )
     p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")

@@ -8,6 +8,7 @@ import argparse
 from queries import output, staging
 from queries import store as db
 from queries.cli import CliError
+from queries.cli.commands.alerts import after_publication
 from queries.config import rules, workcalendar
 from queries.paths import resolve_db_path
 
@@ -37,4 +38,5 @@ def run(args: argparse.Namespace) -> int:
         f"rebuilt derived tables of {path} with rules {versions} "
         f"(fingerprint {before or 'none'} -> {after})"
     )
+    after_publication(path)
     return 0

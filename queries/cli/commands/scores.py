@@ -1,4 +1,5 @@
-"""``complaints scores``: department scores (domain brief §6) for a month, quarter or year."""
+"""``complaints scores``: department scores for a month, quarter or year
+(docs/definitions.md#scoring)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "scores",
         help="department scores (base minus deductions) for a month, quarter or year",
-        description="Department scores (§6): each department starts at the rule version's "
+        description="Department scores: each department starts at the rule version's "
         "base and loses points per scoring item; ranked, ties share a rank.",
     )
     when = p.add_mutually_exclusive_group(required=True)

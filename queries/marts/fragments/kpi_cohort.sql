@@ -1,6 +1,6 @@
 -- fragment kpi_cohort: the common table expressions of a KPI cohort (dept_scope ... flags),
 -- included by kpi_cohort.sql and kpi_summary.sql with the line `-- include: kpi_cohort`
--- (expanded by dashboard.core.db.sql_file), so the cohort is defined once.
+-- (expanded by queries.store.sql_file), so the cohort is defined once.
 -- Parameters: $start, $end, $as_of, $f_department, $f_category, $f_channel, $f_severity,
 --   $f_region, $f_product, $f_handler, $exclude_malicious (see the including files).
 -- Ends with a comma: the including query continues with its own CTEs.

@@ -1,0 +1,12 @@
+"""Errors every layer may raise and the CLI maps to exit codes (kept free of heavy imports,
+so the CLI can name them without loading the database engine)."""
+
+from __future__ import annotations
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another writer holds the database lock (CLI exit code 3)."""
+
+
+class DatabaseMissingError(FileNotFoundError):
+    """The database file does not exist yet (CLI exit code 4)."""
