@@ -197,6 +197,8 @@ def test_previous_period_is_the_previous_calendar_period_of_the_same_kind():
         "year",
         Period(dt.date(2025, 1, 1), dt.date(2026, 1, 1)),
     )
+    h1 = Period(dt.date(2026, 1, 1), dt.date(2026, 7, 1))
+    assert (h1.kind, h1.previous()) == ("half", Period(dt.date(2025, 7, 1), dt.date(2026, 1, 1)))
     span = Period(dt.date(2026, 10, 5), dt.date(2026, 10, 15))
     assert (span.kind, span.previous()) == (
         "range",
