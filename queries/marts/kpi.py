@@ -190,8 +190,11 @@ def kpis(
     ``n_*``, compensation counts ``compensation_n_<type>`` and amounts
     ``compensation_cny_<type>``, ``quick_close_rate`` (resolved within the rules'
     ``quick_close`` working days / resolved; for period summaries) and working-time variants
-    ``*_working_h`` (hours counted on working days only). Rates are fractions, null when the
-    denominator is 0. ``as_of`` defaults to ``default_as_of``.
+    ``*_working_h`` (hours counted on working days only), and the ``n_measured_*`` counts of
+    complaints whose source supplied each metric's inputs (``METRICS[m].measured``;
+    ``measurement(row)`` gives coverage and the not-measured metrics). Rates are fractions,
+    null when the denominator is 0; a metric none of whose inputs were supplied is null
+    (counts included). ``as_of`` defaults to ``default_as_of``.
     """
     _check_dimension(by)
     ctx = context.of(conn)
