@@ -897,3 +897,34 @@ QUALITY_COLUMN_LABELS: dict[str, tuple[str, str]] = {
 }
 LABELS.update(QUALITY_LABELS)
 COLUMN_LABELS.update(QUALITY_COLUMN_LABELS)
+
+# --- like-for-like numbers (issue 11): not measured, coverage, small samples, comparisons,
+# score items not scored / at cap / main deduction
+LABELS.update(
+    {
+        "not_measured": ("未测量", "not measured"),
+        "not_measured_help": (
+            "数据源未提供该指标所需字段，不计为0",
+            "the source did not supply this metric's input fields; not counted as 0",
+        ),
+        "coverage_short": ("覆盖率", "coverage"),
+        "small_sample": ("样本不足", "small sample"),
+        "vs_target": ("较目标", "vs target"),
+        "change_better": ("改善", "better"),
+        "change_worse": ("变差", "worse"),
+        "change_same": ("持平", "same"),
+        "comparison_as_of": ("截至", "as of"),
+        "not_scored": ("未评分：无数据", "not scored: no data"),
+        "cap_reached": ("已达上限", "cap reached"),
+        "main_deduction": ("主要扣分项", "Main deduction"),
+        "main_deduction_none": ("无突出扣分项", "no item above the company median"),
+        "vs_median": ("比公司中位数", "vs company median"),
+        "note": ("说明", "Note"),
+        "per_100_complaints": ("每百件投诉，超出目标每1点", "per point above target per 100"),
+        "per_10k_volume": ("每万业务量，超出目标每1点", "per point above target per 10,000"),
+        "rules_before_first": (
+            "该月早于首个规则版本生效日，仍按首个版本评判",
+            "this month is before the first rule version took effect; judged by it anyway",
+        ),
+    }
+)

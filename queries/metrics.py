@@ -19,10 +19,46 @@ class MetricDef:
     denominator: str  # the n_* column holding the denominator (or the cohort size)
     unit: str  # 'count' | 'rate' | 'hours' | 'score' (1-5 mean) | 'cny' | 'per_10k'
     better: str | None  # 'higher' | 'lower' | None
+    # canonical input fields the metric needs besides received_at/department (§11 columns;
+    # "business_volume": the loaded volumes); empty: always measured
+    inputs: tuple[str, ...] = ()
+    # the kpis() count column of cohort rows where those inputs were supplied (coverage =
+    # measured / n_received; 0 → the metric is null, "not measured")
+    measured: str | None = None
 
 
-def _m(name, zh, en, def_zh, def_en, denominator, unit, better) -> tuple[str, MetricDef]:
-    return name, MetricDef(name, zh, en, def_zh, def_en, denominator, unit, better)
+def _m(
+    name, zh, en, def_zh, def_en, denominator, unit, better, inputs=(), measured=None
+) -> tuple[str, MetricDef]:
+    return name, MetricDef(
+        name, zh, en, def_zh, def_en, denominator, unit, better, tuple(inputs), measured
+    )
+
+
+_RESOLUTION = (("resolved_at",), "n_measured_resolution")
+_RESPONSE = (("first_response_at",), "n_measured_response")
+_INPUTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "resolved": _RESOLUTION,
+    "resolution_rate": _RESOLUTION,
+    "on_time_resolution_rate": _RESOLUTION,
+    "first_response_median_h": _RESPONSE,
+    "first_response_mean_h": _RESPONSE,
+    "first_response_p90_h": _RESPONSE,
+    "response_sla_rate": _RESPONSE,
+    "resolution_median_h": _RESOLUTION,
+    "resolution_p90_h": _RESOLUTION,
+    "backlog_open": _RESOLUTION,
+    "overdue_open": _RESOLUTION,
+    "repeat_rate": (("customer_id", "category"), "n_measured_repeat"),
+    "group_incidents": (("customer_id", "category"), "n_measured_group"),
+    "valid_rate": (("is_valid",), "n_valid_known"),
+    "csat_rate": (("satisfaction",), "n_measured_survey"),
+    "csat_mean": (("satisfaction",), "n_measured_survey"),
+    "survey_coverage": (("satisfaction", "resolved_at"), "n_measured_survey_resolution"),
+    "escalation_rate": (("escalation_level",), "n_measured_escalation"),
+    "compensation_total": (("compensation_amount",), "n_measured_compensation"),
+    "complaint_rate_per_10k": (("business_volume",), "n_received_with_volume"),
+}
 
 
 METRICS: dict[str, MetricDef] = dict(
@@ -46,6 +82,7 @@ METRICS: dict[str, MetricDef] = dict(
             "received",
             "count",
             "higher",
+            *_INPUTS["resolved"],
         ),
         _m(
             "resolution_rate",
@@ -53,9 +90,10 @@ METRICS: dict[str, MetricDef] = dict(
             "Resolution rate",
             "已办结 / 投诉量",
             "resolved / received",
-            "n_received",
+            "n_measured_resolution",
             "rate",
             "higher",
+            *_INPUTS["resolution_rate"],
         ),
         _m(
             "on_time_resolution_rate",
@@ -67,6 +105,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_on_time",
             "rate",
             "higher",
+            *_INPUTS["on_time_resolution_rate"],
         ),
         _m(
             "first_response_median_h",
@@ -78,6 +117,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_first_response",
             "hours",
             "lower",
+            *_INPUTS["first_response_median_h"],
         ),
         _m(
             "first_response_mean_h",
@@ -88,6 +128,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_first_response",
             "hours",
             "lower",
+            *_INPUTS["first_response_mean_h"],
         ),
         _m(
             "first_response_p90_h",
@@ -98,6 +139,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_first_response",
             "hours",
             "lower",
+            *_INPUTS["first_response_p90_h"],
         ),
         _m(
             "response_sla_rate",
@@ -109,6 +151,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_response_sla",
             "rate",
             "higher",
+            *_INPUTS["response_sla_rate"],
         ),
         _m(
             "resolution_median_h",
@@ -119,6 +162,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_resolved",
             "hours",
             "lower",
+            *_INPUTS["resolution_median_h"],
         ),
         _m(
             "resolution_p90_h",
@@ -129,6 +173,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_resolved",
             "hours",
             "lower",
+            *_INPUTS["resolution_p90_h"],
         ),
         _m(
             "backlog_open",
@@ -136,9 +181,10 @@ METRICS: dict[str, MetricDef] = dict(
             "Open",
             "统计期内受理、截止时点尚未办结的投诉数",
             "Received in the period (≤ as-of) and not resolved by the as-of",
-            "n_received",
+            "n_measured_resolution",
             "count",
             "lower",
+            *_INPUTS["backlog_open"],
         ),
         _m(
             "overdue_open",
@@ -149,6 +195,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_open",
             "count",
             "lower",
+            *_INPUTS["overdue_open"],
         ),
         _m(
             "repeat_rate",
@@ -157,9 +204,10 @@ METRICS: dict[str, MetricDef] = dict(
             "重复投诉 / 投诉量；重复：关联了前次投诉，或同一客户在受理前30×24小时内有同类投诉",
             "Repeats / received; a repeat links to an earlier complaint or the same customer "
             "filed one in the same category within the 30 × 24 h before it",
-            "n_received",
+            "n_measured_repeat",
             "rate",
             "lower",
+            *_INPUTS["repeat_rate"],
         ),
         _m(
             "group_incidents",
@@ -171,6 +219,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_received",
             "count",
             "lower",
+            *_INPUTS["group_incidents"],
         ),
         _m(
             "valid_rate",
@@ -181,6 +230,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_valid_known",
             "rate",
             "lower",
+            *_INPUTS["valid_rate"],
         ),
         _m(
             "csat_rate",
@@ -191,6 +241,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_surveyed",
             "rate",
             "higher",
+            *_INPUTS["csat_rate"],
         ),
         _m(
             "csat_mean",
@@ -201,6 +252,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_surveyed",
             "score",
             "higher",
+            *_INPUTS["csat_mean"],
         ),
         _m(
             "survey_coverage",
@@ -208,9 +260,10 @@ METRICS: dict[str, MetricDef] = dict(
             "Survey coverage",
             "已回访 / 已办结",
             "Surveyed (resolved ones) / resolved",
-            "n_resolved",
+            "n_resolved_survey",
             "rate",
             "higher",
+            *_INPUTS["survey_coverage"],
         ),
         _m(
             "escalation_rate",
@@ -218,9 +271,10 @@ METRICS: dict[str, MetricDef] = dict(
             "Escalation rate",
             "升级层级≥2 / 投诉量",
             "escalation_level ≥ 2 / received",
-            "n_received",
+            "n_measured_escalation",
             "rate",
             "lower",
+            *_INPUTS["escalation_rate"],
         ),
         _m(
             "compensation_total",
@@ -231,6 +285,7 @@ METRICS: dict[str, MetricDef] = dict(
             "n_compensation",
             "cny",
             "lower",
+            *_INPUTS["compensation_total"],
         ),
         _m(
             "complaint_rate_per_10k",
@@ -241,9 +296,42 @@ METRICS: dict[str, MetricDef] = dict(
             "n_volume",
             "per_10k",
             "lower",
+            *_INPUTS["complaint_rate_per_10k"],
         ),
     ]
 )
 
 #: The metric columns of ``kpi.kpis`` in order (n_* and extra columns follow them).
 METRIC_COLUMNS: tuple[str, ...] = tuple(METRICS)
+
+
+def coverage(row: dict) -> tuple[dict[str, float], list[str]]:
+    """(coverage, not_measured) of one ``kpis`` row: per metric with inputs, the share of the
+    cohort (``n_received``) where its inputs were supplied; the metrics with none measured.
+    A cohort without complaints has no coverage and nothing "not measured"."""
+    received = row.get("n_received")
+    cov: dict[str, float] = {}
+    missing: list[str] = []
+    if received is None or received != received or not received:
+        return cov, missing
+    for name, mdef in METRICS.items():
+        if mdef.measured is None:
+            continue
+        n = row.get(mdef.measured)
+        share = 0.0 if n is None or n != n else min(1.0, float(n) / float(received))
+        cov[name] = round(share, 6)
+        if share == 0.0:
+            missing.append(name)
+    return cov, missing
+
+
+def judge_change(value: float | None, reference: float | None, better: str | None) -> str | None:
+    """'better' | 'worse' | 'same' for ``value`` against ``reference`` given the metric's
+    direction (None when either is missing or the metric has no direction)."""
+    if value is None or reference is None or value != value or reference != reference:
+        return None
+    if better not in ("higher", "lower"):
+        return None
+    if value == reference:
+        return "same"
+    return "better" if (value > reference) == (better == "higher") else "worse"

@@ -1,5 +1,6 @@
 """One home for period and month arithmetic: ``Period`` ([start, end) on ``received_at``),
-month strings ``YYYY-MM``, quarters and month offsets."""
+month strings ``YYYY-MM``, quarters and month offsets, and the like-for-like comparisons
+(``comparison``): which period a KPI is compared with and at which as-of."""
 
 from __future__ import annotations
 
@@ -23,9 +24,29 @@ class Period:
         """Length in days."""
         return (self.end - self.start).days
 
+    @property
+    def kind(self) -> str:
+        """``month``, ``quarter``, ``half`` (year) or ``year`` for a whole calendar period,
+        else ``range``."""
+        if self.start.day == 1:
+            if self.end == add_months(self.start, 1):
+                return "month"
+            if self.start == quarter_start(self.start) and self.end == add_months(self.start, 3):
+                return "quarter"
+            if self.start.month in (1, 7) and self.end == add_months(self.start, 6):
+                return "half"
+            if self.start.month == 1 and self.end == add_months(self.start, 12):
+                return "year"
+        return "range"
+
     def previous(self) -> Period:
-        """The period of equal length immediately before."""
-        return Period(self.start - dt.timedelta(days=self.days), self.start)
+        """The previous calendar period of the same kind (month → previous month, quarter →
+        previous quarter, half → previous half, year → previous year); any other range: the
+        equal span before."""
+        months = {"month": 1, "quarter": 3, "half": 6, "year": 12}.get(self.kind)
+        if months is None:
+            return Period(self.start - dt.timedelta(days=self.days), self.start)
+        return Period(add_months(self.start, -months), self.start)
 
     def year_ago(self) -> Period:
         """The same dates one year earlier (29 February → 28 February)."""
@@ -89,6 +110,46 @@ def trailing_months(period: Period, months: int = 12) -> Period:
     """The ``months`` calendar months ending with the period's last month (for trends)."""
     last = (period.end - dt.timedelta(days=1)).replace(day=1)
     return Period(add_months(last, -(months - 1)), add_months(last, 1))
+
+
+#: The comparisons a KPI is shown with, in order: previous period, same period last year.
+COMPARISONS: tuple[str, ...] = ("previous", "last_year")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison period evaluated at its own as-of (same maturity as the current one)."""
+
+    name: str  # 'previous' | 'last_year'
+    period: Period
+    as_of: dt.datetime
+
+
+def _midnight(d: dt.date) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time())
+
+
+def comparison(period: Period, as_of: dt.datetime, name: str) -> Comparison:
+    """The like-for-like comparison ``name`` of ``period`` seen at ``as_of``.
+
+    The comparison period is ``period.previous()`` (``previous``) or ``period.year_ago()``
+    (``last_year``). Same maturity: when the as-of is at or after the period's end, the
+    comparison's as-of is its own end plus the same offset; when the as-of falls inside the
+    period (period to date), the comparison covers the same elapsed span of its own period,
+    and where that span would reach its end (a shorter period), it stops the same time
+    before its own end (October to 2026-10-31 23:59:52 → September to 2026-09-30 23:59:52).
+    """
+    if name not in COMPARISONS:
+        raise ValueError(f"unknown comparison {name!r}; use one of {', '.join(COMPARISONS)}")
+    other = period.previous() if name == "previous" else period.year_ago()
+    start, end = _midnight(period.start), _midnight(period.end)
+    o_start, o_end = _midnight(other.start), _midnight(other.end)
+    if as_of >= end:
+        return Comparison(name, other, o_end + (as_of - end))
+    elapsed = max(as_of - start, dt.timedelta(0))
+    if o_start + elapsed < o_end:
+        return Comparison(name, other, o_start + elapsed)
+    return Comparison(name, other, o_end - (end - as_of))
 
 
 _PERIOD_FORMS = "YYYY, YYYYH1/H2, YYYYQ1-Q4 or YYYY-MM (e.g. 2026H1, 2026Q3, 2026)"

@@ -28,7 +28,12 @@ def test_scorecard_ranking_equals_department_scores(app_db: Path):
     no_errors(at)
     assert at.selectbox(key="score_month").value == MONTH
     expected = _scores(app_db)
-    previous = _scores(app_db, "2025-09").set_index("department_id")["score"]
+    # the previous month at the same maturity (issue 11), not September at October's as-of
+    conn = snapshot(app_db)
+    try:
+        previous = scoring.previous_scores(conn, MONTH).set_index("department_id")["score"]
+    finally:
+        conn.close()
     table = next(d.value for d in at.dataframe if "得分变化" in d.value.columns)
     assert list(table["责任部门"]) == list(expected["department"])
     assert list(table["得分"]) == list(expected["score"])

@@ -22,7 +22,9 @@ OCT = kpi.Period.month("2025-10")
 def test_period_helpers():
     p = kpi.Period.month("2025-10")
     assert (p.start, p.end, p.days) == (dt.date(2025, 10, 1), dt.date(2025, 11, 1), 31)
-    assert p.previous() == kpi.Period(dt.date(2025, 8, 31), dt.date(2025, 10, 1))
+    # previous = the previous calendar period of the same kind (issue 11; it was the
+    # preceding 31 days 2025-08-31..2025-10-01 before)
+    assert p.previous() == kpi.Period(dt.date(2025, 9, 1), dt.date(2025, 10, 1))
     assert p.year_ago() == kpi.Period(dt.date(2024, 10, 1), dt.date(2024, 11, 1))
     assert kpi.Period(dt.date(2024, 2, 29), dt.date(2024, 3, 1)).year_ago().start == dt.date(
         2023, 2, 28
@@ -77,7 +79,9 @@ def test_kpi_cards_compare_with_previous_period_year_ago_and_target(make_db):
     cards = {c.metric: c for c in kpi.kpi_cards(conn, OCT, as_of=T(2025, 10, 31))}
     on_time = cards["on_time_resolution_rate"]
     assert (on_time.value, on_time.previous, on_time.year_ago) == (0.5, 1.0, 0.0)
-    assert (on_time.target, on_time.status, on_time.n) == (0.90, "red", 2)
+    # n = 2 is below the minimum n of 30 (issue 11): a small sample gets no status colour
+    assert (on_time.target, on_time.status, on_time.n) == (0.90, None, 2)
+    assert on_time.small_sample and on_time.min_n == 30
     assert on_time.definition.zh == "按时办结率"
     assert len(on_time.sparkline) == 12
     assert on_time.sparkline[-1] == ("2025-10", 0.5)

@@ -82,9 +82,24 @@ def test_on_time_rate_uses_the_make_up_saturday_deadline(make_db):
     assert got["on_time_resolution_rate"] == 0.5
 
 
+# A September complaint with every input field filled: the data supplies reply, resolution and
+# survey times (issue 11: without an import record, a database none of whose complaints has
+# them did not supply them: "not measured", not 0), without touching the October cohort.
+SUPPLIED = row(
+    "sep-supplied",
+    T(2025, 9, 1, 9),
+    first_response_at=T(2025, 9, 1, 10),
+    resolved_at=T(2025, 9, 2, 9),
+    satisfaction=5,
+    surveyed_at=T(2025, 9, 3, 9),
+    is_valid=False,
+    escalation_level=1,
+)
+
+
 def test_overdue_open_needs_deadline_strictly_before_as_of(make_db):
     mon = T(2025, 10, 13, 9)  # deadline 2025-10-17 00:00
-    rows = [row("a", mon)]
+    rows = [row("a", mon), SUPPLIED]
     assert one(make_db, rows, as_of=T(2025, 10, 17))["overdue_open"] == 0
     assert one(make_db, rows, as_of=T(2025, 10, 17, 0, 0, 1))["overdue_open"] == 1
 
@@ -286,7 +301,7 @@ def test_complaint_rate_per_10k_only_where_volume_is_loaded(make_db):
 
 
 def test_zero_denominators_give_null_not_zero(make_db):
-    got = one(make_db, [row("a", T(2025, 10, 20, 9))], as_of=T(2025, 10, 20, 10))
+    got = one(make_db, [row("a", T(2025, 10, 20, 9)), SUPPLIED], as_of=T(2025, 10, 20, 10))
     assert got["received"] == 1 and got["resolution_rate"] == 0.0
     for name in (
         "on_time_resolution_rate",

@@ -132,9 +132,12 @@ def filters_caption(period: Any, as_of: dt.datetime | None, lang: str) -> str:
 
 
 def page_header(title_key: str, lang: str, period: Any, as_of: dt.datetime | None) -> None:
-    """Page title plus the period and as-of it shows."""
+    """Page title plus the period and as-of it shows (and a warning when the period starts
+    before the first rule version took effect)."""
     st.title(i18n.t(title_key, lang))
     st.caption(filters_caption(period, as_of, lang))
+    if period is not None:
+        rules_warning(period.start.strftime("%Y-%m"), lang)
 
 
 def role_badge(lang: str) -> None:
@@ -146,47 +149,115 @@ def role_badge(lang: str) -> None:
 # --------------------------------------------------------------------------- KPI cards
 
 
-def _delta_color(better: str | None) -> Literal["normal", "inverse", "off"]:
-    return "normal" if better == "higher" else "inverse" if better == "lower" else "off"
+Tint = Literal["green", "orange", "red", "gray"]
+Arrow = Literal["up", "down", "off"]
+_TINT: dict[str, Tint] = {"green": "green", "amber": "orange", "red": "red"}  # status → colour
+_JUDGED: dict[str, tuple[Tint, Arrow, str]] = {
+    "better": ("green", "up", "▲"),
+    "worse": ("red", "down", "▼"),
+    "same": ("gray", "off", "="),
+}
 
 
-def _unchanged(value: Any, previous: Any) -> bool:
-    if value is None or previous is None or pd.isna(value) or pd.isna(previous):
-        return False
-    return float(value) == float(previous)
+def _gap_judgement(card: Any, better: str | None) -> str | None:
+    """'better' when the value is on the good side of its target (or on it), else 'worse'."""
+    if card.value is None or card.target is None or better not in ("higher", "lower"):
+        return None
+    on_good_side = card.value >= card.target if better == "higher" else card.value <= card.target
+    return "better" if on_good_side else "worse"
+
+
+def comparison_line(card: Any, name: str, lang: str) -> str:
+    """``较上期: +1.2 个百分点 ▲ 改善 (2026年9月, 截至 09-30 23:59)``: a comparison's change,
+    judged better/worse by the metric's direction, with its own period and as-of."""
+    from queries.metrics import judge_change
+
+    reference = card.previous if name == "previous" else card.year_ago
+    ref = getattr(card, "previous_ref" if name == "previous" else "year_ago_ref", None)
+    label = i18n.t("vs_previous" if name == "previous" else "vs_year_ago", lang)
+    unit = i18n.metric_unit(card.metric)
+    delta = i18n.fmt_delta(card.value, reference, unit, lang)
+    better = getattr(getattr(card, "definition", None), "better", None)
+    text = f"{label}: {delta or i18n.MISSING}"
+    verdict = judge_change(card.value, reference, better) if delta else None
+    if verdict:
+        text += f" {_JUDGED[verdict][2]} {i18n.t('change_' + verdict, lang)}"
+    if ref is not None:  # its own period and as-of (same maturity), compact
+        period = i18n.fmt_period(ref.period.start, ref.period.end, lang)
+        text += f" ({period}, {i18n.t('comparison_as_of', lang)} {ref.as_of:%m-%d %H:%M})"
+    return text
+
+
+def sample_label(n: Any, lang: str) -> str:
+    """``样本不足 / small sample (n=4)`` in ``lang``."""
+    return f"{i18n.t('small_sample', lang)} (n={i18n.fmt_int(n, lang)})"
 
 
 def kpi_card(card: Any, lang: str) -> None:
-    """One KPI card: value, change vs previous period (arrow) and vs last year, the target
-    status as colour AND symbol/text, a 12-month sparkline, and the definition with its
-    cohort and n in a popover."""
+    """One KPI card. The status (red/amber/green against the target) tints the number; the
+    primary change is the gap to target when a target exists, else the change vs the
+    previous period, its arrow and colour saying better/worse (by the metric's direction),
+    not up/down. Comparisons name their own period and as-of. A metric whose inputs were
+    not supplied shows "未测量 / not measured"; a coverage below 100 % is stated; a value
+    below its minimum n is greyed "样本不足 / small sample (n=…)" with no status colour.
+    The definition with its cohort and n is in a popover."""
+    from queries.metrics import judge_change
+
     metric = card.metric
     unit = i18n.metric_unit(metric)
     mdef = getattr(card, "definition", None) or _metric_def(metric)
     better = getattr(mdef, "better", None)
+    small = bool(getattr(card, "small_sample", False))
+    not_measured = bool(getattr(card, "not_measured", False))
     spark = [v for _, v in (card.sparkline or []) if v is not None and not pd.isna(v)]
+    if card.target is not None and not not_measured:
+        delta = i18n.fmt_delta(card.value, card.target, unit, lang)
+        verdict = _gap_judgement(card, better) if delta else None
+        description = i18n.t("vs_target", lang)
+    else:
+        delta = i18n.fmt_delta(card.value, card.previous, unit, lang)
+        verdict = judge_change(card.value, card.previous, better) if delta else None
+        description = i18n.t("vs_previous", lang)
+    colour: Tint
+    arrow: Arrow
+    colour, arrow, _ = _JUDGED.get(verdict or "", ("gray", "off", ""))
+    if card.status in _TINT:
+        colour = _TINT[card.status]  # the status decides the tint
+    if small or not_measured:
+        colour = "gray"
     with st.container(border=True):
         st.metric(
             i18n.metric_name(metric, lang),
-            i18n.fmt_value(card.value, unit, lang),
-            delta=i18n.fmt_delta(card.value, card.previous, unit, lang),
-            delta_color=_delta_color(better),
-            delta_description=i18n.t("vs_previous", lang),
-            delta_arrow="off" if _unchanged(card.value, card.previous) else "auto",
+            i18n.t("not_measured", lang)
+            if not_measured
+            else i18n.fmt_value(card.value, unit, lang),
+            delta=None if not_measured else delta,
+            delta_color=colour,
+            delta_description=description,
+            delta_arrow=arrow,
             chart_data=spark or None,
             chart_type="line",
+            help=i18n.t("not_measured_help", lang) if not_measured else None,
         )
-        yoy = i18n.fmt_delta(card.value, card.year_ago, unit, lang)
-        status = card.status
-        badge = i18n.status_label(status, lang)
-        colour = _BADGE.get(status or "", "gray")
-        target = ""
+        lines = []
+        if small:
+            lines.append(f":gray-badge[{sample_label(card.n, lang)}]")
+        elif not not_measured:
+            badge = i18n.status_label(card.status, lang)
+            lines.append(f":{_BADGE.get(card.status or '', 'gray')}-badge[{badge}]")
         if card.target is not None:
-            target = f" · {i18n.t('target', lang)} {i18n.fmt_value(card.target, unit, lang)}"
-        st.markdown(
-            f":{colour}-badge[{badge}]{target}  \n"
-            f"{i18n.t('vs_year_ago', lang)}: {yoy or i18n.MISSING}"
-        )
+            lines[-1:] = [
+                (lines[-1] + " · " if lines else "")
+                + f"{i18n.t('target', lang)} {i18n.fmt_value(card.target, unit, lang)}"
+            ]
+        coverage = getattr(card, "coverage", None)
+        if coverage is not None and coverage < 1 and not not_measured:
+            lines.append(f"{i18n.t('coverage_short', lang)} {i18n.fmt_pct(coverage, 0, lang)}")
+        if not not_measured:
+            if card.target is not None:
+                lines.append(md_escape(comparison_line(card, "previous", lang)))
+            lines.append(md_escape(comparison_line(card, "last_year", lang)))
+        st.markdown("  \n".join(lines))
         with st.popover(i18n.t("definition", lang), icon=":material/info:"):
             definition_text(metric, lang, n=card.n, denominator=getattr(mdef, "denominator", None))
 
@@ -514,17 +585,52 @@ def points_rule_text(item: Any, lang: str) -> str:
                 for g, p in item.points.items()
             )
         return i18n.fmt_number(item.points, 1, lang)
+    if item.kind == "normalised":
+        per = "per_10k_volume" if item.per == "volume" else "per_100_complaints"
+        return f"{i18n.fmt_number(item.points_per_unit, 1, lang)} / {i18n.t(per, lang)}"
     return f"{i18n.fmt_number(item.points_per_pp, 1, lang)} / {i18n.t('per_pp', lang)}"
 
 
-def main_deduction(deductions: Any, lang: str) -> str:
-    """``扣分最多的项 (−7.5)`` from a deductions dict; ``—`` when nothing was deducted."""
-    if not isinstance(deductions, dict) or not deductions:
+def main_deduction(score: Any, lang: str) -> str:
+    """The item that sets a department apart (``scoring``: its deduction furthest above the
+    company median of that item): ``有理投诉 −20.0 (比公司中位数 +18.1)``; when no item is
+    above its median, ``无突出扣分项``; ``—`` when nothing was deducted. ``score``: a
+    ``department_scores`` row (dict or Series)."""
+    deductions = score.get("deductions")
+    if not isinstance(deductions, dict) or not any((v or 0) > 0 for v in deductions.values()):
         return i18n.MISSING
-    item, points = max(deductions.items(), key=lambda kv: kv[1] or 0)
-    if not points:
-        return i18n.MISSING
-    return f"{i18n.item_label(item, lang)} (−{i18n.fmt_number(points, 1, lang)})"
+    item = score.get("main_deduction")
+    if not isinstance(item, str):
+        return i18n.t("main_deduction_none", lang)
+    excess = i18n.fmt_number(score.get("main_deduction_excess"), 1, lang)
+    return (
+        f"{i18n.item_label(item, lang)} −{i18n.fmt_number(deductions.get(item), 1, lang)} "
+        f"({i18n.t('vs_median', lang)} +{excess})"
+    )
+
+
+def score_notes(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The scorecard with ``main_item`` (``main_deduction``), ``cap_reached`` (the items at
+    their cap) and ``not_scored`` (items not scored: no data) as text columns."""
+
+    def items(values: Any) -> str:
+        if not isinstance(values, list | tuple) or not values:
+            return ""
+        return "、".join(i18n.item_label(v, lang) for v in values)
+
+    records = scores.to_dict("records")
+    return scores.assign(
+        main_item=[main_deduction(r, lang) for r in records],
+        cap_reached=[items(r.get("capped")) for r in records],
+        not_scored=[items(r.get("unscored")) for r in records],
+    )
+
+
+def rules_warning(month: str, lang: str) -> None:
+    """A visible warning when ``month`` is judged by a rule version not yet in force (the
+    rule file's first version took effect later)."""
+    for text in data.rules_warnings(month):
+        st.warning(f"{i18n.t('rules_before_first', lang)}: {md_escape(text)}")
 
 
 # --------------------------------------------------------------------------- data loaded

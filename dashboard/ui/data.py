@@ -266,6 +266,17 @@ def department_scores(month: str, as_of: dt.datetime | None = None) -> pd.DataFr
     return cached(scoring.department_scores, month, as_of=as_of)
 
 
+def previous_scores(month: str, as_of: dt.datetime | None = None) -> pd.DataFrame:
+    """``scoring.previous_scores``: the month before, at the same maturity."""
+    return cached(scoring.previous_scores, month, as_of=as_of)
+
+
+def rules_warnings(month: str) -> list[str]:
+    """``scoring.rules_warnings`` for one month (``YYYY-MM``): judged by a rule version that
+    was not yet in force."""
+    return cached(scoring.rules_warnings, (month,))
+
+
 def score_items(month: str, department: str, as_of: dt.datetime | None = None) -> pd.DataFrame:
     """``scoring.score_items``: one department's item deductions."""
     return cached(scoring.score_items, month, department, as_of=as_of)

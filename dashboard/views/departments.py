@@ -59,7 +59,7 @@ def _pick_from_chart(key: str) -> None:
 
 def _scorecard(scores: pd.DataFrame, previous: pd.DataFrame, lang: str) -> None:
     st.subheader(i18n.t("scorecard", lang))
-    ranking = ui.score_changes(scores, previous)
+    ranking = ui.score_notes(ui.score_changes(scores, previous), lang)
     ranking = ranking.assign(department=ui.department_names(ranking, lang))
     ids = [str(v) for v in ranking["department_id"]]
     st.caption(
@@ -74,11 +74,11 @@ def _scorecard(scores: pd.DataFrame, previous: pd.DataFrame, lang: str) -> None:
                 x=chart_frame["score"],
                 y=chart_frame["department"],
                 orientation="h",
-                customdata=chart_frame["department_id"],
+                customdata=chart_frame[["department_id", "n_complaints"]].values,
                 marker_color=theme.OKABE_ITO[0],
                 text=[i18n.fmt_number(s, 1, lang) for s in chart_frame["score"]],
                 textposition="auto",
-                hovertemplate="%{y}: %{x:.2f}<extra></extra>",
+                hovertemplate="%{y}: %{x:.2f} (n=%{customdata[1]})<extra></extra>",
             )
         )
         fig.update_layout(xaxis_title=i18n.t("score", lang), xaxis_range=[0, 100])
@@ -105,6 +105,9 @@ def _scorecard(scores: pd.DataFrame, previous: pd.DataFrame, lang: str) -> None:
                 "score_change",
                 "rank_change",
                 "n_complaints",
+                "main_item",
+                "cap_reached",
+                "not_scored",
                 *ded_cols,
             ),
             on_select=_pick_from_table,
@@ -171,11 +174,15 @@ def _score_items(month: str, dept_id: str, lang: str) -> str | None:
     def measured(row) -> str:
         if row["kind"] == "rate_gap" and row.get("metric"):
             return i18n.fmt_metric(row["metric"], row["measured"], lang)
+        if row["kind"] == "normalised":
+            return i18n.fmt_number(row["measured"], 1, lang)
         return i18n.fmt_int(row["measured"], lang)
 
     def target(row) -> str:
         if row["kind"] == "rate_gap" and row.get("metric"):
             return i18n.fmt_metric(row["metric"], row["target"], lang)
+        if row["kind"] == "normalised":
+            return i18n.fmt_number(row["target"], 1, lang)
         return i18n.MISSING
 
     shown = pd.DataFrame(
@@ -192,6 +199,14 @@ def _score_items(month: str, dept_id: str, lang: str) -> str | None:
                 i18n.MISSING if pd.isna(c) else i18n.fmt_number(c, 0, lang) for c in items["cap"]
             ],
             "deduction": items["deduction"],
+            "note": [
+                i18n.t("not_scored", lang)
+                if not r.get("scored", True)
+                else i18n.t("cap_reached", lang)
+                if r.get("cap_reached")
+                else ""
+                for r in items.to_dict("records")
+            ],
         }
     )
     st.caption(i18n.t("click_row_hint", lang))
@@ -343,7 +358,7 @@ def main() -> None:
             ui.empty_state(lang)
             return
         scores = data.department_scores(month, as_of)
-        previous = data.department_scores(previous_month(month), as_of)
+        previous = data.previous_scores(month, as_of)  # at the same maturity
         if scores.empty:
             ui.empty_state(lang)
             return

@@ -143,7 +143,7 @@ def _departments_at_risk(period, as_of, lang: str) -> None:
     worst = scores.sort_values(["score", "department"]).head(AT_RISK_DEPARTMENTS)
     worst = worst.assign(
         department=ui.department_names(worst, lang),
-        main_item=[ui.main_deduction(d, lang) for d in worst["deductions"]],
+        main_item=[ui.main_deduction(r, lang) for r in worst.to_dict("records")],
     )
     st.caption(
         f"{i18n.t('score_month', lang)}: {i18n.fmt_month(month, lang)} · "

@@ -28,8 +28,8 @@ def _monthly(month: str, as_of, lang: str) -> pd.DataFrame:
     if scores.empty:
         ui.empty_state(lang)
         return scores
-    previous = data.department_scores(_previous_month(month), as_of)
-    ranking = ui.score_changes(scores, previous)
+    previous = data.previous_scores(month, as_of)  # at the same maturity
+    ranking = ui.score_notes(ui.score_changes(scores, previous), lang)
     ranking = ranking.assign(department=ui.department_names(ranking, lang))
     ded_cols = [c for c in ranking.columns if c.startswith("ded_")]
     ui.table(
@@ -44,6 +44,9 @@ def _monthly(month: str, as_of, lang: str) -> pd.DataFrame:
             "score_change",
             "rank_change",
             "n_complaints",
+            "main_item",
+            "cap_reached",
+            "not_scored",
             *ded_cols,
         ),
     )

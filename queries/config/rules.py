@@ -28,6 +28,13 @@ RULES_FILE = CONFIG_DIR / "rules.toml"
 RULES_ENV_VAR = "COMPLAINTS_RULES"  # another rule file (absolute path) instead of RULES_FILE
 GRADES = ("general", "urgent", "major")
 RESPONSIBILITY_TYPES = ("employee", "management", "institutional")
+#: Default minimum n (§5 small samples): every rate/time/per-10k metric, satisfaction lower.
+#: ``score``: complaints behind a department's monthly score (biggest movers).
+DEFAULT_MIN_N: dict[str, int] = {"rate": 30, "csat_rate": 10, "csat_mean": 10, "score": 10}
+_MIN_N_UNITS = ("rate", "hours", "score", "per_10k")  # counts and amounts have no minimum
+BEFORE_FIRST_VERSION = ("warn", "refuse")
+SCORING_KINDS = ("per_event", "rate_gap", "normalised")
+NORMALISED_EVENTS = ("valid", "concealed_major")  # the per_event events a normalised item counts
 
 
 class RulesError(ValueError):
@@ -43,6 +50,10 @@ class ScoringItem:
     ``rate_gap``: ``points_per_pp`` per percentage point by which ``metric`` misses
     ``target`` (``direction`` "below": the rate falls below the target; "above": it exceeds
     it), capped at ``cap``; no deduction when the rate is null.
+    ``normalised``: the events of ``event`` (weighted by ``points`` per grade, as per_event)
+    per 100 complaints received (``per = "complaints"``), or per 10,000 units of business
+    volume (``per = "volume"``, when a volume is loaded for the department and month, else
+    per 100 complaints); ``points_per_unit`` per unit above ``target``, capped at ``cap``.
     """
 
     id: str
@@ -54,6 +65,9 @@ class ScoringItem:
     direction: str | None = None
     points_per_pp: float | None = None
     description: str = ""
+    event: str | None = None  # normalised: which per_event events count (e.g. "valid")
+    per: str | None = None  # normalised: "complaints" (per 100) | "volume" (per 10,000)
+    points_per_unit: float | None = None  # normalised: points per unit above the target
 
     def points_for(self, severity: str | None) -> float:
         """Points of one event for a complaint of ``severity`` (per_event items)."""
@@ -148,6 +162,21 @@ class RuleVersion:
     scoring_base: float = 100.0
     scoring_items: tuple[ScoringItem, ...] = ()
     targets: dict[str, Target] = field(default_factory=dict)
+    min_n: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MIN_N))
+
+    def min_n_for(self, metric: str) -> int | None:
+        """The minimum n below which ``metric`` is a small sample (None: counts/amounts)."""
+        if metric in self.min_n:
+            return self.min_n[metric]
+        mdef = METRICS.get(metric)
+        if mdef is None or mdef.unit not in _MIN_N_UNITS:
+            return None
+        return self.min_n.get("rate", DEFAULT_MIN_N["rate"])
+
+    def small_sample(self, metric: str, n: float | None) -> bool:
+        """Whether a value of ``metric`` over ``n`` is a small sample (n below the minimum)."""
+        minimum = self.min_n_for(metric)
+        return minimum is not None and n is not None and n == n and n < minimum
 
     def response_limit_hours(self, severity: str | None, channel: str | None) -> float | None:
         """First-response limit in clock hours: min(grade limit, channel limit)."""
@@ -239,6 +268,12 @@ RULE_KEYS: tuple[str, ...] = (
     "version.scoring.item.direction",
     "version.scoring.item.points_per_pp",
     "version.scoring.item.description",
+    "version.scoring.item.event",
+    "version.scoring.item.per",
+    "version.scoring.item.points_per_unit",
+    "version.min_n.rate",
+    "version.min_n.score",
+    "version.min_n.<metric>",
     "version.targets.<metric>.target",
     "version.targets.<metric>.amber",
     "version.targets.<metric>.direction",
@@ -249,6 +284,7 @@ RULE_KEYS: tuple[str, ...] = (
     *(f"alerts.rule.{f.name}" for f in dataclasses.fields(AlertRule)),
     "actions.default_due_working_days",
     "actions.effect_window_days",
+    "before_first_version",
 )
 
 
@@ -273,6 +309,31 @@ class RuleSet:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     actions: ActionSettings = field(default_factory=ActionSettings)
     derived_digest: str = ""  # SHA-256 of the [[version]] tables only (see derived_fingerprint)
+    before_first_version: str = "warn"  # months before the first version: warn | refuse
+
+    def before_first(self, day: dt.date | dt.datetime) -> str | None:
+        """For a month starting before the first version's ``effective_from``: the warning
+        (one line) that it is judged by that version anyway; None when in force.
+
+        Raises:
+            RulesError: the rule file sets ``before_first_version = "refuse"``.
+        """
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        first = self.versions[0]
+        if day >= first.effective_from:
+            return None
+        text = (
+            f"{day:%Y-%m} is before the first rule version {first.id} "
+            f"(effective_from {first.effective_from}); judged by it anyway"
+        )
+        if self.before_first_version == "refuse":
+            raise RulesError(
+                f"{self.source}: {day:%Y-%m} is before the first rule version {first.id} "
+                f"(effective_from {first.effective_from}) and before_first_version = "
+                '"refuse"'
+            )
+        return text
 
     def version_for(self, day: dt.date | dt.datetime) -> RuleVersion:
         """The version in force on ``day`` (the earliest version for days before it)."""
@@ -320,8 +381,8 @@ def _num_map(value: Any, where: str) -> dict[str, float]:
 def _item(raw: dict[str, Any], where: str) -> ScoringItem:
     _check_keys(raw, "version.scoring.item", where)
     kind = raw.get("kind")
-    if kind not in ("per_event", "rate_gap"):
-        raise RulesError(f"{where}: kind must be per_event or rate_gap, got {kind!r}")
+    if kind not in SCORING_KINDS:
+        raise RulesError(f"{where}: kind must be one of {', '.join(SCORING_KINDS)}, got {kind!r}")
     if "id" not in raw:
         raise RulesError(f"{where}: id missing")
     cap = raw.get("cap")
@@ -337,6 +398,19 @@ def _item(raw: dict[str, Any], where: str) -> ScoringItem:
                 raise RulesError(f"{where}: rate_gap item needs {key}")
         if direction not in ("below", "above"):
             raise RulesError(f"{where}: direction must be below or above")
+    elif kind == "normalised":
+        for key in ("event", "target", "points_per_unit"):
+            if key not in raw:
+                raise RulesError(f"{where}: normalised item needs {key}")
+        if raw.get("per", "complaints") not in ("complaints", "volume"):
+            raise RulesError(f"{where}: per must be complaints or volume")
+        if raw["event"] not in NORMALISED_EVENTS:
+            raise RulesError(
+                f"{where}: event must be one of {', '.join(NORMALISED_EVENTS)}, "
+                f"got {raw['event']!r}"
+            )
+        if points is None:
+            points = 1.0
     elif points is None:
         raise RulesError(f"{where}: per_event item needs points")
     return ScoringItem(
@@ -351,6 +425,11 @@ def _item(raw: dict[str, Any], where: str) -> ScoringItem:
         if raw.get("points_per_pp") is None
         else _num(raw["points_per_pp"], f"{where}.points_per_pp"),
         description=str(raw.get("description", "")),
+        event=raw.get("event") if kind == "normalised" else None,
+        per=str(raw.get("per", "complaints")) if kind == "normalised" else None,
+        points_per_unit=None
+        if raw.get("points_per_unit") is None
+        else _num(raw["points_per_unit"], f"{where}.points_per_unit"),
     )
 
 
@@ -459,7 +538,23 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
             str(m): _target(str(m), t, f"{where}.targets.{m}")
             for m, t in raw.get("targets", {}).items()
         },
+        min_n=_min_n(raw.get("min_n", {}), f"{where}.min_n"),
     )
+
+
+def _min_n(raw: Any, where: str) -> dict[str, int]:
+    """``[version.min_n]``: ``rate`` (every rate/time metric) and per-metric minimum n."""
+    if not isinstance(raw, dict):
+        raise RulesError(f"{where}: expected a table like {{ rate = 30, csat_rate = 10 }}")
+    out = dict(DEFAULT_MIN_N)
+    for key, value in raw.items():
+        if key not in ("rate", "score") and key not in METRICS:
+            raise RulesError(f"{where}.{key}: unknown metric (use rate, score or a metric name)")
+        number = _num(value, f"{where}.{key}")
+        if number < 0 or number != int(number):
+            raise RulesError(f"{where}.{key}: expected a whole number ≥ 0, got {value!r}")
+        out[str(key)] = int(number)
+    return out
 
 
 def _int(value: Any, where: str, minimum: int) -> int:
@@ -548,10 +643,14 @@ def parse_rules(content: bytes, source: str = "<string>") -> RuleSet:
         )
         for i, v in enumerate(parsed)
     ]
+    before = doc.get("before_first_version", "warn")
+    if before not in BEFORE_FIRST_VERSION:
+        raise RulesError(f"{source}: before_first_version must be warn or refuse, got {before!r}")
     return RuleSet(
         tuple(versions),
         source=source,
         content=content,
+        before_first_version=before,
         alerts=_alerts(doc.get("alerts", {}), source),
         actions=_actions(doc.get("actions", {}), source),
         derived_digest=hashlib.sha256(

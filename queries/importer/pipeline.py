@@ -274,8 +274,19 @@ def import_file(
         path = db_path.parent / "rejects" / f"{import_id}.csv"
         report.write(path, report.frame(Path(name).name, prep.problems))
         result.reject_report = str(path)
+    supplied = sorted({*plan.targets, *plan.constants})
     try:
-        _publish(db_path, result, parsed.rows, plan.kind, len(data), started, user, wait_seconds)
+        _publish(
+            db_path,
+            result,
+            parsed.rows,
+            plan.kind,
+            len(data),
+            started,
+            user,
+            wait_seconds,
+            supplied,
+        )
     except (duckdb.Error, AssertionError) as exc:  # nothing was published
         result.imported = result.updated = result.unchanged = 0
         result.outcome, result.message = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0]
@@ -295,8 +306,10 @@ def _publish(
     started: dt.datetime,
     user: str,
     wait_seconds: float,
+    supplied: Sequence[str] = (),
 ) -> None:
-    """Upsert, check the accounting, log and publish (the only part under the lock)."""
+    """Upsert, check the accounting, log, record the supplied fields and publish (the only
+    part under the lock)."""
     name = result.file
     with db.write_transaction(db_path, wait_seconds=wait_seconds, derive=staging.refresh) as conn:
         result.already_imported = bool(
@@ -320,6 +333,33 @@ def _publish(
             )
         result.message = _summary(result)
         _log(conn, result, size, started, user)
+        if kind == "complaints":
+            _record_supplied(conn, rows, supplied)
+
+
+#: meta key prefix: ``supplied:<department as exported>`` → the canonical complaint columns
+#: its imports supplied (comma-separated union); read by staging (stg_supplied.sql).
+SUPPLIED_KEY = "supplied:"
+
+
+def _record_supplied(conn, rows: pa.Table, supplied: Sequence[str]) -> None:
+    """Record, per department in the file, which canonical columns the file supplied (the
+    union over its imports), so a metric needing a column the source never had is "not
+    measured" there rather than 0 (domain brief §5)."""
+    if "department" not in rows.column_names or not rows.num_rows:
+        return
+    departments = sorted({str(d) for d in rows.column("department").to_pylist() if d})
+    keys = [SUPPLIED_KEY + d for d in departments]
+    known = dict(
+        conn.execute(
+            "select key, value from meta where list_contains($k, key)", {"k": keys}
+        ).fetchall()
+    )
+    for key in keys:
+        fields = set(supplied) | {f for f in (known.get(key) or "").split(",") if f}
+        conn.execute(
+            "insert or replace into meta values ($k, $v)", {"k": key, "v": ",".join(sorted(fields))}
+        )
 
 
 def _summary(r: ImportResult) -> str:

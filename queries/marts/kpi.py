@@ -15,8 +15,8 @@ import pandas as pd
 
 from queries import context
 from queries import store as db
-from queries.metrics import METRIC_COLUMNS, METRICS, MetricDef
-from queries.periods import Period, add_months
+from queries.metrics import METRIC_COLUMNS, METRICS, MetricDef, coverage
+from queries.periods import COMPARISONS, Comparison, Period, add_months, comparison
 
 # --------------------------------------------------------------------------- filters
 
@@ -79,7 +79,12 @@ COMPENSATION_TYPES: tuple[str, ...] = ("money", "service", "product", "coupon")
 
 @dataclass(frozen=True)
 class KpiCard:
-    """One KPI card: the value, comparisons, target status, denominator and a sparkline."""
+    """One KPI card: the value, like-for-like comparisons (each with its period and as-of),
+    target status, denominator n, coverage and small-sample flag, and a sparkline.
+
+    ``status`` is None when the value is null, not measured or a small sample. ``coverage``
+    is the share of the cohort whose source supplied the metric's inputs (None: the metric
+    needs none); ``not_measured``: none did, the value is null for that reason."""
 
     metric: str
     value: float | None
@@ -90,6 +95,12 @@ class KpiCard:
     n: int | None
     sparkline: list[tuple[str, float | None]] = field(default_factory=list)
     definition: MetricDef | None = None
+    previous_ref: Comparison | None = None
+    year_ago_ref: Comparison | None = None
+    coverage: float | None = None
+    not_measured: bool = False
+    min_n: int | None = None
+    small_sample: bool = False
 
 
 # --------------------------------------------------------------------------- API
@@ -111,7 +122,7 @@ _MARKER = "/*{name}*/ {default} /*{name}*/"
 DRILL_FLAGS: dict[str, tuple[str, str]] = {
     "received": ("true", "true"),
     "resolved": ("is_resolved", "true"),
-    "resolution_rate": ("is_resolved", "true"),
+    "resolution_rate": ("is_resolved", "m_resolution"),
     "on_time_resolution_rate": ("on_time_num", "on_time_den"),
     "first_response_median_h": ("has_response", "has_response"),
     "first_response_mean_h": ("has_response", "has_response"),
@@ -119,15 +130,15 @@ DRILL_FLAGS: dict[str, tuple[str, str]] = {
     "response_sla_rate": ("sla_num", "sla_den"),
     "resolution_median_h": ("is_resolved", "is_resolved"),
     "resolution_p90_h": ("is_resolved", "is_resolved"),
-    "backlog_open": ("is_open", "true"),
+    "backlog_open": ("is_open", "m_resolution"),
     "overdue_open": ("is_overdue", "is_open"),
-    "repeat_rate": ("is_repeat", "true"),
+    "repeat_rate": ("is_repeat", "m_repeat"),
     "group_incidents": ("in_group_incident", "true"),
     "valid_rate": ("coalesce(is_valid, false)", "is_valid is not null"),
     "csat_rate": ("is_surveyed and satisfaction >= 4", "is_surveyed"),
     "csat_mean": ("is_surveyed", "is_surveyed"),
-    "survey_coverage": ("is_surveyed and is_resolved", "is_resolved"),
-    "escalation_rate": ("is_escalated", "true"),
+    "survey_coverage": ("is_surveyed and is_resolved", "is_resolved and m_survey"),
+    "escalation_rate": ("is_escalated", "m_escalation"),
     "compensation_total": ("has_compensation", "true"),
     "complaint_rate_per_10k": ("with_volume", "with_volume"),
 }
@@ -179,8 +190,11 @@ def kpis(
     ``n_*``, compensation counts ``compensation_n_<type>`` and amounts
     ``compensation_cny_<type>``, ``quick_close_rate`` (resolved within the rules'
     ``quick_close`` working days / resolved; for period summaries) and working-time variants
-    ``*_working_h`` (hours counted on working days only). Rates are fractions, null when the
-    denominator is 0. ``as_of`` defaults to ``default_as_of``.
+    ``*_working_h`` (hours counted on working days only), and the ``n_measured_*`` counts of
+    complaints whose source supplied each metric's inputs (``METRICS[m].measured``;
+    ``measurement(row)`` gives coverage and the not-measured metrics). Rates are fractions,
+    null when the denominator is 0; a metric none of whose inputs were supplied is null
+    (counts included). ``as_of`` defaults to ``default_as_of``.
     """
     _check_dimension(by)
     ctx = context.of(conn)
@@ -193,7 +207,7 @@ def kpis(
     id_name, id_expr = DIMENSION_ID_SQL.get(by or "", ("dim_id", "null"))
     sql = _replace_marker(sql, "dimid", "null", id_expr)
     params = {"start": period.start, "end": period.end, "as_of": as_of, **_filter_params(filters)}
-    df = conn.execute(sql, params).df()
+    df = _plain_numbers(conn.execute(sql, params).df())
     if by is None:
         if df.empty:
             df = _empty_row(df)
@@ -202,6 +216,16 @@ def kpis(
         df = df.rename(columns={"dim": by, "dim_id": id_name})
     else:
         df = df.rename(columns={"dim": by}).drop(columns=["dim_id"])
+    return df
+
+
+def _plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Nullable integer columns (a count that is null when not measured) as int64 when
+    complete, else float64 with NaN, so rows mix no pd.NA into the float metrics."""
+    for col in df.columns:
+        if isinstance(df[col].dtype, pd.Int64Dtype | pd.Int32Dtype):
+            has_na = bool(df[col].isna().any())
+            df[col] = df[col].astype("float64" if has_na else "int64")
     return df
 
 
@@ -236,8 +260,10 @@ def kpi_cards(
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
     now = kpis(ctx, period, filters, as_of).iloc[0]
-    prev = kpis(ctx, period.previous(), filters, as_of).iloc[0]
-    ago = kpis(ctx, period.year_ago(), filters, as_of).iloc[0]
+    refs = comparisons(period, as_of)
+    prev = kpis(ctx, refs["previous"].period, filters, refs["previous"].as_of).iloc[0]
+    ago = kpis(ctx, refs["last_year"].period, filters, refs["last_year"].as_of).iloc[0]
+    cov, missing = coverage(now.to_dict())
     last_month = add_months(dt.date(period.end.year, period.end.month, 1), 0)
     if period.end.day == 1:
         last_month = add_months(last_month, -1)
@@ -250,8 +276,9 @@ def kpi_cards(
         value = _value(now, name)
         target_def = version.target(name)
         target = target_def.for_department(department)[0] if target_def else None
-        status = target_def.status(value, department) if target_def else None
         n = _value(now, mdef.denominator) if mdef.denominator in now.index else None
+        small = value is not None and version.small_sample(name, n)
+        status = target_def.status(value, department) if target_def and not small else None
         cards.append(
             KpiCard(
                 metric=name,
@@ -263,9 +290,34 @@ def kpi_cards(
                 n=None if n is None else int(n),
                 sparkline=[(str(r["month"]), _value(r, name)) for _, r in spark.iterrows()],
                 definition=mdef,
+                previous_ref=refs["previous"],
+                year_ago_ref=refs["last_year"],
+                coverage=cov.get(name),
+                not_measured=name in missing,
+                min_n=version.min_n_for(name),
+                small_sample=small,
             )
         )
     return cards
+
+
+def comparisons(period: Period, as_of: dt.datetime) -> dict[str, Comparison]:
+    """The like-for-like comparisons of a period seen at ``as_of`` (``periods.comparison``):
+    ``previous`` and ``last_year``, each with its own period and as-of."""
+    return {name: comparison(period, as_of, name) for name in COMPARISONS}
+
+
+def measurement(row: pd.Series | dict[str, Any]) -> tuple[dict[str, float], list[str]]:
+    """(coverage per metric, not-measured metric names) of one ``kpis`` row."""
+    data = row.to_dict() if isinstance(row, pd.Series) else dict(row)
+    return coverage({k: (None if _isna(v) else v) for k, v in data.items()})
+
+
+def _isna(v: Any) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def trend(
@@ -286,9 +338,12 @@ def trend(
     df = kpis(conn, period, filters, as_of, by=grain)
     buckets = _buckets(period, grain)
     full = pd.DataFrame({grain: buckets}).merge(df, on=grain, how="left")
+    empty = full["received"].isna() if "received" in full.columns else None
     for col in _COUNT_COLUMNS_ZERO:
-        if col in full.columns:
-            full[col] = full[col].fillna(0).astype("int64")
+        if col in full.columns and empty is not None:
+            full.loc[empty, col] = 0  # no complaints: 0; not measured stays null
+            if full[col].notna().all():
+                full[col] = full[col].astype("int64")
     return full[[grain, *[m for m in metrics if m in full.columns]]]
 
 

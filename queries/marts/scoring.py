@@ -20,6 +20,17 @@ loses points per scoring item of the version in force on the month's first day.
   of ``(target - rate) * 100`` is removed (``ScoringItem.rate_gap_deduction`` rounds to 9
   decimals), so on-time resolution 82.5 % against 90 % deducts exactly 7.5.
   ``score = max(0, base - Σ deductions)``, also rounded to 2 decimals.
+* ``normalised`` items: the events of a per_event kind (weighted by grade points) per 100
+  complaints received, or per 10,000 units of business volume where one is loaded
+  (``per = "volume"``); points per unit above the target, capped. A department with many
+  complaints is then judged by its share of valid ones, not their number.
+* Not measured: an item whose metric's inputs the department's source did not supply
+  (``kpi.measurement``: no reply times, no resolution times, no survey, no validity
+  verdicts...) deducts nothing and is listed in ``unscored`` ("not scored: no data"), never
+  scored as 0 % or the full cap.
+* Main deduction: the item whose deduction exceeds the company median of that item (over the
+  departments scored that month) the most: what sets the department apart, not what every
+  department hits. ``capped`` lists the items that reached their cap.
 * Rank: highest score first, ties share the best rank (1, 2, 2, 4).
 * Roll-ups: a quarter's (or year's) score is the mean of the department's monthly scores
   over the months of the period that have started by the as-of.
@@ -28,6 +39,7 @@ loses points per scoring item of the version in force on the month's first day.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -79,9 +91,20 @@ def prepare(
     return ctx, ctx.as_of(as_of)
 
 
+def _event_code(item: ScoringItem) -> str | None:
+    """The event a per_event or normalised item counts (``PER_EVENT_EVENTS`` codes)."""
+    return item.event if item.kind == "normalised" else PER_EVENT_EVENTS.get(item.id)
+
+
+# per_event / normalised event -> the metric whose inputs must be supplied to score it
+# (valid complaints need validity verdicts; concealment is a flag: always scored)
+EVENT_METRIC: dict[str, str] = {"valid": "valid_rate"}
+NOT_SCORED = "not scored: no data"
+
+
 def _event_points(item: ScoringItem, events: dict[str, Any]) -> tuple[float, int]:
     """Raw points (before the cap) and the number of complaints behind a per_event item."""
-    event = PER_EVENT_EVENTS.get(item.id)
+    event = _event_code(item)
     if event is None:
         raise ValueError(
             f"scoring item {item.id!r}: unknown per_event item (known: {sorted(PER_EVENT_EVENTS)})"
@@ -114,6 +137,8 @@ def _check_items(version: RuleVersion) -> None:
     for item in version.scoring_items:
         if item.kind == "rate_gap" and item.metric not in kpi.METRICS:
             raise ValueError(f"scoring item {item.id!r}: unknown metric {item.metric!r}")
+        if item.kind == "normalised" and item.event not in PER_EVENT_EVENTS.values():
+            raise ValueError(f"scoring item {item.id!r}: unknown event {item.event!r}")
         if item.kind == "per_event" and item.id not in PER_EVENT_EVENTS:
             raise ValueError(
                 f"scoring item {item.id!r}: unknown per_event item "
@@ -134,13 +159,77 @@ def _month_rates(
     return {str(row["department"]): row for row in frame.to_dict(orient="records")}
 
 
+def _not_measured(metric: str | None, rates: dict[str, Any]) -> bool:
+    """Whether the department's cohort has complaints but none with ``metric``'s inputs."""
+    if metric is None or not rates:
+        return False
+    received = rates.get("n_received")
+    if received is None or pd.isna(received) or int(received) == 0:
+        return False
+    return metric in kpi.measurement(rates)[1]
+
+
+def _normalised_row(item: ScoringItem, events: dict[str, Any], rates: dict[str, Any]) -> dict:
+    """A normalised item: weighted events per 100 complaints (or per 10,000 volume)."""
+    raw, n = _event_points(item, events)
+    received = int(events.get("n_complaints", 0) or 0)
+    volume = rates.get("n_volume")
+    if item.per == "volume" and volume is not None and not pd.isna(volume) and volume > 0:
+        measured, unit = raw / float(volume) * 10000, "per 10,000 volume"
+    elif received > 0:
+        measured, unit = raw / received * 100, "per 100 complaints"
+    else:
+        measured, unit = None, "per 100 complaints"
+    gap = 0.0 if measured is None else max(0.0, measured - float(item.target or 0.0))
+    points = round(gap * float(item.points_per_unit or 0.0), 9)
+    deduction = min(points, item.cap) if item.cap is not None else points
+    return {
+        "item": item.id,
+        "kind": item.kind,
+        "metric": None,
+        "measured": None if measured is None else round(measured, 6),
+        "target": item.target,
+        "direction": "above",
+        "points_rule": f"{item.points_per_unit:g} per point {unit} above {item.target:g}",
+        "cap": item.cap,
+        "raw_points": round_points(points),
+        "deduction": round_points(deduction),
+        "n_complaints": n,
+    }
+
+
 def _item_rows(
     version: RuleVersion, events: dict[str, Any], rates: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """One dict per scoring item: measured value, rule, raw points and capped deduction."""
-    rows = []
+    """One dict per scoring item: measured value, rule, raw points and capped deduction,
+    ``scored`` (False: not measured, deducts nothing), ``note`` and ``cap_reached``."""
+    rows: list[dict[str, Any]] = []
     for item in version.scoring_items:
-        if item.kind == "per_event":
+        code = _event_code(item)
+        metric = item.metric if item.kind == "rate_gap" else EVENT_METRIC.get(code or "")
+        if _not_measured(metric, rates):
+            rows.append(
+                {
+                    "item": item.id,
+                    "kind": item.kind,
+                    "metric": item.metric,
+                    "measured": None,
+                    "target": item.target,
+                    "direction": item.direction,
+                    "points_rule": "",
+                    "cap": item.cap,
+                    "raw_points": None,
+                    "deduction": 0.0,
+                    "n_complaints": None,
+                    "scored": False,
+                    "note": NOT_SCORED,
+                    "cap_reached": False,
+                }
+            )
+            continue
+        if item.kind == "normalised":
+            rows.append(_normalised_row(item, events, rates))
+        elif item.kind == "per_event":
             raw, n = _event_points(item, events)
             deduction = min(raw, item.cap) if item.cap is not None else raw
             if isinstance(item.points, dict):
@@ -186,7 +275,27 @@ def _item_rows(
                     "n_complaints": None if denom is None or pd.isna(denom) else int(denom),
                 }
             )
+        row = rows[-1]
+        row["scored"], row["note"] = True, ""
+        row["cap_reached"] = item.cap is not None and row["deduction"] >= item.cap > 0
     return rows
+
+
+def _main_deductions(rows: list[dict[str, Any]], item_ids: list[str]) -> None:
+    """Set ``main_deduction`` / ``main_deduction_excess`` on each department row: the item
+    whose deduction exceeds that item's company median (over the rows) the most; None when
+    no item is above its median."""
+    medians = {
+        i: float(pd.Series([r["deductions"][i] for r in rows]).median()) if rows else 0.0
+        for i in item_ids
+    }
+    for r in rows:
+        excess = {i: round_points(r["deductions"][i] - medians[i]) for i in item_ids}
+        best = max(item_ids, key=lambda i: (excess[i], r["deductions"][i]), default=None)
+        if best is None or excess[best] <= 0:
+            r["main_deduction"], r["main_deduction_excess"] = None, None
+        else:
+            r["main_deduction"], r["main_deduction_excess"] = best, excess[best]
 
 
 def department_scores(
@@ -206,10 +315,13 @@ def department_scores(
     Returns:
         One row per department: month, department_id, department (name_zh), department_en,
         score, rank, deductions (dict item → points), ``ded_<item>`` per item,
-        rules_version, rules_effective_from, rules_effective_to, n_complaints; ordered by
+        rules_version, rules_effective_from, rules_effective_to, n_complaints, unscored (items
+        not scored: no data), capped (items at their cap), main_deduction (the item furthest
+        above its company median) and main_deduction_excess (points above it); ordered by
         rank, then department.
     """
     ctx, as_of = prepare(conn, as_of)
+    (rules or ctx.rules).before_first(parse_month(month))  # raises when the rules refuse
     version = (rules or ctx.rules).version_for(parse_month(month))
     _check_items(version)
     start, end = _month_bounds(month)
@@ -225,6 +337,8 @@ def department_scores(
         ev = events.get(dept["department_id"], {})
         items = _item_rows(version, ev, rates.get(dept["department"], {}))
         deductions = {r["item"]: r["deduction"] for r in items}
+        unscored = [r["item"] for r in items if not r["scored"]]
+        capped = [r["item"] for r in items if r["cap_reached"]]
         total = sum(deductions.values())
         row = {
             "month": month,
@@ -239,8 +353,11 @@ def department_scores(
             "rules_effective_from": version.effective_from,
             "rules_effective_to": version.effective_to,
             "n_complaints": int(ev.get("n_complaints", 0) or 0),
+            "unscored": unscored,
+            "capped": capped,
         }
         rows.append(row)
+    _main_deductions(rows, item_ids)
     columns = [
         "month",
         "department_id",
@@ -254,9 +371,47 @@ def department_scores(
         "rules_effective_from",
         "rules_effective_to",
         "n_complaints",
+        "unscored",
+        "capped",
+        "main_deduction",
+        "main_deduction_excess",
     ]
     frame = pd.DataFrame(rows, columns=columns)
     return _ranked(frame)
+
+
+def previous_scores(
+    conn: context.Source,
+    month: str,
+    as_of: dt.datetime | None = None,
+    rules: RuleSet | None = None,
+) -> pd.DataFrame:
+    """``department_scores`` of the month before ``month`` at the same maturity (the as-of
+    of ``periods.comparison``: e.g. October at 10-31 23:59:52 → September at 09-30
+    23:59:52), for score changes and movers."""
+    ctx, as_of = prepare(conn, as_of)
+    ref = kpi.comparisons(kpi.Period.month(month), as_of)["previous"]
+    return department_scores(ctx, ref.period.start.strftime("%Y-%m"), ref.as_of, rules)
+
+
+def rules_warnings(
+    conn: context.Source, months: Iterable[str | None], rules: RuleSet | None = None
+) -> list[str]:
+    """One line per month (``YYYY-MM``, or a ``YYYY-MM-DD`` day) judged by the first rule
+    version although it starts before that version's ``effective_from`` (§6 "a month is
+    scored by the version in force on its first day"): shown on the CLI's stderr and pages.
+
+    Raises:
+        RulesError: the rule file refuses such months (``before_first_version = "refuse"``).
+    """
+    rule_set = rules or context.of(conn).rules
+    out: list[str] = []
+    for month in sorted({m for m in months if m}):
+        day = dt.date.fromisoformat(month) if len(month) == 10 else parse_month(month)
+        text = rule_set.before_first(day)
+        if text and text not in out:
+            out.append(text)
+    return out
 
 
 def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
@@ -295,7 +450,9 @@ def score_items(
         One row per item of the rule version: item, kind, metric, measured (the rate, or the
         number of complaints for per_event items), target, direction, points_rule, cap,
         raw_points (per_event, before the cap), deduction, n_complaints (per_event: the
-        complaints behind it; rate_gap: the rate's denominator), rules_version.
+        complaints behind it; rate_gap: the rate's denominator), scored (False: not
+        measured, nothing deducted), note ("not scored: no data"), cap_reached,
+        rules_version.
     """
     ctx, as_of = prepare(conn, as_of)
     version = (rules or ctx.rules).version_for(parse_month(month))
@@ -337,8 +494,8 @@ def score_complaints(
         raise ValueError(f"rule version {version.id} has no scoring item {item!r}")
     dept = _resolve_department(ctx.cur, month, department, as_of)
     start, end = _month_bounds(month)
-    if spec.kind == "per_event":
-        event = PER_EVENT_EVENTS.get(spec.id)
+    if spec.kind in ("per_event", "normalised"):
+        event = _event_code(spec)
         if event is None:
             raise ValueError(f"scoring item {item!r}: unknown per_event item")
         rows = run_query(

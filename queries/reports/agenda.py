@@ -86,6 +86,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "no_data": ("本月无数据", "No data this month"),
     "no_notes": ("（尚无记录）", "(nothing recorded yet)"),
     "movers": ("变化最大的部门", "Biggest movers"),
+    "not_measured": ("未测量", "not measured"),
+    "small_sample": ("样本不足", "small sample"),
+    "coverage": ("覆盖率", "coverage"),
     "top_complaints": ("扣分背后的投诉", "Complaints behind the deductions"),
     "at_risk": ("风险队列（按剩余时间）", "At-risk queue (least time left first)"),
     "overdue_list": ("超期未追责与申诉", "Overdue decisions and appeals"),
@@ -260,12 +263,21 @@ def _stat(pack: dict, metric: str, lang: str, compare: str = "year_ago") -> Stat
     other = card.get(compare)
     if not _missing(other):
         key = "last_year" if compare == "year_ago" else "previous"
-        parts.append(f"{text(key, lang)} {fmt_value(other, unit, lang)}")
+        when = card.get(f"{compare}_as_of")  # the comparison's own as-of (same maturity)
+        at = f" ({str(when)[:16]})" if when else ""
+        parts.append(f"{text(key, lang)} {fmt_value(other, unit, lang)}{at}")
+    if card.get("small_sample"):
+        parts.append(f"{text('small_sample', lang)} (n={card.get('n')})")
+    coverage = card.get("coverage")
+    if not card.get("not_measured") and isinstance(coverage, int | float) and coverage < 1:
+        parts.append(f"{text('coverage', lang)} {fmt_value(coverage, 'rate', lang)}")
     return Stat(
         metric=metric,
         label=metric_label(pack, metric, lang),
         value=None if _missing(value) else float(value),
-        text=fmt_value(value, unit, lang),
+        text=text("not_measured", lang)
+        if card.get("not_measured")
+        else fmt_value(value, unit, lang),
         detail=" · ".join(parts),
         status=card.get("status"),
     )
@@ -356,7 +368,10 @@ def _ranking_view(pack: dict, lang: str) -> dict:
         "points",
     )
     movers = []
+    min_n = pack.get("min_n_score") or 0
     for r in scores:
+        if (r.get("n_complaints") or 0) < min_n:
+            continue  # a small sample is never a "biggest mover" (§5)
         before = prev.get(r["department"])
         if before is not None and not _missing(before.get("score")):
             movers.append((r["score"] - before["score"], r))

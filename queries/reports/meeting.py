@@ -239,11 +239,13 @@ def build_pack(
         metrics=agenda.TREND_METRICS,
     )
     scores = scoring.department_scores(ctx, month, as_of)
-    scores_prev = scoring.department_scores(ctx, months_back(month, 1), as_of)
+    scores_prev = scoring.previous_scores(ctx, month, as_of)  # at the same maturity
     english = dict(zip(scores["department"], scores["department_en"], strict=True))
     worst: dict[str, Any] = {}
-    if not scores.empty:
-        low = scores.sort_values(["score", "department"], ascending=[True, True]).iloc[0]
+    # the lowest-scoring department with enough complaints (small samples are never "worst")
+    ranked = scores[scores["n_complaints"] >= (version.min_n_for("score") or 0)]
+    if not ranked.empty:
+        low = ranked.sort_values(["score", "department"], ascending=[True, True]).iloc[0]
         items = scoring.score_items(ctx, month, low["department"], as_of)
         complaints = []
         for item in items.sort_values("deduction", ascending=False).itertuples():
@@ -287,9 +289,16 @@ def build_pack(
                 "target": c.target,
                 "status": c.status,
                 "n": c.n,
+                "previous_as_of": c.previous_ref.as_of if c.previous_ref else None,
+                "year_ago_as_of": c.year_ago_ref.as_of if c.year_ago_ref else None,
+                "coverage": c.coverage,
+                "not_measured": c.not_measured,
+                "small_sample": c.small_sample,
+                "min_n": c.min_n,
             }
             for c in cards
         ],
+        "min_n_score": version.min_n_for("score"),
         "trend": records(trend),
         "by_department": _with_english(
             records(kpi.kpis(ctx, period, filters, as_of, by="department")), english

@@ -8,6 +8,7 @@ canonical tables, the rule configuration and the company calendar:
 ``stg_department_map``      department text in the data → department id, names, parent
 ``stg_department_tree``     ancestor → descendant pairs (filters include child departments)
 ``stg_volumes``             business volume per department and month
+``stg_supplied``            per department: which input fields the source supplied
 ``stg_calendar``            one row per day: working day, covered, working-day sequence
 ``stg_group_members``       complaint → group incident (``stg_group_incidents``: incidents)
 ``stg_complaints``          one row per complaint: canonical + derived columns
@@ -70,6 +71,7 @@ STAGING_TABLES: tuple[str, ...] = (
     "stg_department_map",
     "stg_department_tree",
     "stg_volumes",
+    "stg_supplied",
     "stg_calendar_days",
     "stg_calendar",
     "stg_group_triggers",
@@ -197,7 +199,7 @@ def _build(
     prefix = _TARGETS[target]
     for name, frame in _rule_frames(rule_set).items():
         _create_from_frame(conn, prefix, name, frame)
-    for name in ("stg_department_map", "stg_department_tree", "stg_volumes"):
+    for name in ("stg_department_map", "stg_department_tree", "stg_volumes", "stg_supplied"):
         _create_from_sql(conn, prefix, name)
     start, end = _calendar_range(conn)
     days = workcalendar.calendar_frame(start, end).rename(columns={"date": "cal_date"})

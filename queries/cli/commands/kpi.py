@@ -7,12 +7,15 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from queries import output
+import pandas as pd
+
+from queries import context, output
 from queries import store as db
 from queries.cli import CliError
 from queries.config import vocab, workcalendar
 from queries.marts import kpi
 from queries.paths import resolve_db_path
+from queries.periods import COMPARISONS
 
 _CODED = {"severity", "channel"}  # filter values given as words are mapped to codes
 
@@ -35,6 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="data cut-off (default: latest timestamp in the data)",
     )
     p.add_argument("--by", metavar="DIM", help="group by: " + ", ".join(kpi.DIMENSIONS))
+    p.add_argument(
+        "--compare",
+        metavar="previous,last_year",
+        help="also print the like-for-like comparisons (previous calendar period of the same "
+        "kind, same period last year), each at the same maturity: one row per comparison "
+        "with its from/to/as_of",
+    )
     p.add_argument(
         "--where",
         action="append",
@@ -89,13 +99,73 @@ def run(args: argparse.Namespace) -> int:
     if args.by is not None and args.by not in kpi.DIMENSIONS:
         raise CliError(f"--by {args.by!r}: use one of {', '.join(kpi.DIMENSIONS)}")
     filters = parse_filters(args.where)
+    compare = _comparisons(args.compare)
+    period = kpi.Period(start, end)
     conn = db.open_snapshot(resolve_db_path(args.db))
     try:
-        df = kpi.kpis(conn, kpi.Period(start, end), filters, as_of=as_of, by=args.by)
+        ctx = context.of(conn)
+        as_of = ctx.as_of(as_of)
+        rows = [("current", period, as_of)]
+        refs = kpi.comparisons(period, as_of)
+        rows += [(name, refs[name].period, refs[name].as_of) for name in compare]
+        frames = [
+            _annotated(ctx, name, p, a, kpi.kpis(ctx, p, filters, as_of=a, by=args.by))
+            for name, p, a in rows
+        ]
         missing = workcalendar.uncovered_years(conn)
+        warning = ctx.rules.before_first(period.start)
     finally:
         conn.close()
     if missing:
         output.info(workcalendar.warning_text(missing))
+    if warning:
+        output.info(f"warning: {warning}")
+    df = pd.concat(frames, ignore_index=True) if compare else frames[0]
+    if not compare:
+        df = df.drop(columns=["comparison", "from", "to", "as_of"])
     output.emit(df, args.format)
     return 0
+
+
+def _comparisons(text: str | None) -> list[str]:
+    if not text:
+        return []
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    unknown = [n for n in names if n not in COMPARISONS]
+    if unknown or not names:
+        raise CliError(f"--compare {text!r}: use one or more of {','.join(COMPARISONS)}")
+    return names
+
+
+def _annotated(
+    ctx: context.ReadContext,
+    name: str,
+    period: kpi.Period,
+    as_of: dt.datetime,
+    df: pd.DataFrame,
+) -> pd.DataFrame:
+    """The kpis rows with what was measured (``not_measured`` list, ``coverage`` object, the
+    ``small_sample`` metrics below their minimum n) and, first, the comparison's name,
+    from/to (to exclusive) and as-of."""
+    version = ctx.rules.version_for(period.start)
+    not_measured, cover, small = [], [], []
+    for _, row in df.iterrows():
+        cov, missing = kpi.measurement(row)
+        not_measured.append(missing)
+        cover.append(cov)
+        small.append(
+            [
+                m
+                for m, mdef in kpi.METRICS.items()
+                if not pd.isna(row.get(m))
+                and mdef.denominator in row.index
+                and version.small_sample(m, row.get(mdef.denominator))
+            ]
+        )
+    out = df.copy()
+    out["not_measured"], out["coverage"], out["small_sample"] = not_measured, cover, small
+    head = pd.DataFrame(
+        {"comparison": name, "from": period.start, "to": period.end, "as_of": as_of},
+        index=out.index,
+    )
+    return pd.concat([head, out], axis=1)

@@ -16,6 +16,7 @@ from queries.config import workcalendar
 from queries.marts import scoring
 from queries.output import add_format_argument, emit, info
 from queries.paths import resolve_db_path
+from queries.periods import months_of
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -79,9 +80,13 @@ def run(args: argparse.Namespace) -> int:
                     year, quarter = args.year, None
                 frame = scoring.score_rollup(conn, year, quarter, as_of)
                 flat = []
+            months = [args.month] if args.month else months_of(year, quarter)
+            warnings = scoring.rules_warnings(conn, months)
         except ValueError as exc:
             raise CliError(str(exc)) from exc
         warn_uncovered_calendar(conn)
+        for text in warnings:
+            info(f"warning: {text}")
     if args.format == "json":
         emit(frame.drop(columns=flat), "json")
     else:
@@ -97,7 +102,7 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
             items = pd.DataFrame(list(out["deductions"]), index=out.index).add_prefix("ded_")
             out = pd.concat([out, items], axis=1)
         out = out.drop(columns=["deductions"])
-    for col in ("months", "rules_versions"):
+    for col in ("months", "rules_versions", "unscored", "capped"):
         if col in out.columns:
             out[col] = [" ".join(v) for v in out[col]]
     return out

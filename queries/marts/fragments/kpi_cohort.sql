@@ -33,10 +33,19 @@ cohort as (
         c.first_response_at is not null
         and c.first_response_at <= $as_of::timestamp as has_response,
         vs.volume is not null as with_volume,
+        -- measured: the department's source supplied the metric's input fields (stg_supplied)
+        coalesce(sp.sup_resolution, false) as m_resolution,
+        coalesce(sp.sup_first_response, false) as m_response,
+        coalesce(sp.sup_survey, false) as m_survey,
+        coalesce(sp.sup_repeat, false) as m_repeat,
+        coalesce(sp.sup_group, false) as m_group,
+        coalesce(sp.sup_escalation, false) as m_escalation,
+        coalesce(sp.sup_compensation, false) as m_compensation,
     from stg_complaints as c
     left join volume_scope as vs
         on vs.department_id = c.department_id
         and vs.month = date_trunc('month', c.received_date)
+    left join stg_supplied as sp on sp.department_id = c.department_id
     where
         c.received_at >= $start::timestamp
         and c.received_at < $end::timestamp
@@ -59,11 +68,16 @@ flags as (
     select
         *,
         is_resolved and coalesce(resolved_by_deadline, false) as on_time_num,
-        is_resolved or coalesce(resolution_deadline <= $as_of::timestamp, false) as on_time_den,
+        m_resolution
+        and (is_resolved or coalesce(resolution_deadline <= $as_of::timestamp, false))
+            as on_time_den,
         has_response and coalesce(responded_within_limit, false) as sla_num,
-        has_response or coalesce(response_due_at < $as_of::timestamp, false) as sla_den,
-        not is_resolved as is_open,
-        not is_resolved and coalesce(resolution_deadline < $as_of::timestamp, false) as is_overdue,
+        m_response
+        and (has_response or coalesce(response_due_at < $as_of::timestamp, false)) as sla_den,
+        m_resolution and not is_resolved as is_open,
+        m_resolution
+        and not is_resolved
+        and coalesce(resolution_deadline < $as_of::timestamp, false) as is_overdue,
         coalesce(group_qualified_at <= $as_of::timestamp, false) as in_group_incident,
         satisfaction is not null
         and (surveyed_at <= $as_of::timestamp or (surveyed_at is null and is_resolved))
