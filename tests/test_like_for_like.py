@@ -373,7 +373,7 @@ def test_a_month_before_the_first_rule_version_warns_or_is_refused(make_db, tmp_
 
 
 def test_overview_cards_show_not_measured_and_small_samples(tmp_path, monkeypatch):
-    from tests.app_support import metrics, no_exceptions, open_app
+    from tests.app_support import metrics, no_errors, open_app
 
     path = tmp_path / "board.duckdb"
     export = write_csv(
@@ -385,7 +385,7 @@ def test_overview_cards_show_not_measured_and_small_samples(tmp_path, monkeypatc
     monkeypatch.setenv("COMPLAINTS_DB", str(path))
     monkeypatch.setenv("COMPLAINTS_ROLE", "viewer")
     at = open_app("overview")  # this month: November 2025 (the data's as-of)
-    no_exceptions(at)
+    no_errors(at)
     shown = metrics(at)
     assert shown["按时办结率"] == "未测量" and shown["未办结"] == "未测量"
     assert shown["及时响应率"] == "100.0%"  # measured, 2 of 2 within 24 h ...
