@@ -243,7 +243,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "The roles file is invalid, nobody can be authorised until it is fixed: {error}",
     ),
     "insecure_banner": (
-        "⚠ 未启用登录：本看板在非本机地址上运行且未做身份认证，任何能访问此端口的人都能看到全部数据。",
+        "⚠ 未启用登录：本看板在非本机地址上运行且未做身份认证，"
+        "任何能访问此端口的人都能看到全部数据。",
         "⚠ No sign-in: this dashboard listens on a non-local address without "
         "authentication; anyone who can reach this port sees all data.",
     ),
@@ -251,7 +252,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "role_executive": ("高管", "Executive"),
     "role_quality": ("质量管理", "Quality"),
     "role_department_head": ("部门负责人", "Department head"),
-    "role_privacy_officer": ("隐私专员", "Privacy officer"),
     "role_admin": ("管理员", "Administrator"),
     "audit_title": ("审计日志", "Audit trail"),
     "audit_caption": (
