@@ -150,8 +150,8 @@ def insert(
     connection; returns its id."""
     row = _row(action, who, outcome, scope, rows, detail)
     conn.execute(
-        "insert into audit_log values ($audit_id, $occurred_at::timestamp, $who, $action, $outcome, "
-        "$scope, $rows, $detail)",
+        "insert into audit_log values ($audit_id, $occurred_at::timestamp, $who, $action, "
+        "$outcome, $scope, $rows, $detail)",
         dict(zip(COLUMNS, row, strict=True)),
     )
     return row[0]
@@ -211,7 +211,9 @@ def read(
     a snapshot of ``db_path``, when given) plus the side file's pending rows."""
     frames = [pd.DataFrame(_pending(db_path), columns=list(COLUMNS))]
     if conn is not None:
-        frames.append(conn.execute(f"select {', '.join(COLUMNS)} from audit_log").df())
+        # a database published before migration 004 has no audit_log yet
+        with contextlib.suppress(duckdb.CatalogException):
+            frames.append(conn.execute(f"select {', '.join(COLUMNS)} from audit_log").df())
     frame = (
         pd.concat([f for f in frames if len(f)], ignore_index=True)
         if any(len(f) for f in frames)

@@ -28,6 +28,7 @@ COMMANDS = (
     "explain",
     "report",
     "rebuild",
+    "audit",
 )
 
 

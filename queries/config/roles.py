@@ -26,6 +26,7 @@ when it changes (``load_roles`` checks its modification time); an invalid file r
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import threading
@@ -37,6 +38,8 @@ from typing import Any
 from queries.paths import resolve_db_path
 
 ROLES_ENV_VAR = "COMPLAINTS_ROLES"
+#: Set by ``complaints serve --insecure-no-auth`` for the app (local mode off-loopback).
+INSECURE_ENV_VAR = "COMPLAINTS_INSECURE_NO_AUTH"
 ROLES_FILE_NAME = "roles.toml"
 ROLE_NAMES = ("executive", "quality", "department_head", "privacy_officer", "admin")
 #: Roles that may write from the app (imports, meeting notes, actions).
@@ -206,3 +209,15 @@ def may_write(role: str) -> bool:
 def may_see_personal_data(role: str) -> bool:
     """Whether a role sees personal data unmasked."""
     return role in PERSONAL_DATA_ROLES
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether a server listen address only accepts connections from this machine
+    (``localhost``, 127.0.0.0/8, ::1); an empty address means every interface."""
+    text = (address or "").strip().strip("[]")
+    if text == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        return False

@@ -17,13 +17,13 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from queries import context, output, privacy
+from queries import audit, context, output, privacy
 from queries import store as db
 from queries.output import records
 from queries.periods import months_back
@@ -105,7 +105,7 @@ def meeting_path(db_path: Path, meeting_id: str) -> Path:
 
 
 def list_meetings(db_path: Path) -> list[dict[str, Any]]:
-    """Stored meetings, newest month first: id, month, as_of, prepared_at."""
+    """Stored meetings, newest month first: id, month, as_of, prepared_at, scope_ids."""
     found = []
     folder = meetings_dir(db_path)
     if not folder.is_dir():
@@ -123,6 +123,8 @@ def list_meetings(db_path: Path) -> list[dict[str, Any]]:
                 "month": pack.get("month"),
                 "as_of": pack.get("as_of"),
                 "prepared_at": pack.get("prepared_at"),
+                # the department ids the pack was computed for; None = the company
+                "scope_ids": (pack.get("scope") or {}).get("ids"),
             }
         )
     return sorted(found, key=lambda m: (m["month"] or "", _version(m["meeting_id"])), reverse=True)
@@ -296,6 +298,12 @@ def build_pack(
             english,
         ),
         "notes": {},
+        # whose view this is: the viewer's department scope, printed on every slide/page
+        "scope": {
+            "ids": list(ctx.scope) if ctx.scope is not None else None,
+            "zh": context.scope_text(ctx, "zh"),
+            "en": context.scope_text(ctx, "en"),
+        },
     }
     # JSON round trip: the stored document and the one in memory are the same numbers.
     # NaN → null, NumPy scalars → numbers, timestamps → ISO text (output's JSON rules); the
@@ -361,8 +369,10 @@ def prepare(
     as_of: dt.datetime | None = None,
     meeting_id: str | None = None,
     replace: bool = False,
+    scope: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Compute and store a new meeting for ``month`` from the current published database.
+    """Compute and store a new meeting for ``month`` from the current published database,
+    for the department subtrees ``scope`` (None: the company).
 
     Args:
         db_path: the database file; the meeting goes to ``<db dir>/meetings``.
@@ -380,10 +390,13 @@ def prepare(
         raise MeetingError(f"meeting {meeting_id} exists already; choose another id")
     conn = db.open_snapshot(db_path)
     try:
-        pack = build_pack(conn, month, as_of, meeting_id)
+        pack = build_pack(context.open_context(conn, scope=scope), month, as_of, meeting_id)
     finally:
         conn.close()
     save(db_path, pack)
+    audit.record(
+        db_path, "meeting_freeze", scope=pack["scope"]["en"], detail={"meeting": meeting_id}
+    )
     return pack
 
 
@@ -399,6 +412,12 @@ def set_note(db_path: Path, meeting_id: str, slide_id: str, note: str) -> dict[s
             notes[slide_id] = note
         else:
             notes.pop(slide_id, None)
+        before = (pack.get("notes") or {}).get(slide_id, "")
         pack["notes"] = notes
         _write_atomic(path, pack)
+    audit.record(
+        db_path,
+        "note_change",
+        detail={"meeting": meeting_id, "slide": slide_id, "before": before, "after": note},
+    )
     return pack
