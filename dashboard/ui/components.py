@@ -143,12 +143,13 @@ def download(
     rows: int | None,
     kind: str,
 ) -> None:
-    """A download button whose file is built when clicked and recorded in the audit trail
-    (who, file, row count, the viewer's scope). Every download of the app goes through it."""
+    """A download button recorded in the audit trail (who, file, row count, the viewer's
+    scope). Every download of the app goes through it. ``payload``: the bytes (the audit row
+    is written by the click's callback), or a function building them on click (large
+    handouts; the audit row is written when they are built)."""
     path, who, scope = data.db_path(), auth.viewer().identity, data.scope_label("en")
 
-    def build() -> bytes:
-        # runs outside the script run (no session state): the values are captured above
+    def record() -> None:
         audit.record(
             path,
             "download",
@@ -157,7 +158,17 @@ def download(
             rows=rows,
             detail={"file": file_name, "kind": kind},
         )
-        return payload() if callable(payload) else payload
+
+    if not callable(payload):
+        st.download_button(
+            label, data=payload, file_name=file_name, mime=mime, key=key, on_click=record
+        )
+        return
+
+    def build() -> bytes:
+        # runs outside the script run (no session state): the values are captured above
+        record()
+        return payload()
 
     st.download_button(
         label, data=build, file_name=file_name, mime=mime, key=key, on_click="ignore"
@@ -391,7 +402,7 @@ def drill_table(
     st.caption(i18n.t("rows_shown", lang, n=i18n.fmt_int(len(shown), lang)))
     download(
         i18n.t("download_csv", lang),
-        lambda: exports.to_csv_bytes(localize_frame(shown, lang)),
+        exports.to_csv_bytes(localize_frame(shown, lang)),
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"{key}_csv",

@@ -295,7 +295,7 @@ def _export_buttons(shown: pd.DataFrame, name: str, lang: str) -> None:
     with st.container(horizontal=True):
         ui.download(
             i18n.t("download_csv", lang),
-            lambda: exports.to_csv_bytes(shown),
+            exports.to_csv_bytes(shown),
             file_name=f"{name}.csv",
             mime="text/csv",
             key="explorer_csv",
@@ -304,7 +304,7 @@ def _export_buttons(shown: pd.DataFrame, name: str, lang: str) -> None:
         )
         ui.download(
             i18n.t("download_xlsx", lang),
-            lambda: exports.to_xlsx_bytes({i18n.t("page_explorer", lang): shown}),
+            exports.to_xlsx_bytes({i18n.t("page_explorer", lang): shown}),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="explorer_xlsx",
