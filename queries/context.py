@@ -38,8 +38,8 @@ class ReadContext:
     Attributes:
         cur: the cursor on one published snapshot (derived tables current for ``rules``).
         rules: the rule set in force (loaded once).
-        data_as_of: the latest timestamp in the complaint data (within the scope), None
-            without complaints.
+        data_as_of: the latest timestamp in the complaint data (the company's, also for a
+            scoped context), None without complaints.
         scope: the department ids the viewer sees (whole subtrees), None = the company.
         scope_roots: the departments the scope was given as (ids or names), for display.
     """
@@ -176,17 +176,18 @@ def open_context(
     names; None = the whole company) and find the data's as-of."""
     rule_set = rules if rules is not None else load_rules()
     staging.ensure_current(cur, rule_set)
+    _drop_scope(cur)
+    # the company's as-of, so a scoped view computes at the same cut-off as the company
+    # (and as ``complaints kpi --where department=...``)
+    as_of = data_as_of(cur)
     ids: tuple[str, ...] | None = None
     if scope is not None:
-        _drop_scope(cur)
         ids = resolve_scope(cur, scope)
         _apply_scope(cur, ids)
-    else:
-        _drop_scope(cur)
     return ReadContext(
         cur=cur,
         rules=rule_set,
-        data_as_of=data_as_of(cur),
+        data_as_of=as_of,
         scope=ids,
         scope_roots=tuple(scope) if scope is not None else (),
     )
