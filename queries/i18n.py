@@ -243,9 +243,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "The roles file is invalid, nobody can be authorised until it is fixed: {error}",
     ),
     "insecure_banner": (
-        "⚠ 未启用登录：本看板在非本机地址上运行且未做身份认证，"
+        "未启用登录：本看板在非本机地址上运行且未做身份认证，"
         "任何能访问此端口的人都能看到全部数据。",
-        "⚠ No sign-in: this dashboard listens on a non-local address without "
+        "No sign-in: this dashboard listens on a non-local address without "
         "authentication; anyone who can reach this port sees all data.",
     ),
     "signed_in_as": ("{who} · {role}", "{who} · {role}"),

@@ -147,7 +147,7 @@ def _signed_in_viewer(lang: str) -> Viewer:
             "sign_in",
             who=who,
             detail={"role": grant.role, "grant": grant.source},
-            scope="all" if grant.departments is None else ",".join(grant.departments),
+            scope=audit_scope(viewer),
         )
         st.session_state[_SIGNED_IN_KEY] = True
     return viewer
@@ -163,7 +163,7 @@ def gate(lang: str) -> Viewer:
         viewer = _signed_in_viewer(lang)
     else:
         if not server_is_loopback() and not insecure_no_auth():
-            st.error(i18n.t("insecure_banner", lang))
+            st.error(i18n.t("insecure_banner", lang), icon="⚠️")
             st.stop()
         viewer = _local_viewer()
     st.session_state[_VIEWER_KEY] = viewer
@@ -192,10 +192,17 @@ def refuse_privilege_params(lang: str) -> None:
     st.warning(i18n.t("not_in_scope", lang, what=what))
 
 
+def audit_scope(v: Viewer | None = None) -> str:
+    """The viewer's scope as the audit trail writes it: ``all`` or the department subtrees
+    of the grant, comma-separated."""
+    v = v or viewer()
+    return "all" if v.departments is None else ",".join(v.departments)
+
+
 def banner(lang: str) -> None:
     """The red banner of an unauthenticated server on a non-loopback address."""
     if not auth_enabled() and insecure_no_auth() and not server_is_loopback():
-        st.error(i18n.t("insecure_banner", lang))
+        st.error(i18n.t("insecure_banner", lang), icon="⚠️")
 
 
 def sidebar(lang: str) -> None:

@@ -147,7 +147,7 @@ def download(
     scope). Every download of the app goes through it. ``payload``: the bytes (the audit row
     is written by the click's callback), or a function building them on click (large
     handouts; the audit row is written when they are built)."""
-    path, who, scope = data.db_path(), auth.viewer().identity, data.scope_label("en")
+    path, who, scope = data.db_path(), auth.viewer().identity, auth.audit_scope()
 
     def record() -> None:
         audit.record(

@@ -172,7 +172,7 @@ def _audit_unmasked(fn_key: str, args: tuple[Any, ...], kwargs: dict[str, Any]) 
         db_path(),
         "unmasked_view",
         who=auth.viewer().identity,
-        scope=scope_label("en"),
+        scope=auth.audit_scope(),
         detail={"call": fn_key, "args": [str(a) for a in args]},
     )
 
@@ -242,18 +242,6 @@ def same_scope(department_ids: Sequence[str] | None) -> bool:
 def in_scope(department_id: str) -> bool:
     """Whether a department id is in the viewer's scope."""
     return _snapshot().ctx.in_scope(department_id)
-
-
-def audit_download(kind: str, file_name: str, rows: int) -> None:
-    """Record a download (its file, row count and the viewer's scope) in the audit trail."""
-    audit.record(
-        db_path(),
-        "download",
-        who=auth.viewer().identity,
-        scope=scope_label("en"),
-        rows=rows,
-        detail={"file": file_name, "kind": kind},
-    )
 
 
 def audit_trail(since: dt.datetime | None = None, who: str | None = None) -> pd.DataFrame:

@@ -267,6 +267,9 @@ def footer(pack: dict, lang: str) -> str:
         if filters
         else text("company", lang)
     )
+    viewer_scope = pack.get("scope") or {}
+    if viewer_scope.get("ids") is not None:  # a department-scoped pack says so on every page
+        scope = f"{viewer_scope.get(lang) or viewer_scope.get('zh')}; {scope}"
     rules = (pack.get("rules_version") or {}).get("id") or "—"
     return (
         f"{text('filters', lang)}: {scope} · {text('as_of', lang)} {pack['as_of'][:16]} · "
