@@ -234,3 +234,27 @@ def test_imports_are_audited_by_the_writer(company: Path, tmp_path: Path) -> Non
     finally:
         conn.close()
     assert rows == [("quality@example.com", "import", "ok", 1)]
+
+
+def test_meeting_freeze_and_note_changes_are_audited(company: Path) -> None:
+    from queries.reports import agenda, meeting
+
+    pack = meeting.prepare(company, "2026-03", AS_OF, scope=["WEST"], who="quality@example.com")
+    assert pack["kpis"]["received"] == 4
+    assert meeting.list_meetings(company)[0]["scope_ids"] == ["WEST"]
+    assert agenda.footer(pack, "en").startswith(
+        "Scope: West (with sub-departments) · Data as of 2026-03-31 23:00"
+    )
+    assert agenda.footer(pack, "zh").startswith("范围：华西区（含下级部门） · ")
+    slide = agenda.SLIDE_IDS[0]
+    meeting.set_note(company, pack["meeting_id"], slide, "跟进华西区", who="quality@example.com")
+    trail = audit.read(company)
+    got = [
+        (r.who, r.action, r.scope if isinstance(r.scope, str) else None) for r in trail.itertuples()
+    ]
+    assert sorted(got) == [
+        ("quality@example.com", "meeting_freeze", "Scope: West (with sub-departments)"),
+        ("quality@example.com", "note_change", None),
+    ]
+    note = json.loads(trail.loc[trail["action"] == "note_change", "detail"].iloc[0])
+    assert (note["slide"], note["before"], note["after"]) == (slide, "", "跟进华西区")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.ui import components
+from dashboard.ui import auth, components
 from queries import privacy
 from queries.config import schema
 from queries.importer import Mapping, import_files, load_mapping, preview, save_mapping
@@ -237,6 +237,7 @@ def render_import_panel(db_path: Path, lang: str) -> None:
         sheet=sheet,
         date_order=date_order,
         progress=progress,
+        user=auth.viewer().identity,
     )
     bar.progress(1.0, text=t["done"])
     st.markdown(f"**{t['results']}**")

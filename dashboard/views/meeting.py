@@ -114,7 +114,9 @@ def _start_presenting() -> None:
 
 
 def _save_note(db_path, meeting_id: str, slide_id: str, key: str) -> None:
-    meeting.set_note(db_path, meeting_id, slide_id, st.session_state.get(key, ""))
+    meeting.set_note(
+        db_path, meeting_id, slide_id, st.session_state.get(key, ""), who=auth.viewer().identity
+    )
 
 
 # --------------------------------------------------------------------------- slide
@@ -281,7 +283,10 @@ def _prepare_form(db_path, lang: str) -> None:
         )
         if c3.button(_t("prepare_btn", lang), type="primary", disabled=not month):
             as_of = dt.datetime.combine(as_of_day, dt.time(23, 59, 59))
-            pack = meeting.prepare(db_path, month, as_of, scope=auth.viewer().departments)
+            viewer = auth.viewer()
+            pack = meeting.prepare(
+                db_path, month, as_of, scope=viewer.departments, who=viewer.identity
+            )
             st.session_state["meeting_current"] = pack["meeting_id"]
             st.session_state["meeting_slide"] = 0
             st.toast(_t("prepared", lang, id=pack["meeting_id"]))

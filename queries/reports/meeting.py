@@ -370,9 +370,11 @@ def prepare(
     meeting_id: str | None = None,
     replace: bool = False,
     scope: Sequence[str] | None = None,
+    who: str | None = None,
 ) -> dict[str, Any]:
     """Compute and store a new meeting for ``month`` from the current published database,
-    for the department subtrees ``scope`` (None: the company).
+    for the department subtrees ``scope`` (None: the company); ``who`` (default: the OS
+    user) is recorded in the audit trail.
 
     Args:
         db_path: the database file; the meeting goes to ``<db dir>/meetings``.
@@ -395,13 +397,20 @@ def prepare(
         conn.close()
     save(db_path, pack)
     audit.record(
-        db_path, "meeting_freeze", scope=pack["scope"]["en"], detail={"meeting": meeting_id}
+        db_path,
+        "meeting_freeze",
+        who=who,
+        scope=pack["scope"]["en"],
+        detail={"meeting": meeting_id},
     )
     return pack
 
 
-def set_note(db_path: Path, meeting_id: str, slide_id: str, note: str) -> dict[str, Any]:
-    """Save the notes/decisions of one slide into the meeting's document; returns the pack."""
+def set_note(
+    db_path: Path, meeting_id: str, slide_id: str, note: str, who: str | None = None
+) -> dict[str, Any]:
+    """Save the notes/decisions of one slide into the meeting's document (audited as
+    ``who``, default the OS user); returns the pack."""
     if slide_id not in agenda.SLIDE_IDS:
         raise MeetingError(f"unknown slide {slide_id!r}")
     path = meeting_path(db_path, meeting_id)
@@ -418,6 +427,7 @@ def set_note(db_path: Path, meeting_id: str, slide_id: str, note: str) -> dict[s
     audit.record(
         db_path,
         "note_change",
+        who=who,
         detail={"meeting": meeting_id, "slide": slide_id, "before": before, "after": note},
     )
     return pack
