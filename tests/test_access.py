@@ -258,3 +258,14 @@ def test_meeting_freeze_and_note_changes_are_audited(company: Path) -> None:
     ]
     note = json.loads(trail.loc[trail["action"] == "note_change", "detail"].iloc[0])
     assert (note["slide"], note["before"], note["after"]) == (slide, "", "跟进华西区")
+
+
+def test_cli_handout_export_is_audited(company: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "handout.xlsx"
+    argv = ["--db", str(company), "report", "--month", "2026-03", "--format", "xlsx"]
+    assert main([*argv, "-o", str(out)]) == 0
+    assert out.exists()
+    trail = audit.read(company)
+    row = trail[trail["action"] == "export"].iloc[0]
+    assert (row["who"], row["scope"]) == (audit.os_user(), "Scope: whole company")
+    assert json.loads(row["detail"])["file"] == str(out)

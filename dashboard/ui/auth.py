@@ -213,6 +213,8 @@ def sidebar(lang: str) -> None:
     st.sidebar.caption(
         i18n.t("signed_in_as", lang, who=v.identity, role=i18n.t(f"role_{v.role}", lang))
     )
+    if roles.may_see_personal_data(v.role):
+        st.sidebar.warning(i18n.t("unmasked_notice", lang))
     if st.sidebar.button(i18n.t("sign_out_button", lang), key="sign_out"):
         st.logout()
 

@@ -239,11 +239,6 @@ def same_scope(department_ids: Sequence[str] | None) -> bool:
     )
 
 
-def in_scope(department_id: str) -> bool:
-    """Whether a department id is in the viewer's scope."""
-    return _snapshot().ctx.in_scope(department_id)
-
-
 def audit_trail(since: dt.datetime | None = None, who: str | None = None) -> pd.DataFrame:
     """The audit trail (published and pending rows), newest first; not cached."""
     return audit.read(db_path(), reader().cursor(), since=since, who=who)
