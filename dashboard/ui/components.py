@@ -144,10 +144,15 @@ def download(
     kind: str,
 ) -> None:
     """A download button recorded in the audit trail (who, file, row count, the viewer's
-    scope). Every download of the app goes through it. ``payload``: the bytes (the audit row
+    scope); a scoped viewer's file name ends with the scope's departments. Every download of
+    the app goes through it. ``payload``: the bytes (the audit row
     is written by the click's callback), or a function building them on click (large
     handouts; the audit row is written when they are built)."""
-    path, who, scope = data.db_path(), auth.viewer().identity, auth.audit_scope()
+    viewer = auth.viewer()
+    path, who, scope = data.db_path(), viewer.identity, auth.audit_scope(viewer)
+    if viewer.departments is not None:  # a scoped file says its scope in its name
+        stem, dot, ext = file_name.rpartition(".")
+        file_name = f"{stem}-{'+'.join(viewer.departments)}{dot}{ext}" if dot else file_name
 
     def record() -> None:
         audit.record(

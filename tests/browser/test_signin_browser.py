@@ -165,6 +165,8 @@ def _open(page, app: str, path: str) -> str:
 
 #: Every download made by this module: (who, rows); the audit must hold exactly these.
 DOWNLOADS: list[tuple[str, int]] = []
+#: (who, the file name the browser was offered)
+FILE_NAMES: list[tuple[str, str]] = []
 
 
 def _explorer_csv(page, app: str, who: str, folder: Path) -> str:
@@ -174,6 +176,7 @@ def _explorer_csv(page, app: str, who: str, folder: Path) -> str:
         page.get_by_role("button", name=i18n.t("download_csv")).first.click()
     target = folder / f"{who}-{len(DOWNLOADS)}.csv"
     info.value.save_as(target)
+    FILE_NAMES.append((who, info.value.suggested_filename))
     text = target.read_text("utf-8-sig")
     DOWNLOADS.append((who, len(text.strip().splitlines()) - 1))
     return text
@@ -291,6 +294,9 @@ def test_two_viewers_at_once_never_see_each_other(browser, app, company, tmp_pat
     scopes = set(trail.loc[trail["action"] == "download", ["who", "scope"]].itertuples(index=False))
     assert ("li.na@example.com", "EAST") in scopes
     assert ("wu.gang@example.com", "华西区") in scopes
+    names = dict(FILE_NAMES)
+    assert names["li.na@example.com"].endswith("-EAST.csv")
+    assert names["wu.gang@example.com"].endswith("-华西区.csv")
     east.context.close()
     west.context.close()
 
