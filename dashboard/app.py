@@ -17,7 +17,7 @@ import streamlit as st
 if str(Path(__file__).resolve().parents[1]) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.ui import components, data, navigation, state
+from dashboard.ui import auth, components, data, navigation, state
 from queries import i18n
 
 
@@ -30,6 +30,9 @@ def main() -> None:
         layout="wide",
         initial_sidebar_state="expanded",
     )
+    auth.gate(lang)
+    auth.banner(lang)
+    auth.refuse_privilege_params(lang)
     if not data.database_exists():
         with st.spinner(i18n.t("building_demo", lang)):
             available = data.ensure_database()
@@ -43,6 +46,7 @@ def main() -> None:
     with components.guard(lang):
         state.render_filters()
     components.role_badge(state.lang())
+    auth.sidebar(state.lang())
     state.sync_to_url(nav.url_path or "overview")
     nav.run()
 

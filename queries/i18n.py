@@ -310,6 +310,55 @@ LABELS: dict[str, tuple[str, str]] = {
         "Every figure equals the KPI engine (complaints kpi) over the same period",
     ),
     "download_xlsx": ("下载 Excel", "Download Excel"),
+    # sign-in, roles, department scope and audit trail (issue 14)
+    "scope_company": ("范围：全公司", "Scope: whole company"),
+    "scope_departments": ("范围：{names}（含下级部门）", "Scope: {names} (with sub-departments)"),
+    "not_in_scope": (
+        "不在您的权限范围内：{what}",
+        "Not in your scope: {what}",
+    ),
+    "sign_in_title": ("请登录", "Please sign in"),
+    "sign_in_body": (
+        "本看板需要使用公司统一身份认证登录。",
+        "This dashboard requires signing in with the company's identity provider.",
+    ),
+    "sign_in_button": ("登录", "Sign in"),
+    "sign_out_button": ("退出登录", "Sign out"),
+    "no_role_title": ("您尚未获得访问权限", "You have no access yet"),
+    "no_role_body": (
+        "账号 {who} 已登录，但未在角色文件中分配角色，因此看不到任何数据。请联系：{contact}",
+        "{who} is signed in but has no role in the roles file, so no data is shown. "
+        "Please ask: {contact}",
+    ),
+    "no_role_contact_default": ("看板管理员", "the dashboard administrator"),
+    "roles_file_error": (
+        "角色文件有误，暂时无法授权：{error}",
+        "The roles file is invalid, nobody can be authorised until it is fixed: {error}",
+    ),
+    "insecure_banner": (
+        "未启用登录：本看板在非本机地址上运行且未做身份认证，"
+        "任何能访问此端口的人都能看到全部数据。",
+        "No sign-in: this dashboard listens on a non-local address without "
+        "authentication; anyone who can reach this port sees all data.",
+    ),
+    "signed_in_as": ("{who} · {role}", "{who} · {role}"),
+    "role_executive": ("高管", "Executive"),
+    "role_quality": ("质量管理", "Quality"),
+    "role_department_head": ("部门负责人", "Department head"),
+    "role_admin": ("管理员", "Administrator"),
+    "audit_title": ("审计日志", "Audit trail"),
+    "audit_caption": (
+        "登录、导入、导出下载、查看未脱敏个人信息、规则变更、会议冻结及备注/行动项变更的记录。",
+        "Sign-ins, imports, exports and downloads, unmasked personal data views, rule changes, "
+        "meeting freezes and note/action changes.",
+    ),
+    "audit_since": ("起始日期", "Since"),
+    "audit_who": ("用户", "User"),
+    "audit_none": ("没有审计记录", "No audit records"),
+    "unmasked_notice": (
+        "您正在查看未脱敏的个人信息，本次查看已记入审计日志。",
+        "You are viewing unmasked personal data; this view is recorded in the audit trail.",
+    ),
 }
 
 # department / item / bucket words shared with reports

@@ -35,6 +35,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from queries import audit
 from queries.errors import DatabaseBusyError, DatabaseMissingError
 from queries.paths import FRAGMENTS_DIR, MIGRATIONS_DIR, SQL_DIRS
 
@@ -259,7 +260,9 @@ def write_transaction(
     block ends without an exception the derived tables are refreshed, the copy is
     checkpointed, closed, fsynced and atomically moved over ``db_path``; on an exception the
     copy is deleted and ``db_path`` is untouched. The store knows nothing of the derived
-    tables: the writer passes the function that rebuilds them (``staging.refresh``).
+    tables: the writer passes the function that rebuilds them (``staging.refresh``). The
+    audit rows pending in the side file are moved into ``audit_log`` by every publication
+    (``audit.move_pending``).
 
     Args:
         db_path: the serving database file (created if missing).
@@ -286,6 +289,7 @@ def write_transaction(
             try:
                 apply_migrations(conn)
                 yield conn
+                audited = audit.move_pending(conn, db_path)
                 if derive is not None:
                     derive(conn)
                 conn.execute("checkpoint")
@@ -302,6 +306,7 @@ def write_transaction(
                 before_publish()
             os.replace(staging, db_path)
             _fsync_dir(db_path.parent)
+            audit.forget_pending(db_path, audited)
         finally:
             staging.unlink(missing_ok=True)
             staging.with_name(staging.name + ".wal").unlink(missing_ok=True)

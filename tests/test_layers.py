@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "queries.exports",
         "queries.output",
         "queries.i18n",
+        "queries.audit",
     ),
     ("queries.store",),
     ("queries.staging",),

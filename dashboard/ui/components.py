@@ -33,8 +33,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.ui import data, state, theme
-from queries import exports, i18n
+from dashboard.ui import auth, data, state, theme
+from queries import audit, exports, i18n
 from queries.config import vocab
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,56 @@ def filters_caption(period: Any, as_of: dt.datetime | None, lang: str) -> str:
     """``统计期 2025年10月 · 数据截止 2025年10月31日 18:00`` for page subtitles."""
     parts = [f"{i18n.t('period', lang)}: {i18n.fmt_period(period.start, period.end, lang)}"]
     parts.append(f"{i18n.t('as_of', lang)}: {i18n.fmt_datetime(as_of, lang)}")
+    if auth.viewer().signed_in:
+        parts.append(data.scope_label(lang))
     return " · ".join(parts)
+
+
+def download(
+    label: str,
+    payload: bytes | Callable[[], bytes],
+    *,
+    file_name: str,
+    mime: str,
+    key: str,
+    rows: int | None,
+    kind: str,
+) -> None:
+    """A download button recorded in the audit trail (who, file, row count, the viewer's
+    scope); a scoped viewer's file name ends with the scope's departments. Every download of
+    the app goes through it. ``payload``: the bytes (the audit row
+    is written by the click's callback), or a function building them on click (large
+    handouts; the audit row is written when they are built)."""
+    viewer = auth.viewer()
+    path, who, scope = data.db_path(), viewer.identity, auth.audit_scope(viewer)
+    if viewer.departments is not None:  # a scoped file says its scope in its name
+        stem, dot, ext = file_name.rpartition(".")
+        file_name = f"{stem}-{'+'.join(viewer.departments)}{dot}{ext}" if dot else file_name
+
+    def record() -> None:
+        audit.record(
+            path,
+            "download",
+            who=who,
+            scope=scope,
+            rows=rows,
+            detail={"file": file_name, "kind": kind},
+        )
+
+    if not callable(payload):
+        st.download_button(
+            label, data=payload, file_name=file_name, mime=mime, key=key, on_click=record
+        )
+        return
+
+    def build() -> bytes:
+        # runs outside the script run (no session state): the values are captured above
+        record()
+        return payload()
+
+    st.download_button(
+        label, data=build, file_name=file_name, mime=mime, key=key, on_click="ignore"
+    )
 
 
 def page_header(title_key: str, lang: str, period: Any, as_of: dt.datetime | None) -> None:
@@ -427,12 +476,14 @@ def drill_table(
     else:
         table(shown, lang, key=key, height=360)
     st.caption(i18n.t("rows_shown", lang, n=i18n.fmt_int(len(shown), lang)))
-    st.download_button(
+    download(
         i18n.t("download_csv", lang),
         exports.to_csv_bytes(localize_frame(shown, lang)),
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"{key}_csv",
+        rows=len(shown),
+        kind="list",
     )
 
 

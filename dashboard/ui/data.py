@@ -12,16 +12,15 @@ Caching rules (Streamlit's cache is shared by every user):
 * every wrapper: ``st.cache_data(ttl=60)`` keyed by the engine function, its arguments
   (Period, Filters, as-of...), the database path, the snapshot ``generation`` (a new import
   changes the key), the fingerprint of the rule file actually loaded (an edit of
-  ``$COMPLAINTS_RULES`` changes the key) and, for anything that returns complaint rows, the
-  viewer's role: those are masked with ``privacy.mask_frame`` inside the cached function, so
-  the cache never hands one role's output to another.
+  ``$COMPLAINTS_RULES`` changes the key), the viewer's department scope and role (results
+  that return complaint rows are masked with ``privacy.mask_frame`` inside the cached
+  function), so the cache never hands one viewer's output to another.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from queries import context, demo, paths, privacy, store
+from dashboard.ui import auth
+from queries import audit, context, demo, paths, privacy, store
 from queries.config.rules import RuleSet
 from queries.marts import accountability as accountability_mart
 from queries.marts import actions as actions_mart
@@ -42,7 +42,7 @@ from queries.reports import meeting as meeting_pack
 
 log = logging.getLogger(__name__)
 
-ROLE_ENV_VAR = "COMPLAINTS_ROLE"
+ROLE_ENV_VAR = auth.ROLE_ENV_VAR
 TTL_SECONDS = 60
 
 
@@ -55,16 +55,9 @@ def db_path() -> Path:
 
 
 def role() -> str:
-    """The viewer's role: ``$COMPLAINTS_ROLE``, else ``role`` in ``.streamlit/secrets.toml``,
-    else ``viewer``. Unknown roles fall back to ``viewer`` (the most restricted)."""
-    value = os.environ.get(ROLE_ENV_VAR)
-    if not value:
-        try:
-            value = st.secrets.get("role")
-        except Exception:  # no secrets file at all: Streamlit raises, the default applies
-            value = None
-    value = str(value or "viewer").strip()
-    return value if value in privacy.ROLES else "viewer"
+    """The viewer's role (``auth.viewer``): the signed-in user's, else local mode's
+    ``$COMPLAINTS_ROLE`` / secrets ``role`` / ``viewer``."""
+    return auth.viewer().role
 
 
 @st.cache_resource(show_spinner=False)
@@ -101,21 +94,27 @@ class Snapshot:
     generation: int
     db_key: str
     rules_key: str
+    scope_key: tuple[str, ...] | None = None
 
 
 def begin_run() -> Snapshot:
-    """Take this script run's snapshot and build its read context. Called once per run by
-    the app (pages call it lazily when run alone)."""
+    """Take this script run's snapshot and build its read context, restricted to the
+    viewer's department scope (``auth.viewer``). Called once per run by the app (pages call
+    it lazily when run alone)."""
     rdr = reader()
-    ctx = context.open_context(rdr.cursor())
-    snap = Snapshot(ctx, rdr.generation, str(rdr.db_path), ctx.rules.fingerprint())
+    ctx = context.open_context(rdr.cursor(), scope=auth.viewer().departments)
+    snap = Snapshot(ctx, rdr.generation, str(rdr.db_path), ctx.rules.fingerprint(), ctx.scope)
     st.session_state["_snapshot"] = snap
     return snap
 
 
 def _snapshot() -> Snapshot:
     snap = st.session_state.get("_snapshot")
-    if not isinstance(snap, Snapshot) or snap.db_key != str(db_path()):
+    if (
+        not isinstance(snap, Snapshot)
+        or snap.db_key != str(db_path())
+        or snap.ctx.scope_roots != (auth.viewer().departments or ())
+    ):
         snap = begin_run()
     return snap
 
@@ -152,31 +151,55 @@ def _cached_call(
     db_key: str,
     gen: int,
     rules_key: str,
-    role_key: str | None,
+    scope_key: tuple[str, ...] | None,
+    role_key: str,
+    pii: bool,
     args: tuple[Any, ...],
     kwargs: tuple[tuple[str, Any], ...],
     _fn: Callable[..., Any],
     _ctx: context.ReadContext,
 ) -> Any:
     result = _fn(_ctx, *args, **dict(kwargs))
-    if role_key is not None:
+    if pii:
         result = _mask_result(_fn, result, role_key)
     return result
 
 
+def _audit_unmasked(fn_key: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Record an unmasked personal-data view once per session and call."""
+    seen = st.session_state.setdefault("_unmasked_seen", set())
+    what = f"{fn_key}{args!r}{sorted(kwargs.items())!r}"
+    if what in seen:
+        return
+    seen.add(what)
+    audit.record(
+        db_path(),
+        "unmasked_view",
+        who=auth.viewer().identity,
+        scope=auth.audit_scope(),
+        detail={"call": fn_key, "args": [str(a) for a in args]},
+    )
+
+
 def cached(fn: Callable[..., Any], *args: Any, pii: bool = False, **kwargs: Any) -> Any:
     """Call the engine function ``fn`` (whose first parameter takes the read context) on
-    this run's context through the cache. ``pii=True`` (functions that return complaint
-    rows) masks the output for the viewer's role and adds the role to the cache key."""
+    this run's context through the cache. The key holds the viewer's department scope and
+    role, so one viewer's result is never served to another. ``pii=True`` (functions that
+    return complaint rows) masks the output for the role; an unmasked result (the
+    ``privacy_officer``) is recorded in the audit trail."""
     snap = _snapshot()
-    role_key = role() if pii else None
+    role_key = role()
     fn_key = f"{fn.__module__}.{fn.__qualname__}"
+    if pii and privacy.can_see_personal_data(role_key):
+        _audit_unmasked(fn_key, args, kwargs)
     return _cached_call(
         fn_key,
         snap.db_key,
         snap.generation,
         snap.rules_key,
+        snap.scope_key,
         role_key,
+        pii,
         args,
         tuple(sorted(kwargs.items())),
         fn,
@@ -186,14 +209,43 @@ def cached(fn: Callable[..., Any], *args: Any, pii: bool = False, **kwargs: Any)
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=200)
 def _query(
-    name: str, db_key: str, gen: int, rules_key: str, _ctx: context.ReadContext
+    name: str,
+    db_key: str,
+    gen: int,
+    rules_key: str,
+    scope_key: tuple[str, ...] | None,
+    _ctx: context.ReadContext,
 ) -> pd.DataFrame:
     return store.run_query(_ctx.cur, name)
 
 
 def _ui_query(name: str) -> pd.DataFrame:
     snap = _snapshot()
-    return _query(name, snap.db_key, snap.generation, snap.rules_key, snap.ctx)
+    return _query(name, snap.db_key, snap.generation, snap.rules_key, snap.scope_key, snap.ctx)
+
+
+def scope_label(lang: str) -> str:
+    """The viewer's scope in words ("范围：全公司" / "范围：华东区（含下级部门）")."""
+    return context.scope_text(_snapshot().ctx, lang)
+
+
+def scoped() -> tuple[str, ...] | None:
+    """The department ids of the viewer's scope; None for the whole company."""
+    return _snapshot().ctx.scope
+
+
+def same_scope(department_ids: Sequence[str] | None) -> bool:
+    """Whether something computed for ``department_ids`` (None = the company) was computed
+    for exactly the viewer's scope (stored meeting packs)."""
+    scope = _snapshot().ctx.scope
+    return (scope is None and department_ids is None) or (
+        scope is not None and department_ids is not None and tuple(department_ids) == scope
+    )
+
+
+def audit_trail(since: dt.datetime | None = None, who: str | None = None) -> pd.DataFrame:
+    """The audit trail (published and pending rows), newest first; not cached."""
+    return audit.read(db_path(), reader().cursor(), since=since, who=who)
 
 
 # --------------------------------------------------------------------------- wrappers

@@ -4,10 +4,12 @@ such as ``import_panel.py``) are never pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
+from dashboard.ui import auth
 from queries import i18n
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "views"
@@ -28,7 +30,10 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("data", "page_data", "nav_quality"),
     ("meeting", "page_meeting", "nav_meeting"),
     ("rectification", "page_rectification", "nav_meeting"),
+    ("audit", "audit_title", "nav_quality"),
 )
+#: Pages only some viewers get (stem -> who may open it).
+RESTRICTED: dict[str, Callable[[], bool]] = {"audit": auth.can_see_audit}
 
 
 def build_pages(lang: str) -> dict[str, list[st.Page]]:
@@ -36,7 +41,7 @@ def build_pages(lang: str) -> dict[str, list[st.Page]]:
     sections: dict[str, list[st.Page]] = {}
     for stem, title_key, section_key in PAGES:
         path = PAGES_DIR / f"{stem}.py"
-        if not path.exists():
+        if not path.exists() or not RESTRICTED.get(stem, lambda: True)():
             continue
         page = st.Page(
             str(path),

@@ -217,14 +217,16 @@ def department_options(frame: pd.DataFrame, lang_: str) -> dict[str, str]:
     return out
 
 
-def _keep_known(key: str, options: list[str]) -> None:
+def _keep_known(key: str, options: list[str]) -> list[str]:
     """Drop values (from an old link) that are no longer options, so the widget never
-    raises on a stale URL."""
+    raises on a stale URL; returns the values dropped."""
     value = st.session_state.get(key)
     if isinstance(value, list):
         kept = [v for v in value if v in options]
         if kept != value:
             st.session_state[key] = kept
+            return [str(v) for v in value if v not in options]
+    return []
 
 
 def render_filters() -> None:
@@ -274,7 +276,9 @@ def render_filters() -> None:
 
     depts = data.departments()
     dept_opts = department_options(depts, lg)
-    _keep_known("dept", list(dept_opts))
+    dropped = _keep_known("dept", list(dept_opts))
+    if dropped and data.scoped() is not None:  # a link with another department's id
+        st.warning(i18n.t("not_in_scope", lg, what=", ".join(dropped)))
     sb.multiselect(
         i18n.t("department", lg),
         list(dept_opts),

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.ui import auth, data, state
 from dashboard.ui import components as ui
-from dashboard.ui import data, state
 from queries import i18n
 
 IMPORTS_SHOWN = 20
@@ -84,8 +84,9 @@ def main() -> None:
         _warnings(lang)
     with ui.guard(lang):
         _imports(lang)
-    with ui.guard(lang):
-        _import_panel(lang)
+    if auth.can_write():
+        with ui.guard(lang):
+            _import_panel(lang)
 
 
 if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing

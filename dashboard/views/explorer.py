@@ -293,19 +293,23 @@ def _close_detail() -> None:
 def _export_buttons(shown: pd.DataFrame, name: str, lang: str) -> None:
     """CSV (UTF-8 BOM) and XLSX of exactly the table on screen."""
     with st.container(horizontal=True):
-        st.download_button(
+        ui.download(
             i18n.t("download_csv", lang),
             exports.to_csv_bytes(shown),
             file_name=f"{name}.csv",
             mime="text/csv",
             key="explorer_csv",
+            rows=len(shown),
+            kind="explorer",
         )
-        st.download_button(
+        ui.download(
             i18n.t("download_xlsx", lang),
             exports.to_xlsx_bytes({i18n.t("page_explorer", lang): shown}),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="explorer_xlsx",
+            rows=len(shown),
+            kind="explorer",
         )
 
 
@@ -356,7 +360,10 @@ def _detail(complaint_id: str, as_of, lang: str) -> None:
     try:
         result = data.explain(complaint_id, as_of)
     except LookupError:
-        st.warning(i18n.t("unknown_complaint", lang, id=ui.md_escape(complaint_id)))
+        # a scoped viewer is never told whether the complaint exists outside the scope
+        key = "unknown_complaint" if data.scoped() is None else "not_in_scope"
+        what = ui.md_escape(complaint_id)
+        st.warning(i18n.t(key, lang, id=what, what=what))
         return
     version = result.get("rules_version") or {}
     st.caption(

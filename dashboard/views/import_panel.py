@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.ui import auth, components
 from queries import i18n, privacy
 from queries.config import schema
 from queries.importer import Mapping, import_files, load_mapping, preview, save_mapping
@@ -249,6 +250,7 @@ def render_import_panel(db_path: Path, lang: str) -> None:
         sheet=sheet,
         date_order=date_order,
         progress=progress,
+        user=auth.viewer().identity,
     )
     bar.progress(1.0, text=t["done"])
     if any(r.outcome == "ok" for r in results):
@@ -271,10 +273,12 @@ def render_import_panel(db_path: Path, lang: str) -> None:
                 pd.read_csv(report, encoding="utf-8-sig", dtype=str, keep_default_na=False),
                 hide_index=True,
             )
-            st.download_button(
+            components.download(
                 t["download"],
                 report.read_bytes(),
                 file_name=report.name,
                 mime="text/csv",
                 key=f"import_dl_{r.import_id}",
+                rows=r.rejected,
+                kind="rejects",
             )

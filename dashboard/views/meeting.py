@@ -19,8 +19,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.ui import auth, data, state, theme
 from dashboard.ui import components as ui
-from dashboard.ui import data, state, theme
 from queries import i18n, reports
 from queries.reports import agenda, meeting
 
@@ -119,7 +119,9 @@ def _start_presenting() -> None:
 
 
 def _save_note(db_path, meeting_id: str, slide_id: str, key: str) -> None:
-    meeting.set_note(db_path, meeting_id, slide_id, st.session_state.get(key, ""))
+    meeting.set_note(
+        db_path, meeting_id, slide_id, st.session_state.get(key, ""), who=auth.viewer().identity
+    )
 
 
 # --------------------------------------------------------------------------- slide
@@ -286,7 +288,10 @@ def _prepare_form(db_path, lang: str) -> None:
         )
         if c3.button(_t("prepare_btn", lang), type="primary", disabled=not month):
             as_of = dt.datetime.combine(as_of_day, dt.time(23, 59, 59))
-            pack = meeting.prepare(db_path, month, as_of)
+            viewer = auth.viewer()
+            pack = meeting.prepare(
+                db_path, month, as_of, scope=viewer.departments, who=viewer.identity
+            )
             st.session_state["meeting_current"] = pack["meeting_id"]
             st.session_state["meeting_slide"] = 0
             st.toast(_t("prepared", lang, id=pack["meeting_id"]))
@@ -296,14 +301,16 @@ def _downloads(pack: dict, lang: str) -> None:
     st.markdown(f"**{_t('download', lang)}**")
     cols = st.columns(len(reports.FORMATS))
     for col, fmt in zip(cols, reports.FORMATS, strict=True):
-        col.download_button(
-            fmt.upper(),
-            data=functools.partial(reports.render, pack, fmt, lang),
-            file_name=f"complaints-meeting-{pack['meeting_id']}-{lang}.{fmt}",
-            mime=reports.MEDIA_TYPES[fmt],
-            key=f"meeting_dl_{fmt}",
-            on_click="ignore",
-        )
+        with col:
+            ui.download(
+                fmt.upper(),
+                functools.partial(reports.render, pack, fmt, lang),
+                file_name=f"complaints-meeting-{pack['meeting_id']}-{lang}.{fmt}",
+                mime=reports.MEDIA_TYPES[fmt],
+                key=f"meeting_dl_{fmt}",
+                rows=None,
+                kind=f"meeting {pack['meeting_id']}",
+            )
 
 
 def _auto_advance(total: int, seconds: int) -> None:
@@ -407,11 +414,13 @@ def main() -> None:
     with ui.guard(lang):
         if not presenting:
             st.title(i18n.t("page_meeting", lang))
-    if not presenting:
+    writable = auth.can_write()
+    if not presenting and writable:
         with ui.guard(lang):
             _prepare_form(db_path, lang)
     with ui.guard(lang):
-        stored = meeting.list_meetings(db_path)
+        # only the meetings computed for exactly the viewer's scope
+        stored = [m for m in meeting.list_meetings(db_path) if data.same_scope(m["scope_ids"])]
         if not stored:
             st.info(_t("none", lang))
             return
@@ -457,6 +466,7 @@ def main() -> None:
             on_change=_save_note,
             args=(db_path, meeting_id, view.id, note_key),
             label_visibility="collapsed" if presenting else "visible",
+            disabled=not writable,
         )
         if not presenting:
             with st.expander(i18n.t("act_from_slide", lang)):

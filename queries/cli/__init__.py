@@ -31,6 +31,7 @@ COMMANDS = (
     "actions",
     "alerts",
     "summary",
+    "audit",
 )
 
 

@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from queries import staging
+from queries import audit, staging
 from queries import store as db
 from queries.config import schema
 from queries.importer import headers as hdr
@@ -200,6 +200,14 @@ def _log(conn, result: ImportResult, size: int, started: dt.datetime, user: str)
             "message": result.message,
         },
     )
+    audit.insert(
+        conn,
+        "import",
+        who=user,
+        outcome=result.outcome,
+        rows=result.imported + result.updated,
+        detail={"file": Path(result.file).name, "kind": result.kind, "message": result.message},
+    )
 
 
 def _upsert(conn, kind: str, rows: pa.Table) -> tuple[int, int, int]:
@@ -244,7 +252,7 @@ def import_file(
     db_path = Path(db_path)
     started = dt.datetime.now().replace(microsecond=0)
     import_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    user = user or db._user()
+    user = user or audit.current_actor()
     name, data = _load(source)
     result = ImportResult(file=name, sha256=sha256_of(data), import_id=import_id)
     try:

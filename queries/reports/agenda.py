@@ -291,9 +291,15 @@ def footer(pack: dict, lang: str) -> str:
         if filters
         else text("company", lang)
     )
+    head = f"{text('filters', lang)}: {scope}"
+    viewer_scope = pack.get("scope") or {}
+    if viewer_scope.get("ids") is not None:  # a department-scoped pack says so on every page
+        head = str(viewer_scope.get(lang) or viewer_scope.get("zh") or head)
+        if filters:
+            head += f"; {scope}"
     rules = (pack.get("rules_version") or {}).get("id") or "—"
     return (
-        f"{text('filters', lang)}: {scope} · {text('as_of', lang)} {pack['as_of'][:16]} · "
+        f"{head} · {text('as_of', lang)} {pack['as_of'][:16]} · "
         f"{text('rules', lang)} {rules} · {text('meeting', lang)} {pack['meeting_id']}"
     )
 

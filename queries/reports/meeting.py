@@ -17,13 +17,13 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from queries import context, output, privacy
+from queries import audit, context, output, privacy
 from queries import store as db
 from queries.output import records
 from queries.periods import months_back
@@ -105,7 +105,7 @@ def meeting_path(db_path: Path, meeting_id: str) -> Path:
 
 
 def list_meetings(db_path: Path) -> list[dict[str, Any]]:
-    """Stored meetings, newest month first: id, month, as_of, prepared_at."""
+    """Stored meetings, newest month first: id, month, as_of, prepared_at, scope_ids."""
     found = []
     folder = meetings_dir(db_path)
     if not folder.is_dir():
@@ -123,6 +123,8 @@ def list_meetings(db_path: Path) -> list[dict[str, Any]]:
                 "month": pack.get("month"),
                 "as_of": pack.get("as_of"),
                 "prepared_at": pack.get("prepared_at"),
+                # the department ids the pack was computed for; None = the company
+                "scope_ids": (pack.get("scope") or {}).get("ids"),
             }
         )
     return sorted(found, key=lambda m: (m["month"] or "", _version(m["meeting_id"])), reverse=True)
@@ -327,6 +329,12 @@ def build_pack(
         "actions_review": _actions_review(ctx, month, today or dt.date.today()),
         "decisions": [],
         "notes": {},
+        # whose view this is: the viewer's department scope, printed on every slide/page
+        "scope": {
+            "ids": list(ctx.scope) if ctx.scope is not None else None,
+            "zh": context.scope_text(ctx, "zh"),
+            "en": context.scope_text(ctx, "en"),
+        },
     }
     # JSON round trip: the stored document and the one in memory are the same numbers.
     # NaN → null, NumPy scalars → numbers, timestamps → ISO text (output's JSON rules); the
@@ -393,8 +401,12 @@ def prepare(
     meeting_id: str | None = None,
     replace: bool = False,
     today: dt.date | None = None,
+    scope: Sequence[str] | None = None,
+    who: str | None = None,
 ) -> dict[str, Any]:
-    """Compute and store a new meeting for ``month`` from the current published database.
+    """Compute and store a new meeting for ``month`` from the current published database,
+    for the department subtrees ``scope`` (None: the company); ``who`` (default: the OS
+    user) is recorded in the audit trail.
 
     Args:
         db_path: the database file; the meeting goes to ``<db dir>/meetings``.
@@ -413,15 +425,25 @@ def prepare(
         raise MeetingError(f"meeting {meeting_id} exists already; choose another id")
     conn = db.open_snapshot(db_path)
     try:
-        pack = build_pack(conn, month, as_of, meeting_id, today)
+        pack = build_pack(context.open_context(conn, scope=scope), month, as_of, meeting_id, today)
     finally:
         conn.close()
     save(db_path, pack)
+    audit.record(
+        db_path,
+        "meeting_freeze",
+        who=who,
+        scope=pack["scope"]["en"],
+        detail={"meeting": meeting_id},
+    )
     return pack
 
 
-def set_note(db_path: Path, meeting_id: str, slide_id: str, note: str) -> dict[str, Any]:
-    """Save the notes/decisions of one slide into the meeting's document; returns the pack."""
+def set_note(
+    db_path: Path, meeting_id: str, slide_id: str, note: str, who: str | None = None
+) -> dict[str, Any]:
+    """Save the notes/decisions of one slide into the meeting's document (audited as
+    ``who``, default the OS user); returns the pack."""
     if slide_id not in agenda.SLIDE_IDS:
         raise MeetingError(f"unknown slide {slide_id!r}")
     path = meeting_path(db_path, meeting_id)
@@ -432,8 +454,15 @@ def set_note(db_path: Path, meeting_id: str, slide_id: str, note: str) -> dict[s
             notes[slide_id] = note
         else:
             notes.pop(slide_id, None)
+        before = (pack.get("notes") or {}).get(slide_id, "")
         pack["notes"] = notes
         _write_atomic(path, pack)
+    audit.record(
+        db_path,
+        "note_change",
+        who=who,
+        detail={"meeting": meeting_id, "slide": slide_id, "before": before, "after": note},
+    )
     return pack
 
 

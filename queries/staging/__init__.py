@@ -24,11 +24,13 @@ published ones rebuild the derived tables in its own memory (never silently stal
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import threading
 
 import duckdb
 import pandas as pd
 
+from queries import audit
 from queries import store as db
 from queries.config import rules, workcalendar
 
@@ -230,7 +232,9 @@ def refresh(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | None = No
         _build(conn, rule_set, "default")
     finally:
         conn.execute(f"set preserve_insertion_order = {bool(keep_order[0][0])}")
+    _audit_rule_change(conn, rule_set)
     values = {
+        "rules_content": rule_set.content.decode("utf-8", "replace"),
         "staging_fingerprint": current_fingerprint(rule_set),
         "rules_fingerprint": rule_set.fingerprint(),
         "rules_versions": ",".join(v.id for v in rule_set.versions),
@@ -240,6 +244,33 @@ def refresh(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | None = No
         conn.execute(
             "insert or replace into meta (key, value) values ($k, $v)", {"k": key, "v": value}
         )
+
+
+def _audit_rule_change(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet) -> None:
+    """Record a ``rule_change`` audit row (with a unified diff of the rule file) when this
+    publication runs with other rules than the previous one."""
+    old = dict(
+        conn.execute(
+            "select key, value from meta where key in ('rules_fingerprint', 'rules_content')"
+        ).fetchall()
+    )
+    before = old.get("rules_fingerprint")
+    after = rule_set.fingerprint()
+    if before is None or before == after:
+        return
+    diff = "".join(
+        difflib.unified_diff(
+            (old.get("rules_content") or "").splitlines(keepends=True),
+            rule_set.content.decode("utf-8", "replace").splitlines(keepends=True),
+            fromfile=f"rules {before}",
+            tofile=f"rules {after} ({rule_set.source})",
+        )
+    )
+    audit.insert(
+        conn,
+        "rule_change",
+        detail={"from": before, "to": after, "file": rule_set.source, "diff": diff},
+    )
 
 
 def published_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:

@@ -47,7 +47,7 @@ def _require_browser() -> None:
     pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -65,11 +65,20 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.contextmanager
-def serve_app(db_path: Path, log: Path, role: str = "viewer") -> Iterator[str]:
+def serve_app(
+    db_path: Path,
+    log: Path,
+    role: str = "viewer",
+    *,
+    port: int | None = None,
+    extra_args: tuple[str, ...] = (),
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """Run ``streamlit run dashboard/app.py`` on ``db_path`` and yield its base URL once
-    ``/_stcore/health`` answers; the server is stopped on exit."""
-    port = _free_port()
-    env = dict(os.environ, COMPLAINTS_DB=str(db_path), COMPLAINTS_ROLE=role)
+    ``/_stcore/health`` answers; the server is stopped on exit. ``port`` (default: a free
+    one), ``extra_args`` (Streamlit flags) and ``extra_env`` serve the sign-in tests."""
+    port = port or free_port()
+    env = dict(os.environ, COMPLAINTS_DB=str(db_path), COMPLAINTS_ROLE=role, **(extra_env or {}))
     cmd = [
         sys.executable,
         "-m",
@@ -86,6 +95,7 @@ def serve_app(db_path: Path, log: Path, role: str = "viewer") -> Iterator[str]:
         "false",
         "--server.fileWatcherType",
         "none",
+        *extra_args,
     ]
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from queries import reports
+from queries import audit, reports
 from queries import store as db
 from queries.cli import CliError
 from queries.cli.commands.scores import add_as_of_argument, parse_as_of
@@ -95,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
         _write_atomic(out, data)
     except OSError as exc:
         raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+    audit.record(
+        db_path,
+        "export",
+        scope=(pack.get("scope") or {}).get("en"),
+        detail={"file": str(out), "format": args.format, "meeting": pack["meeting_id"]},
+    )
     info(
         f"wrote {out} ({args.format}, {len(data):,} bytes, "
         f"month {pack['month']}, as of {pack['as_of']})"

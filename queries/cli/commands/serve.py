@@ -11,6 +11,8 @@ import tomllib
 from pathlib import Path
 
 from queries import demo, output
+from queries.cli import CliError
+from queries.config.roles import INSECURE_ENV_VAR, is_loopback
 from queries.paths import DB_ENV_VAR, resolve_db_path
 
 # The app is found, not imported: the engine never imports the app.
@@ -37,11 +39,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="start the dashboard (Streamlit) in the browser")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="localhost", help="address to listen on")
+    p.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        help="allow a non-loopback --address without sign-in ([auth] in secrets.toml): "
+        "everyone who reaches the port sees everything; a red banner says so on every page",
+    )
     p.set_defaults(func=run)
 
 
+def _has_auth(secrets: Path) -> bool:
+    """Whether a Streamlit secrets file has an ``[auth]`` section."""
+    try:
+        with secrets.open("rb") as fh:
+            return "auth" in tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
+    secrets = Path.cwd() / ".streamlit" / "secrets.toml"
+    if not is_loopback(args.address) and not _has_auth(secrets) and not args.insecure_no_auth:
+        raise CliError(
+            f"--address {args.address} is not a loopback address and {secrets} has no [auth] "
+            "section: configure sign-in (README, Sign-in and roles) or pass --insecure-no-auth"
+        )
     env = dict(os.environ)
+    env.pop(INSECURE_ENV_VAR, None)
+    if args.insecure_no_auth:
+        env[INSECURE_ENV_VAR] = "1"
     env[DB_ENV_VAR] = str(resolve_db_path(args.db))
     if demo.ensure_demo(resolve_db_path(args.db), progress=output.info):
         output.info(f"{env[DB_ENV_VAR]}: there was no database, built the demo company's")
