@@ -12,7 +12,7 @@ from queries import i18n
 from queries.marts import actions, kpi
 from queries.periods import parse_period
 from queries.reports import meeting
-from tests.app_support import build_fixture_db, metrics, no_exceptions, open_app, snapshot
+from tests.app_support import build_fixture_db, metrics, no_errors, open_app, snapshot
 
 TODAY = dt.date.today()  # the pages judge overdue on the real today
 
@@ -42,13 +42,13 @@ def _use_fixture_db(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_overview_shows_the_overdue_actions_line():
     at = open_app()
-    no_exceptions(at)
+    no_errors(at)
     assert ":red[**整改超期 1 项**]" in [m.value for m in at.markdown]
 
 
 def test_the_rectification_page_counts_and_lists_the_actions():
     at = open_app("rectification")
-    no_exceptions(at)
+    no_errors(at)
     assert at.title[0].value == "整改跟踪"
     shown = metrics(at)
     assert {k: shown[k] for k in ("进行中", "超期", "已完成", "已验证")} == {
@@ -70,7 +70,7 @@ def test_a_new_action_is_created_with_the_typed_name(fixture_db: Path, tmp_path:
     at.text_input(key="act_new_form_user").input("李主任")
     next(b for b in at.button if b.label == "创建").click()
     at.run()
-    no_exceptions(at)
+    no_errors(at)
     assert "已创建整改行动 A0003" in [s.value for s in at.success]
     conn = snapshot(fixture_db)
     try:
@@ -89,7 +89,7 @@ def test_a_new_action_is_created_with_the_typed_name(fixture_db: Path, tmp_path:
 
 def test_the_summary_page_shows_the_engines_figures(fixture_db: Path):
     at = open_app("summary")
-    no_exceptions(at)
+    no_errors(at)
     assert at.text_input(key="sum_period").value == "2025H1"  # as-of 2025-10: last half year
     table = at.dataframe[0].value
     conn = snapshot(fixture_db)
@@ -112,7 +112,7 @@ def test_the_summary_page_shows_the_engines_figures(fixture_db: Path):
 def test_a_meeting_slide_decides_an_action_recorded_in_the_meeting(fixture_db: Path):
     meeting.prepare(fixture_db, "2025-10", today=TODAY)
     at = open_app("meeting")
-    no_exceptions(at)
+    no_errors(at)
     form = "meeting_act_2025-10_title"
     at.text_area(key=f"{form}_title").input("十月复盘：超期工单清零")
     at.text_input(key=f"{form}_owner").input("孙经理")
@@ -120,7 +120,7 @@ def test_a_meeting_slide_decides_an_action_recorded_in_the_meeting(fixture_db: P
     at.text_input(key=f"{form}_user").input("李主任")
     next(b for b in at.button if b.label == "创建").click()
     at.run()
-    no_exceptions(at)
+    no_errors(at)
     created = [s.value for s in at.success if s.value.startswith("已创建整改行动")]
     assert len(created) == 1
     action_id = created[0].removeprefix("已创建整改行动 ")

@@ -745,7 +745,11 @@ ACTION_METRICS: tuple[str, ...] = (
 
 
 def user_input(lang: str, key: str) -> str:
-    """Who records a change: a typed name, by default the system user (until sign-in)."""
+    """Who records a change: the signed-in identity (not editable); in local mode a typed
+    name, by default the system user."""
+    if auth.viewer().signed_in:
+        st.caption(f"{i18n.t('act_user', lang)}: {md_escape(data.current_user())}")
+        return data.current_user()
     if key not in st.session_state:
         st.session_state[key] = data.current_user()
     return st.text_input(i18n.t("act_user", lang), key=key, help=i18n.t("act_user_help", lang))
@@ -763,7 +767,10 @@ def action_form(
     slide_id: str | None = None,
 ) -> str | None:
     """A form that creates a rectification action linked to what the page shows (a meeting
-    slide, a department, a complaint); returns the new id once created."""
+    slide, a department, a complaint); returns the new id once created. Shown only to a
+    viewer who may write."""
+    if not auth.can_write():
+        return None
     default_days = data.rules().actions.default_due_working_days
     with st.form(key, clear_on_submit=True):
         title = st.text_area(i18n.t("act_title", lang), key=f"{key}_title", height=80)

@@ -437,8 +437,15 @@ def group_incident_complaints(incident_id: str, as_of: dt.datetime | None) -> pd
 
 
 def current_user() -> str:
-    """Who records a change until sign-in exists: the operating-system user of the app."""
-    return store._user()
+    """Who records a change: the signed-in identity, else (local mode) the operating-system
+    user of the app."""
+    viewer = auth.viewer()
+    return viewer.identity if viewer.signed_in else store._user()
+
+
+def _require_write() -> None:
+    if not auth.can_write():
+        raise PermissionError("your role may not change rectification actions")
 
 
 def actions_list(
@@ -469,27 +476,47 @@ def action_counts(today: dt.date) -> dict[str, int]:
 
 def create_action(**fields: Any) -> str:
     """``actions.create`` on this app's database (or ``meeting.add_action`` when
-    ``meeting_id`` and ``slide_id`` are given); returns the new id."""
+    ``meeting_id`` and ``slide_id`` are given), for a role that may write, audited; returns
+    the new id."""
+    _require_write()
     settings = rules().actions
     slide_id = fields.pop("slide_id", None)
     if fields.get("meeting_id") and slide_id:
         meeting_id = fields.pop("meeting_id")
         fields.pop("source", None)
-        return meeting_pack.add_action(
+        action_id = meeting_pack.add_action(
             db_path(),
             meeting_id,
             slide_id,
             default_due_working_days=settings.default_due_working_days,
             **fields,
         )
-    return actions_mart.create(
-        db_path(), default_due_working_days=settings.default_due_working_days, **fields
+    else:
+        action_id = actions_mart.create(
+            db_path(), default_due_working_days=settings.default_due_working_days, **fields
+        )
+    audit.record(
+        db_path(),
+        "action_change",
+        who=fields.get("user"),
+        detail={"action": action_id, "created": True},
     )
+    return action_id
 
 
 def update_action(action_id: str, user: str, **changes: Any) -> dict[str, tuple[Any, Any]]:
-    """``actions.update`` on this app's database; returns what changed."""
-    return actions_mart.update(db_path(), action_id, user=user, **changes)
+    """``actions.update`` on this app's database (a role that may write), audited; returns
+    what changed."""
+    _require_write()
+    changed = actions_mart.update(db_path(), action_id, user=user, **changes)
+    if changed:
+        audit.record(
+            db_path(),
+            "action_change",
+            who=user,
+            detail={"action": action_id, "changes": {k: list(v) for k, v in changed.items()}},
+        )
+    return changed
 
 
 def alert_log(limit: int = 100) -> pd.DataFrame:

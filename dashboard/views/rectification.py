@@ -9,8 +9,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from dashboard.ui import auth, data, state
 from dashboard.ui import components as ui
-from dashboard.ui import data, state
 from queries import i18n
 
 STATES: tuple[str, ...] = ("open", "overdue", "done", "verified")
@@ -144,8 +144,9 @@ def _detail(frame: pd.DataFrame, as_of: dt.datetime | None, lang: str) -> None:
     row["action_id"] = chosen
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.markdown(f"**{i18n.t('act_update', lang)}**")
-        _progress(row, lang)
+        if auth.can_write():
+            st.markdown(f"**{i18n.t('act_update', lang)}**")
+            _progress(row, lang)
     with right:
         _effect(chosen, as_of, lang)
         st.markdown(f"**{i18n.t('act_history', lang)}**")
