@@ -35,7 +35,9 @@ VOCAB: dict[str, dict[str, tuple[str, ...]]] = {
         "in_progress": ("处理中", "In progress", "办理中", "processing"),
         "resolved": ("已办结", "Resolved", "办结", "已解决", "已处理"),
         "closed": ("已结案", "Closed", "结案", "已关闭"),
-        "withdrawn": ("已撤销", "Withdrawn", "撤销", "已撤回", "cancelled", "canceled"),
+        "withdrawn": ("已撤销", "Withdrawn", "撤销", "已撤回", "撤回", "撤诉", "withdrew"),
+        "duplicate": ("重复", "Duplicate", "重复投诉", "重复件", "重复工单", "已合并", "dup"),
+        "cancelled": ("已取消", "Cancelled", "取消", "作废", "已作废", "canceled", "void"),
     },
     "compensation_type": {
         "money": ("现金", "Money", "cash", "赔款", "退款", "refund"),
