@@ -196,14 +196,14 @@ def _prepare(
         problems.append((line, column, by_pos.get(pos, "(row)"), value, reason, "rejected"))
     for line, col, value, reason in parsed.rejects:
         problems.append((line, header_of.get(col, "(constant)"), col, value, reason, "rejected"))
+    top = top_reasons(problems)
+    problems[len(raw.pre_rejects) :] = [
+        (ln, column, col, value, _with_value(col, value, why), lv)
+        for ln, column, col, value, why, lv in problems[len(raw.pre_rejects) :]
+    ]
     for line, col, value, reason in parsed.warnings:
         problems.append((line, header_of.get(col, "(constant)"), col, value, reason, "warning"))
     rejected = len(raw.pre_rejects) + parsed.rejected_rows
-    top = top_reasons(problems)
-    problems = [
-        (ln, column, col, value, _with_value(col, value, why) if lv == "rejected" else why, lv)
-        for ln, column, col, value, why, lv in problems
-    ]
     return _Prepared(raw, plan, parsed, problems, rejected, top)
 
 
@@ -229,8 +229,8 @@ def top_reasons(
 
 
 def _with_value(col: str, value: str, why: str) -> str:
-    """A reject reason naming the value seen (masked like the report's value column)."""
-    if not value or why.startswith(("missing required value", "latest row rejected")):
+    """A value's reject reason naming the value seen (masked like the report's value)."""
+    if not value or why.startswith(("missing", "latest row rejected")):
         return why
     return f"{why}; value seen: {report.mask_value(col, value)!r}"
 
