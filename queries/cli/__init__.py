@@ -23,6 +23,7 @@ COMMANDS = (
     "info",
     "serve",
     "import_",
+    "mapping",
     "kpi",
     "scores",
     "accountability",

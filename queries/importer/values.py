@@ -260,8 +260,9 @@ def _declared_ts(
             vv = f"replace(replace({v}, '上午', 'AM'), '下午', 'PM')"
         parsed = f"try_strptime({vv}, $fmt_{col})"
         zoned = any("%z" in f for f in formats)
-        if zoned:
-            parsed = f"timezone($ctz, {parsed})"
+        if zoned:  # Z / UTC / GMT read as +00:00 (DuckDB's %z wants digits)
+            vv = f"regexp_replace({vv}, '(\\s*)(Z|UTC|GMT)$', '\\1+00:00')"
+            parsed = f"timezone($ctz, try_strptime({vv}, $fmt_{col}))"
         desc = " or ".join(formats)
     params[f"fd_{col}"] = f"expected {desc}"
     reason = (
