@@ -587,7 +587,7 @@ def test_done_when_gb18030_and_xlsx_in_chinese_template(tmp_path):
                 "ambiguous day/month order: declare --dayfirst or --monthfirst"
                 " (or date_order in the mapping); value seen: '03/10/2025'",
             ],
-            ["6", "投诉等级", "severity", "unknown severity word; value seen: '特急'"],
+            ["6", "投诉等级", "severity", "unknown severity word; value seen: '超级'"],
             ["7", "责任部门", "department", "missing required value"],
         ]
         assert "13812345678" not in rep.to_csv()

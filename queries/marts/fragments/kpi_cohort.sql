@@ -52,6 +52,9 @@ cohort as (
         and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
         and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
         and (not $exclude_malicious::boolean or not c.is_excluded)
+        -- void complaints (withdrawn / duplicate / cancelled) are in no KPI denominator and
+        -- not in the backlog; quality.void_complaints counts them on their own
+        and not c.is_void
 ),
 
 flags as (
@@ -63,7 +66,10 @@ flags as (
         has_response and coalesce(responded_within_limit, false) as sla_num,
         has_response or coalesce(response_due_at < $as_of::timestamp, false) as sla_den,
         not is_resolved as is_open,
-        not is_resolved and coalesce(resolution_deadline < $as_of::timestamp, false) as is_overdue,
+        -- closed without a resolution time is a data-quality warning, never overdue
+        not is_resolved
+        and not closed_without_resolution
+        and coalesce(resolution_deadline < $as_of::timestamp, false) as is_overdue,
         coalesce(group_qualified_at <= $as_of::timestamp, false) as in_group_incident,
         satisfaction is not null
         and (surveyed_at <= $as_of::timestamp or (surveyed_at is null and is_resolved))
