@@ -62,7 +62,9 @@ flags as (
     select
         *,
         is_resolved and coalesce(resolved_by_deadline, false) as on_time_num,
-        is_resolved or coalesce(resolution_deadline <= $as_of::timestamp, false) as on_time_den,
+        -- closed without a resolution time cannot be judged late: out of the on-time base
+        (is_resolved or coalesce(resolution_deadline <= $as_of::timestamp, false))
+        and not closed_without_resolution as on_time_den,
         has_response and coalesce(responded_within_limit, false) as sla_num,
         has_response or coalesce(response_due_at < $as_of::timestamp, false) as sla_den,
         not is_resolved as is_open,
