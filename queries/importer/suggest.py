@@ -570,7 +570,8 @@ def suggest(
             if (
                 not p.targets
                 and vals
-                and 1 < len(distinct) <= max(3, len(vals) // 5)
+                and len(vals) >= 4
+                and 1 < len(distinct) <= max(2, len(vals) // 3)
                 and all(len(v) <= 40 and not _DATEISH_RE.search(v) for v in distinct)
                 and not all(_NUM_RE.match(v) for v in distinct)
             ):
