@@ -184,6 +184,7 @@ def _slow_ts(v: str, opts: Options, month: bool) -> tuple[str, str]:
     tz_part = "null"
     if opts.timezone:
         zclean = f"regexp_replace({v}, '\\s*([zZ]|UTC|GMT)$', '+00:00')"
+        zclean = f"regexp_replace({zclean}, '\\s+([+\\-]\\d{{2}}:?\\d{{2}})$', '\\1')"
         tz_part = f"timezone($tz, try_strptime({zclean}, {_list(TZ_FORMATS)}))"
     ambig_part = f"try_strptime({v}, {_list(declared)})" if declared else "null"
     serial_part = "null"
