@@ -474,8 +474,9 @@ def suggest(
         name, data = filename or "upload.csv", source
     else:
         name = filename or str(source)
-        try:
-            data = Path(source).read_bytes()
+        try:  # a text file's sample is its first SAMPLE_BYTES; a workbook is read whole
+            with Path(source).open("rb") as fh:
+                data = fh.read() if readers.is_excel(name) else fh.read(SAMPLE_BYTES + 1)
         except OSError as exc:
             raise ImportRefused(f"cannot read {source}: {exc.strerror}") from None
     if kind is not None and kind not in schema.TEMPLATES:
