@@ -495,3 +495,28 @@ def test_mapping_suggest_cli_writes_a_file_that_imports(tmp_path, capsys):
         ("M2", T(2024, 3, 6, 8), None, "环保局"),
     ]
     conn.close()
+
+
+def test_mapping_round_trips_every_new_key(tmp_path):
+    from queries.importer import save_mapping
+
+    doc = {
+        "kind": "complaints",
+        "header": False,
+        "columns": {"1": "complaint_id", "2": "received_at", "3": "department"},
+        "optional_headers": ["4"],
+        "formats": {"received_at": ["%m/%d/%Y %I:%M %p", "%m/%d/%Y"]},
+        "null_markers": ["?"],
+        "nulls": {"department": ["-"]},
+        "source_timezone": "Europe/London",
+        "timezone": "Asia/Shanghai",
+    }
+    loaded = load_mapping(save_mapping("rt", doc, directory=tmp_path))
+    assert (loaded.header, loaded.columns["2"], loaded.optional_headers) == (
+        False,
+        ["received_at"],
+        ["4"],
+    )
+    assert loaded.formats == {"received_at": ["%m/%d/%Y %I:%M %p", "%m/%d/%Y"]}
+    assert (loaded.null_markers, loaded.nulls) == (["?"], {"department": ["-"]})
+    assert (loaded.source_timezone, loaded.timezone) == ("Europe/London", "Asia/Shanghai")
