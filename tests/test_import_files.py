@@ -390,10 +390,10 @@ def test_preview_proposes_a_mapping(tmp_path):
 
 
 def test_preview_without_required_columns_offers_first_row(tmp_path):
-    p = preview(b"Ticket,Opened,Team\nT1,2025-10-01,Ops\n", "x.csv")
+    p = preview(b"Ref,When,Unit\nT1,2025-10-01,Ops\n", "x.csv")
     assert p.error is not None and "missing required columns" in p.error
-    assert p.headers == ["Ticket", "Opened", "Team"]
-    assert p.rows.loc[0, "Ticket"] == "T1"
+    assert p.headers == ["Ref", "When", "Unit"]
+    assert p.rows.loc[0, "Ref"] == "T1"
 
 
 def test_cli_json_output_and_exit_codes(tmp_path):
