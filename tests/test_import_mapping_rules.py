@@ -442,12 +442,12 @@ def test_mapped_header_absent_from_the_file_is_an_error(tmp_path):
 
 def test_refusal_without_mapping_names_kind_headers_and_next_command(tmp_path, capsys):
     path = write_csv(
-        tmp_path / "my export.csv", ["Ticket", "Opened", "Team"], [["A1", "2025-10-01", "x"]]
+        tmp_path / "my export.csv", ["Ref", "When", "Unit"], [["A1", "2025-10-01", "x"]]
     )
     assert main(["--db", str(tmp_path / "d.duckdb"), "import", str(path)]) == 1
     err = capsys.readouterr().err
     assert "refused: tried kind complaints: missing required columns" in err
-    assert "headers found: 'Ticket', 'Opened', 'Team'" in err
+    assert "headers found: 'Ref', 'When', 'Unit'" in err
     assert "Next: complaints mapping suggest 'my export.csv' -o my_export.toml" in err
     assert "departments" not in err
 

@@ -118,7 +118,11 @@ _SEVERITY_GUESS = {
 }
 _ID_RE = re.compile(r"^[A-Za-z0-9_\-./#]{1,40}$")
 _NUM_RE = re.compile(r"^-?\d+(\.\d+)?$")
-_DATEISH_RE = re.compile(r"\d{1,4}[-/.年]\d{1,2}|\d{1,2}[-/ ][A-Za-z]{3}|[A-Za-z]{3},? \d")
+_DATEISH_RE = re.compile(
+    r"^.{0,12}(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(\D|$)"
+    r"|\d{1,2}[-/ ][A-Za-z]{3}[-/ ,]+\d{2,4}|[A-Za-z]{3},? \d{1,2}|[A-Za-z]{3} [A-Za-z]{3} \d)"
+)
+_MAX_DATE_CHARS = 40
 
 
 @dataclass
@@ -403,6 +407,20 @@ def _profile_vocab(kind: str, vals: list[str]) -> str | None:
     return best[0] if best else None
 
 
+def _values_fit(kind: str, col: str, vals: list[str]) -> bool:
+    """A header match on a column that keeps unknown words (status, channel ...) holds only
+    when at least half of the distinct sample values are vocabulary words."""
+    coded = schema.CODED_COLUMNS[kind].get(col)
+    if not coded or coded[1]:
+        return True
+    known = vocab.lookup(coded[0])
+    markers = {m.upper() for m in KNOWN_NULL_MARKERS}
+    distinct = {
+        vocab.normalize_word(v) for v in vals if v.strip() and v.strip().upper() not in markers
+    }
+    return not distinct or sum(1 for d in distinct if d in known) >= len(distinct) / 2
+
+
 def _nulls_in(vals: list[str], kind: str, targets: list[str]) -> list[str]:
     """Known null markers present in a column (not those its vocabulary reads as a word)."""
     seen = {v.strip() for v in vals}
@@ -433,10 +451,33 @@ def _header_match(header: str, table: dict[str, tuple[str, int]]) -> tuple[str, 
     close = difflib.get_close_matches(f, list(table), n=1, cutoff=0.88)
     if close:
         return table[close[0]][0], f"similar to synonym {close[0]!r}"
-    inside = [k for k in table if len(k) >= 4 and k in f]
+    inside = [k for k in table if len(k) >= 4 and k in f and len(k) >= 0.75 * len(f)]
     if inside:
         k = max(inside, key=len)
         return table[k][0], f"header contains {k!r}"
+    return None
+
+
+_DATE_HINTS = (
+    (("target", "due", "deadline", "期限", "时限", "截止"), "extended_deadline"),
+    (("respon", "首次", "响应", "初次"), "first_response_at"),
+    (("resol", "solv", "完成", "办结", "解决", "答复", "回复"), "resolved_at"),
+    (("clos", "结案", "关闭", "归档"), "closed_at"),
+    (("sent", "ack", "签收", "派单", "转办", "确认"), "acknowledged_at"),
+    (("survey", "回访"), "surveyed_at"),
+    (("open", "creat", "receiv", "submit", "受理", "创建", "登记", "来电", "留言"), "received_at"),
+)
+
+
+_UNIT_WORDS = ("company", "group", "team", "unit", "dept", "office", "单位", "部门", "机构", "科室")
+
+
+def _date_hint(header: str) -> str | None:
+    """The date column a header's words point to (``TARGET_DT`` → extended_deadline)."""
+    f = hdr.fold(header)
+    for words, col in _DATE_HINTS:
+        if any(w in f for w in words):
+            return col
     return None
 
 
@@ -509,6 +550,9 @@ def suggest(
             examples=list(dict.fromkeys(v for v in vals if v.strip()))[:3],
         )
         hit = None if headerless else _header_match(h, table)
+        if hit and not _values_fit(kind, hit[0], vals):
+            p.evidence = f"header looks like {hit[0]} but the values are not {hit[0]} words"
+            hit = None
         if hit and hit[0] not in taken:
             p.targets, p.evidence = [hit[0]], hit[1]
             taken[hit[0]] = i
@@ -527,11 +571,20 @@ def suggest(
     date_free = []
     for p in free:
         vals = clean(p.position - 1)
-        if vals and sum(1 for v in vals if _DATEISH_RE.search(v)) >= 0.9 * len(vals):
+        dateish = sum(1 for v in vals if len(v) <= _MAX_DATE_CHARS and _DATEISH_RE.search(v))
+        if vals and dateish >= 0.9 * len(vals):
             date_free.append(p)
-    for p, col in zip(
-        date_free, [c for c in ("received_at", "resolved_at") if c not in taken], strict=False
-    ):
+    unhinted = []
+    for p in date_free:  # a header word says which date it is
+        col = _date_hint(p.header) if not headerless else None
+        if col in dated_cols and col not in taken:
+            p.targets, p.evidence = [col], f"value profile: dates; header suggests {col}"
+            taken[col] = p.position - 1
+            sugg.undecided.append(f"column {p.header!r} holds dates: proposed as {col}; check")
+        else:
+            unhinted.append(p)
+    order = ("received_at", "resolved_at") if headerless else ("received_at",)
+    for p, col in zip(unhinted, [c for c in order if c not in taken], strict=False):
         if col not in dated_cols:
             continue
         p.targets, p.evidence = [col], "value profile: dates"
@@ -540,6 +593,11 @@ def suggest(
             sugg.undecided.append(
                 f"column {p.header!r} holds dates: proposed as {col} (the second date column);"
                 " check, it may be first_response_at or closed_at"
+            )
+    for p in unhinted:
+        if not p.targets:
+            sugg.undecided.append(
+                f"column {p.header!r} holds dates but no header word says which: not used"
             )
     for p in free:
         if p.targets:
@@ -565,13 +623,21 @@ def suggest(
                 sugg.undecided.append(f"{key} guessed from column {p.header!r} (unique values)")
                 break
     if kind == "complaints" and "department" not in taken:
-        for p in free:
+        hinted = [
+            p
+            for p in free
+            if any(
+                w in hdr.fold(p.header) and len(hdr.fold(p.header)) <= len(w) + 6
+                for w in _UNIT_WORDS
+            )
+        ]
+        for p in hinted + [p for p in free if p not in hinted]:
             vals = clean(p.position - 1)
             distinct = set(vals)
             if (
                 not p.targets
                 and vals
-                and len(vals) >= 4
+                and len(vals) >= max(4, 0.8 * len(sample_vals[p.position - 1]))
                 and 1 < len(distinct) <= max(2, len(vals) // 3)
                 and all(len(v) <= 40 and not _DATEISH_RE.search(v) for v in distinct)
                 and not all(_NUM_RE.match(v) for v in distinct)
@@ -586,6 +652,12 @@ def suggest(
     for p in props:
         if not p.targets and not p.evidence:
             p.evidence = "no canonical column matches"
+    if kind == "complaints" and "closed_at" in taken and "resolved_at" not in taken:
+        h = names[taken["closed_at"]]
+        sugg.undecided.append(
+            f"no resolved_at column: resolution KPIs stay empty; if closing {h!r} means resolving,"
+            f' map it as "{h}" = ["resolved_at", "closed_at"]'
+        )
     _formats_and_words(sugg, props, sample_vals, clean)
     sugg.columns = props
     _required(sugg, props, taken)
