@@ -6,7 +6,9 @@ Row accounting: every data row of the file is exactly one of imported (new key),
 superseded (a later row of the same file has the same key: the last row wins) or rejected
 (reasons in the reject report). ``source_rows`` is their sum, checked before publishing.
 Blank rows (every field empty) are not data rows; lines above the header are skipped and
-reported.
+reported. A file that would import nothing while rows were rejected, or that rejects more
+than ``max_reject_rate`` of its rows, is not published (``outcome='failed'``,
+``failed_on_rejects``; only the import log gains a row).
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ reason. Rules (README, section import):
   00:00. ``03/04/2025``-style dates need a declared order; zone suffixes need a mapping
   ``timezone`` (converted to naive local time), else they are rejected. Excel serial
   numbers only when the mapping says ``excel_serial_dates = true``.
+* a mapping's ``[formats]`` replace the automatic styles for a column (strftime patterns
+  with ``%p`` for AM/PM and 上午/下午, or rfc2822 / unix_s / unix_ms / excel_serial / iso);
+  zoned values go to the mapping's company zone, ``source_timezone`` converts naive ones;
+  its null markers (global and per column) read as NULL in optional columns.
+* the latest row of a key decides: when it is rejected, the key's earlier rows are too.
 * severity, responsibility type, booleans, satisfaction: an unknown word is a reject (the
   deadline and scoring rules depend on them). channel, status, compensation type,
   measure, appeal status: an unknown word is stored as given and reported as a warning.
