@@ -261,6 +261,7 @@ def test_source_time_zone_is_converted_dst_correctly(tmp_path):
             ["E1", "2024-03-09 12:00", "A"],
             ["E2", "2024-03-11 12:00", "A"],
             ["E3", "2024-11-04 01:30", "A"],
+            ["E4", "2024-11-03 01:30", "A"],  # repeated at the autumn change: first (EDT)
         ],
     )
     m = {
@@ -274,13 +275,19 @@ def test_source_time_zone_is_converted_dst_correctly(tmp_path):
         },
     }
     res = import_file(tmp_path / "d.duckdb", path, mapping=m)
-    assert res.imported == 3
+    assert res.imported == 4
     ny, sh = zoneinfo.ZoneInfo("America/New_York"), zoneinfo.ZoneInfo("Asia/Shanghai")
 
     def conv(t):
         return t.replace(tzinfo=ny).astimezone(sh).replace(tzinfo=None)
 
-    expected = [conv(T(2024, 3, 9, 12)), conv(T(2024, 3, 11, 12)), conv(T(2024, 11, 4, 1, 30))]
+    expected = [
+        conv(T(2024, 3, 9, 12)),
+        conv(T(2024, 3, 11, 12)),
+        conv(T(2024, 11, 4, 1, 30)),
+        conv(T(2024, 11, 3, 1, 30)),
+    ]
+    assert expected[3] == T(2024, 11, 3, 13, 30)
     assert expected[:2] == [T(2024, 3, 10, 1), T(2024, 3, 12, 0)]  # EST then EDT
     assert [t for _, t in _received(tmp_path / "d.duckdb")] == expected
 

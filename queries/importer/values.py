@@ -22,6 +22,7 @@ reason. Rules (README, section import):
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass
 
 import duckdb
@@ -338,10 +339,9 @@ def parse(
             params["tz"] = opts.timezone
         if mapping is not None:
             params["ctz"] = mapping.company_zone()
-        if mapping is not None and mapping.source_timezone:
-            params["stz"] = mapping.source_timezone
         # stage n1: typed values (vocabulary joins, fast timestamps, then the slow path)
         typed, reasons, warns, joins = ["t.line"], [], [], []
+        shift: list[str] = []
         for c in cols:
             v = f"t.v_{c.name}"
             cls = _classify(kind, c)
@@ -359,17 +359,15 @@ def parse(
                 declared = mapping.formats.get(c.name) if mapping else None
                 if declared:
                     parsed, why, zoned = _declared_ts(v, c.name, declared, params)
-                    if mapping.source_timezone and not zoned:
-                        parsed = f"timezone($ctz, timezone($stz, {parsed}))"
+                    is_zoned = "true" if zoned else "false"
                 else:
                     slow, why = _slow_ts(v, opts, month=cls == "month")
                     fast = _fast_ts(v) if cls == "ts" else "null"
                     parsed = f"coalesce({fast}, case when {v} is not null then {slow} end)"
-                    if mapping is not None and mapping.source_timezone:
-                        parsed = (
-                            f"case when regexp_matches({v}, {_lit(_TZ_RE)}) then {parsed}"
-                            f" else timezone($ctz, timezone($stz, {parsed})) end"
-                        )
+                    is_zoned = f"coalesce(regexp_matches({v}, {_lit(_TZ_RE)}), false)"
+                if mapping is not None and mapping.source_timezone and c.sql_type == "TIMESTAMP":
+                    shift.append(c.name)  # naive values: converted below through zoneinfo
+                    typed.append(f"{is_zoned} as z_{c.name}")
                 if cls == "month":
                     conv = f"cast(date_trunc('month', {parsed}) as date)"
                 elif c.sql_type == "DATE":
@@ -451,6 +449,8 @@ def parse(
             f"create temp table n1 as select {', '.join(typed)} from t {' '.join(joins)}",
             _bind(f"{typed}", params),
         )
+        for name in shift:
+            _to_company_zone(con, name, mapping)
         con.execute(
             f"create temp table n as with n0 as (select {', '.join(body)} from n1)"
             f" select {', '.join(keep)}, {ok} as ok from n0",
@@ -523,6 +523,39 @@ def parse(
     finally:
         con.close()
     return Parsed(rows, rejects, warnings, int(rejected_rows), int(superseded), latest_rejected_ids)
+
+
+def _to_company_zone(con: duckdb.DuckDBPyConnection, name: str, mapping: Mapping) -> None:
+    """Convert the naive values of one column of ``n1`` from the mapping's
+    ``source_timezone`` to its company zone through ``zoneinfo`` (DST-correct; a wall time
+    repeated at the autumn change is read as its first occurrence, fold 0)."""
+    src = zoneinfo.ZoneInfo(mapping.source_timezone)
+    dst = zoneinfo.ZoneInfo(mapping.company_zone())
+    naive = [
+        r[0]
+        for r in con.execute(
+            f"select distinct {name} from n1 where {name} is not null and not z_{name}"
+        ).fetchall()
+    ]
+    if not naive:
+        return
+    shifted = [t.replace(tzinfo=src).astimezone(dst).replace(tzinfo=None) for t in naive]
+    con.register(
+        "zone_map",
+        pa.table(
+            {
+                "naive": pa.array(naive, pa.timestamp("us")),
+                "local": pa.array(shifted, pa.timestamp("us")),
+            }
+        ),
+    )
+    try:
+        con.execute(
+            f"update n1 set {name} = zone_map.local from zone_map"
+            f" where n1.{name} = zone_map.naive and not n1.z_{name}"
+        )
+    finally:
+        con.unregister("zone_map")
 
 
 def _bind(sql: str, params: dict[str, object]) -> dict[str, object]:
