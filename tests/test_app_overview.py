@@ -50,12 +50,14 @@ def test_default_page_is_overview_with_cards_equal_to_kpis(app_db: Path):
     expected = _expected_cards(app_db, kpi.Period.month("2025-10"), kpi.Filters(), "zh")
     for label, value in expected.items():
         assert shown[label] == value, label
-    # independent of the KPI engine: October 2025 receipts counted in the canonical table
+    # independent of the KPI engine: October 2025 receipts counted in the canonical table,
+    # void complaints (withdrawn / duplicate / cancelled) left out as in every KPI
     conn = snapshot(app_db)
     try:
         october = conn.execute(
             "select count(*) from complaints"
             " where received_at >= date '2025-10-01' and received_at < date '2025-11-01'"
+            " and coalesce(status, '') not in ('withdrawn', 'duplicate', 'cancelled')"
         ).fetchone()[0]
     finally:
         conn.close()

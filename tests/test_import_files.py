@@ -179,7 +179,9 @@ def test_missing_required_columns_refused_with_the_list(tmp_path):
     res = import_file(tmp_path / "m.duckdb", path, kind="complaints")
     assert res.outcome == "refused"
     assert res.message == (
-        "missing required columns for complaints: received_at (受理时间), department (责任部门)"
+        "tried kind complaints: missing required columns received_at (受理时间), department"
+        " (责任部门); headers found: '投诉编号', '投诉渠道'. Next: complaints mapping suggest"
+        " m.csv -o m.toml  (then: complaints import m.csv --mapping m.toml)"
     )
     conn = db.open_snapshot(tmp_path / "m.duckdb")
     log = conn.execute("select outcome, message, file_name from import_log").fetchall()
@@ -200,7 +202,7 @@ def test_duplicated_header_first_is_used_later_listed_as_extra(tmp_path):
 # ----------------------------------------------------------------- accounting
 
 
-def test_last_row_of_an_id_wins_and_earlier_rows_are_superseded(tmp_path):
+def test_last_row_of_an_id_wins_and_a_rejected_last_row_rejects_the_id(tmp_path):
     rows = [
         ["A1", "2025-10-01", "客服部", "电话"],
         ["A2", "2025-10-01", "客服部", "电话"],
@@ -210,16 +212,19 @@ def test_last_row_of_an_id_wins_and_earlier_rows_are_superseded(tmp_path):
     ]
     path = write_csv(tmp_path / "s.csv", ["投诉编号", "受理时间", "责任部门", "投诉渠道"], rows)
     res = import_file(tmp_path / "s.duckdb", path)
-    assert (res.source_rows, res.imported, res.superseded, res.rejected) == (5, 2, 2, 1)
+    # A2's latest row (line 6) is rejected: A2 is rejected as a whole, never its older row
+    assert (res.source_rows, res.imported, res.superseded, res.rejected) == (5, 1, 2, 2)
+    assert res.latest_rejected_ids == 1
+    assert _report(res)[["line", "field", "reason"]].values.tolist() == [
+        ["3", "complaint_id", "latest row rejected (line 6 of this id)"],
+        ["6", "received_at", "not a recognised date/time; value seen: 'bad date'"],
+    ]
     conn = db.open_snapshot(tmp_path / "s.duckdb")
     got = conn.execute(
         "select complaint_id, received_at, department, channel from complaints order by 1"
     ).fetchall()
     conn.close()
-    assert got == [
-        ("A1", dt.datetime(2025, 10, 3), "零售部", "social"),
-        ("A2", dt.datetime(2025, 10, 1), "客服部", "phone"),
-    ]
+    assert got == [("A1", dt.datetime(2025, 10, 3), "零售部", "social")]
 
 
 def test_reimport_three_times_is_idempotent_and_says_so(tmp_path):
@@ -340,6 +345,7 @@ def test_mapping_round_trip_and_use(tmp_path):
     }
     mapping["columns"]["Notes"] = ["description", "resolution"]
     mapping["columns"]["Internal"] = ""
+    mapping["optional_headers"] = ["Notes", "Internal"]  # not in the file below
     path = save_mapping("test_map", mapping, directory=tmp_path)
     loaded = load_mapping(path)
     assert loaded.columns["Ticket"] == ["complaint_id"]
@@ -363,7 +369,7 @@ def test_mapping_round_trip_and_use(tmp_path):
 
 
 def test_mapping_with_unknown_target_is_refused(tmp_path):
-    with pytest.raises(ImportRefused, match="not canonical columns: colour"):
+    with pytest.raises(ImportRefused, match="'colour' is not a canonical column"):
         save_mapping("bad", {"columns": {"A": "colour"}}, directory=tmp_path)
 
 
@@ -384,10 +390,10 @@ def test_preview_proposes_a_mapping(tmp_path):
 
 
 def test_preview_without_required_columns_offers_first_row(tmp_path):
-    p = preview(b"Ticket,Opened,Team\nT1,2025-10-01,Ops\n", "x.csv")
-    assert p.error is not None and p.error.startswith("missing required columns")
-    assert p.headers == ["Ticket", "Opened", "Team"]
-    assert p.rows.loc[0, "Ticket"] == "T1"
+    p = preview(b"Ref,When,Unit\nT1,2025-10-01,Ops\n", "x.csv")
+    assert p.error is not None and "missing required columns" in p.error
+    assert p.headers == ["Ref", "When", "Unit"]
+    assert p.rows.loc[0, "Ref"] == "T1"
 
 
 def test_cli_json_output_and_exit_codes(tmp_path):
@@ -427,7 +433,7 @@ def test_cli_json_output_and_exit_codes(tmp_path):
     assert [d["outcome"] for d in docs] == ["ok", "refused"]
     assert docs[0]["already_imported"] is True
     assert "was imported before" in out.stderr
-    assert "b.csv: refused: missing required columns" in out.stderr
+    assert "b.csv: refused: tried kind complaints: missing required columns" in out.stderr
 
 
 def test_cli_busy_database_exits_3(tmp_path):
@@ -579,9 +585,9 @@ def test_done_when_gb18030_and_xlsx_in_chinese_template(tmp_path):
                 "受理时间",
                 "received_at",
                 "ambiguous day/month order: declare --dayfirst or --monthfirst"
-                " (or date_order in the mapping)",
+                " (or date_order in the mapping); value seen: '03/10/2025'",
             ],
-            ["6", "投诉等级", "severity", "unknown severity word"],
+            ["6", "投诉等级", "severity", "unknown severity word; value seen: '超级'"],
             ["7", "责任部门", "department", "missing required value"],
         ]
         assert "13812345678" not in rep.to_csv()

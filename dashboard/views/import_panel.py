@@ -17,6 +17,7 @@ from queries.config import schema
 from queries.importer import Mapping, import_files, load_mapping, preview, save_mapping
 from queries.importer.errors import ImportRefused
 from queries.importer.headers import mapping_names
+from queries.importer.suggest import Suggestion, suggest
 from queries.reports import alerts
 
 LABELS: dict[str, dict[str, str]] = {
@@ -51,6 +52,12 @@ LABELS: dict[str, dict[str, str]] = {
         "refused": "{file}：未导入 —— {message}",
         "extra": "忽略的多余列：{cols}",
         "missing": "缺少必填列：{cols}",
+        "proposal": "列映射建议来自文件表头与前 {n} 行样本（与 complaints mapping suggest 相同）",
+        "must_choose": "需要您决定：{line}",
+        "check": "请核对：{line}",
+        "top_reasons": "{file}：主要拒绝原因",
+        "failed_rejects": "{file}：未发布（数据未改变）—— {message}",
+        "latest_rejected": "{file}：{n} 个编号因其最新一行被拒绝而整体拒绝",
     },
     "en": {
         "title": "Import complaint data",
@@ -84,6 +91,13 @@ LABELS: dict[str, dict[str, str]] = {
         "refused": "{file}: not imported — {message}",
         "extra": "Extra columns ignored: {cols}",
         "missing": "Missing required columns: {cols}",
+        "proposal": "Mapping proposed from the header and {n} sample rows (as complaints"
+        " mapping suggest)",
+        "must_choose": "You must choose: {line}",
+        "check": "Check: {line}",
+        "top_reasons": "{file}: top reject reasons",
+        "failed_rejects": "{file}: not published (nothing changed) — {message}",
+        "latest_rejected": "{file}: {n} ids rejected as a whole: their latest row was rejected",
     },
 }
 RESULT_COLUMNS = (
@@ -132,6 +146,20 @@ def _alerts_after_import(db_path: Path, lang: str) -> None:
         st.caption(i18n.t("alerts_sent", lang, sent=len(result.sent), failed=len(result.failed)))
 
 
+def _proposal(
+    data: bytes, name: str, kind: str | None, mapping_name: str | None, sheet: str | None
+) -> tuple[Suggestion | None, str | Mapping | None]:
+    """The mapping the editor starts from: the saved one chosen, else the proposal of
+    ``mapping suggest`` for this file (None when the file cannot be sampled)."""
+    if mapping_name is not None:
+        return None, mapping_name
+    try:
+        sugg = suggest(data, name, kind=kind, sheet=sheet)
+    except ImportRefused:
+        return None, None
+    return sugg, sugg.mapping()
+
+
 def render_import_panel(db_path: Path, lang: str) -> None:
     """Draw the import panel for ``db_path`` with labels in ``lang`` (``zh`` or ``en``)."""
     t = LABELS.get(lang, LABELS["zh"])
@@ -165,21 +193,29 @@ def render_import_panel(db_path: Path, lang: str) -> None:
     data = first.getvalue()
     sheet = None
     try:
-        p = preview(data, first.name, kind=kind, mapping=mapping_name, date_order=date_order)
+        sugg, ref = _proposal(data, first.name, kind, mapping_name, None)
+        p = preview(data, first.name, kind=kind, mapping=ref, date_order=date_order)
     except ImportRefused as exc:
         st.error(str(exc))
         return
     if p.sheets:
         sheet = st.selectbox(t["sheet"], p.sheets, key="import_sheet")
         if sheet != p.sheet:
+            sugg, ref = _proposal(data, first.name, kind, mapping_name, sheet)
             p = preview(
                 data,
                 first.name,
                 kind=kind,
-                mapping=mapping_name,
+                mapping=ref,
                 sheet=sheet,
                 date_order=date_order,
             )
+    if sugg is not None:
+        st.caption(t["proposal"].format(n=sugg.sample_rows))
+        for line in sugg.must_choose:
+            st.warning(t["must_choose"].format(line=line))
+        for line in sugg.undecided:
+            st.caption(t["check"].format(line=line))
     if p.error:
         st.warning(p.error)
     if p.encoding or p.sheet:
@@ -209,15 +245,20 @@ def render_import_panel(db_path: Path, lang: str) -> None:
             key=f"import_map_{target_kind}_{i}",
         )
         edited[header] = [choice] if choice else []
-    base = load_mapping(mapping_name) or Mapping()
+    base = load_mapping(ref) or Mapping()
     mapping = Mapping(
         name=base.name,
         kind=target_kind,
+        header=base.header,
         columns=edited,
         constants=base.constants,
         values=base.values,
+        formats=base.formats,
+        null_markers=base.null_markers,
+        nulls=base.nulls,
         date_order=date_order or base.date_order,
         timezone=base.timezone,
+        source_timezone=base.source_timezone,
         excel_serial_dates=base.excel_serial_dates,
         auto_match=False,
         note=base.note,
@@ -259,6 +300,14 @@ def render_import_panel(db_path: Path, lang: str) -> None:
     docs = [r.to_dict() for r in results]
     st.dataframe(pd.DataFrame([{k: d[k] for k in RESULT_COLUMNS} for d in docs]), hide_index=True)
     for r in results:
+        if r.top_reject_reasons:
+            st.markdown(f"**{t['top_reasons'].format(file=r.file)}**")
+            st.dataframe(pd.DataFrame(r.top_reject_reasons), hide_index=True)
+        if r.latest_rejected_ids:
+            st.caption(t["latest_rejected"].format(file=r.file, n=r.latest_rejected_ids))
+        if r.failed_on_rejects:
+            st.error(t["failed_rejects"].format(file=r.file, message=r.message))
+            continue
         if r.outcome != "ok":
             st.error(t["refused"].format(file=r.file, message=r.message))
             continue

@@ -4,7 +4,8 @@ Every sub-command lives in ``queries/cli/commands/<name>.py`` with ``register(su
 that adds its parser and sets ``func``. Commands that print data accept
 ``--format json|csv|table``: with ``json`` stdout carries only the JSON document, messages
 go to stderr. Exit codes: 0 success, 1 a failure with a one-line reason on stderr,
-2 a usage error, 3 the database is busy (another writer), 4 no database yet.
+2 a usage error, 3 the database is busy (another writer), 4 no database yet, 5 an import
+not published because of its rejects (all rows rejected, or more than --max-reject-rate).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ COMMANDS = (
     "info",
     "serve",
     "import_",
+    "mapping",
     "kpi",
     "scores",
     "accountability",

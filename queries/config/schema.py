@@ -94,11 +94,49 @@ TEMPLATES: dict[str, tuple[Column, ...]] = {
 # and the UI translates them back (queries.config.vocab holds the words).
 SEVERITIES = ("general", "urgent", "major")
 CHANNELS = ("phone", "online", "email", "social", "walk_in", "letter", "transfer")
-STATUSES = ("pending", "in_progress", "resolved", "closed", "withdrawn")
+STATUSES = (
+    "pending",
+    "in_progress",
+    "resolved",
+    "closed",
+    "withdrawn",
+    "duplicate",
+    "cancelled",
+)
+# Statuses that void a complaint: excluded from every KPI denominator and from the backlog,
+# counted on their own (README, section KPIs; stg_complaints.is_void).
+VOID_STATUSES = ("withdrawn", "duplicate", "cancelled")
 COMPENSATION_TYPES = ("money", "service", "product", "coupon")
 RESPONSIBILITY_TYPES = ("employee", "management", "institutional")
 MEASURES = ("verbal_warning", "written_warning", "fine", "suspension", "demotion", "dismissal")
 APPEAL_STATUSES = ("none", "pending", "upheld", "revoked", "changed")
+
+
+# Coded columns: column -> (vocabulary kind, an unknown word is a reject). Booleans are coded
+# too (vocabulary ``boolean``). Only these columns take a mapping's ``[values.<column>]``.
+CODED_COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
+    "complaints": {
+        "severity": ("severity", True),
+        "channel": ("channel", False),
+        "status": ("status", False),
+        "compensation_type": ("compensation_type", False),
+        "satisfaction": ("satisfaction", True),
+    },
+    "penalties": {
+        "responsibility_type": ("responsibility_type", True),
+        "measure": ("measure", False),
+        "appeal_status": ("appeal_status", False),
+    },
+    "departments": {},
+    "volumes": {},
+}
+
+
+def is_coded(kind: str, column: str) -> bool:
+    """Whether a canonical column holds coded values (a vocabulary or a boolean)."""
+    if column in CODED_COLUMNS[kind]:
+        return True
+    return any(c.name == column and c.sql_type == "BOOLEAN" for c in TEMPLATES[kind])
 
 
 def column_names(kind: str) -> list[str]:

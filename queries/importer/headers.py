@@ -7,16 +7,18 @@ name, its Chinese template header and the synonyms in ``queries/config/synonyms.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
 import tomllib
 import unicodedata
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from queries.config import schema
-from queries.importer.errors import ImportRefused
+from queries.importer.errors import ImportRefused, MissingColumns
 from queries.paths import CONFIG_DIR, SHIPPED_MAPPINGS_DIR, work_dir
 
 SYNONYMS_FILE = CONFIG_DIR / "synonyms.toml"
@@ -30,19 +32,105 @@ def fold(text: str) -> str:
     return "".join(folded.split()).replace("_", "")
 
 
+TOP_KEYS = (
+    "name",
+    "kind",
+    "header",
+    "columns",
+    "optional_headers",
+    "constants",
+    "values",
+    "formats",
+    "null_markers",
+    "nulls",
+    "date_order",
+    "timezone",
+    "source_timezone",
+    "excel_serial_dates",
+    "auto_match",
+    "note",
+)
+# Named formats a mapping may declare for a date/time column besides strftime patterns.
+NAMED_FORMATS = ("iso", "rfc2822", "unix_s", "unix_ms", "excel_serial")
+# The company's zone when a mapping converts zoned values but names no ``timezone``.
+COMPANY_TIMEZONE = "Asia/Shanghai"
+
+
+def nearest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, else ``""`` (difflib)."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _str_list(value: object, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ImportRefused(f"{where}: expected a text or a list of texts, got {value!r}")
+
+
+def check_formats(formats: list[str], where: str) -> None:
+    """Refuse a declared date/time format that is neither a named one nor a strftime
+    pattern; zoned (``%z``) and naive patterns cannot be mixed in one column."""
+    for f in formats:
+        if f in NAMED_FORMATS:
+            if len(formats) > 1:
+                raise ImportRefused(f"{where}: named format {f!r} must be the only one")
+            continue
+        if "%" not in f:
+            raise ImportRefused(
+                f"{where}: {f!r} is not a strftime pattern (e.g. '%m/%d/%Y %I:%M %p') nor one of "
+                + ", ".join(NAMED_FORMATS)
+                + nearest(f, NAMED_FORMATS)
+            )
+    zoned = {"%z" in f for f in formats if f not in NAMED_FORMATS}
+    if len(zoned) > 1:
+        raise ImportRefused(f"{where}: patterns with and without %z cannot be mixed")
+
+
+def check_zone(zone: object, where: str) -> str:
+    """An IANA zone name known to ``zoneinfo`` (else the error names the nearest one)."""
+    if not isinstance(zone, str):
+        raise ImportRefused(f"{where}: expected a time zone name, got {zone!r}")
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImportRefused(
+            f"{where}: unknown time zone {zone!r}" + nearest(zone, _zone_names())
+        ) from None
+    return zone
+
+
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
 @dataclass
 class Mapping:
-    """A saved column mapping (``data/mappings/<name>.toml``).
+    """A saved column mapping (``data/mappings/<name>.toml``; README, section import).
 
     Attributes:
         name: the mapping's name (file stem).
         kind: the template it maps to (``complaints`` ...), or None to detect.
-        columns: source header → canonical column names ("" = ignore the column).
+        header: False for a headerless file: ``columns`` keys are 1-based positions.
+        columns: source header (or position) → canonical columns ("" = ignore the column).
+        optional_headers: mapped headers that may be absent from a file (other mapped
+            headers must be present).
         constants: canonical column → a value used for every row.
-        values: canonical column → source value → code or word.
+        values: coded canonical column → source value → code or word.
+        formats: date/time column → strftime patterns (``%p`` reads AM/PM and 上午/下午) or
+            one named format (``iso``, ``rfc2822``, ``unix_s``, ``unix_ms``,
+            ``excel_serial``).
+        null_markers: source values read as empty in every optional column.
+        nulls: canonical column → more null markers for that column.
         date_order: ``dayfirst`` / ``monthfirst`` for ``03/04/2025``-style dates.
-        timezone: IANA zone into which timestamps with a zone suffix are converted
-            (None: such values are rejected).
+        timezone: the company's IANA zone: zoned values (``+0800``, ``Z``, Unix times) are
+            converted to it (None: zoned values are rejected unless a declared format or
+            ``source_timezone`` needs it; then Asia/Shanghai).
+        source_timezone: IANA zone of the source's naive timestamps (converted to
+            ``timezone``, DST-correct); None: they are company time already.
         excel_serial_dates: read plain numbers in date columns as Excel serial days.
         auto_match: also match the remaining headers against the template and synonyms.
         note: free text (e.g. what the source's clock is).
@@ -50,39 +138,74 @@ class Mapping:
 
     name: str = ""
     kind: str | None = None
+    header: bool = True
     columns: dict[str, list[str]] = field(default_factory=dict)
+    optional_headers: list[str] = field(default_factory=list)
     constants: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    formats: dict[str, list[str]] = field(default_factory=dict)
+    null_markers: list[str] = field(default_factory=list)
+    nulls: dict[str, list[str]] = field(default_factory=dict)
     date_order: str | None = None
     timezone: str | None = None
+    source_timezone: str | None = None
     excel_serial_dates: bool = False
     auto_match: bool = True
     note: str = ""
 
     @classmethod
     def from_dict(cls, doc: dict, name: str = "") -> Mapping:
-        """Build a mapping from the TOML document's shape (validating column names)."""
+        """Build a mapping from the TOML document's shape, validating every key: an unknown
+        key, a non-canonical column, a value map on a column that is not coded or a bad
+        format/zone is refused with the nearest valid word."""
+        where = f"mapping {name or doc.get('name') or '(custom)'}"
+        for key in doc:
+            if key not in TOP_KEYS:
+                raise ImportRefused(f"{where}: unknown key {key!r}" + nearest(key, TOP_KEYS))
         kind = doc.get("kind")
         if kind is not None and kind not in schema.TEMPLATES:
-            raise ImportRefused(f"mapping {name}: unknown kind {kind!r}")
+            raise ImportRefused(
+                f"{where}: unknown kind {kind!r}" + nearest(str(kind), list(schema.TEMPLATES))
+            )
         columns: dict[str, list[str]] = {}
         for src, target in (doc.get("columns") or {}).items():
-            targets = [target] if isinstance(target, str) else list(target)
+            targets = _str_list(target, f"{where}: columns.{src!r}")
             columns[str(src)] = [t for t in targets if t]
         date_order = doc.get("date_order")
         if date_order not in (None, *DATE_ORDERS):
-            raise ImportRefused(f"mapping {name}: date_order must be dayfirst or monthfirst")
+            raise ImportRefused(
+                f"{where}: date_order must be dayfirst or monthfirst, got {date_order!r}"
+                + nearest(str(date_order), DATE_ORDERS)
+            )
+        for key in ("timezone", "source_timezone"):
+            if doc.get(key) is not None:
+                check_zone(doc[key], f"{where}: {key}")
+        header = doc.get("header", True)
+        if not isinstance(header, bool):
+            raise ImportRefused(f"{where}: header must be true or false, got {header!r}")
         m = cls(
             name=str(doc.get("name") or name),
             kind=kind,
+            header=header,
             columns=columns,
+            optional_headers=_str_list(doc.get("optional_headers", []), f"{where}: optional"),
             constants={str(k): str(v) for k, v in (doc.get("constants") or {}).items()},
             values={
                 str(c): {str(k): str(v) for k, v in (vm or {}).items()}
                 for c, vm in (doc.get("values") or {}).items()
             },
+            formats={
+                str(c): _str_list(f, f"{where}: formats.{c}")
+                for c, f in (doc.get("formats") or {}).items()
+            },
+            null_markers=_str_list(doc.get("null_markers", []), f"{where}: null_markers"),
+            nulls={
+                str(c): _str_list(v, f"{where}: nulls.{c}")
+                for c, v in (doc.get("nulls") or {}).items()
+            },
             date_order=date_order,
             timezone=doc.get("timezone"),
+            source_timezone=doc.get("source_timezone"),
             excel_serial_dates=bool(doc.get("excel_serial_dates", False)),
             auto_match=bool(doc.get("auto_match", True)),
             note=str(doc.get("note", "")),
@@ -91,14 +214,54 @@ class Mapping:
         return m
 
     def validate(self) -> None:
-        """Refuse targets that are not canonical columns of the mapping's kind."""
+        """Refuse targets that are not canonical columns of the mapping's kind, value maps on
+        columns that are not coded, formats on columns that are not dates, bad positions."""
+        where = f"mapping {self.name or '(custom)'}"
         kinds = [self.kind] if self.kind else list(schema.TEMPLATES)
-        allowed = {c for k in kinds for c in schema.column_names(k)}
-        used = [t for ts in self.columns.values() for t in ts]
-        used += list(self.constants) + list(self.values)
-        bad = sorted({t for t in used if t not in allowed})
-        if bad:
-            raise ImportRefused(f"mapping {self.name}: not canonical columns: {', '.join(bad)}")
+        allowed = sorted({c for k in kinds for c in schema.column_names(k)})
+        sections: list[tuple[str, list[str]]] = [
+            (f"columns.{src!r}", ts) for src, ts in self.columns.items()
+        ]
+        sections += [
+            ("constants", list(self.constants)),
+            ("values", list(self.values)),
+            ("formats", list(self.formats)),
+            ("nulls", list(self.nulls)),
+        ]
+        for section, used in sections:
+            for t in used:
+                if t not in allowed:
+                    raise ImportRefused(
+                        f"{where}: {section}: {t!r} is not a canonical column" + nearest(t, allowed)
+                    )
+        for col in self.values:
+            if not any(schema.is_coded(k, col) for k in kinds if col in schema.column_names(k)):
+                coded = sorted(
+                    {c for k in kinds for c in schema.column_names(k) if schema.is_coded(k, c)}
+                )
+                raise ImportRefused(
+                    f"{where}: values.{col}: {col} is not a coded column, so it takes no value"
+                    f" map (coded columns: {', '.join(coded)})"
+                )
+        dated = {
+            c.name
+            for k in kinds
+            for c in schema.TEMPLATES[k]
+            if c.sql_type in ("TIMESTAMP", "DATE") or c.name == "month"
+        }
+        for col, fmts in self.formats.items():
+            if col not in dated:
+                raise ImportRefused(
+                    f"{where}: formats.{col}: {col} is not a date/time column"
+                    + nearest(col, sorted(dated))
+                )
+            check_formats(fmts, f"{where}: formats.{col}")
+        if not self.header:
+            for src in self.columns:
+                if not (src.isdigit() and int(src) >= 1):
+                    raise ImportRefused(
+                        f"{where}: header = false, so columns are positions 1, 2, ...; got {src!r}"
+                    )
 
     def to_toml(self) -> str:
         """The mapping as readable TOML."""
@@ -106,16 +269,27 @@ class Mapping:
         def s(v: str) -> str:
             return json.dumps(v, ensure_ascii=False)
 
+        def arr(vs: list[str]) -> str:
+            return "[" + ", ".join(s(v) for v in vs) + "]"
+
         lines = [f"# Column mapping {s(self.name)} (see README, section import)."]
         lines.append(f"name = {s(self.name)}")
         if self.kind:
             lines.append(f"kind = {s(self.kind)}")
+        if not self.header:
+            lines.append("header = false")
         if self.date_order:
             lines.append(f"date_order = {s(self.date_order)}")
         if self.timezone:
             lines.append(f"timezone = {s(self.timezone)}")
+        if self.source_timezone:
+            lines.append(f"source_timezone = {s(self.source_timezone)}")
         lines.append(f"excel_serial_dates = {'true' if self.excel_serial_dates else 'false'}")
         lines.append(f"auto_match = {'true' if self.auto_match else 'false'}")
+        if self.null_markers:
+            lines.append(f"null_markers = {arr(self.null_markers)}")
+        if self.optional_headers:
+            lines.append(f"optional_headers = {arr(self.optional_headers)}")
         if self.note:
             lines.append(f"note = {s(self.note)}")
         lines += ["", "[columns]"]
@@ -123,17 +297,55 @@ class Mapping:
             if len(targets) == 1:
                 value = s(targets[0])
             elif targets:
-                value = "[" + ", ".join(s(t) for t in targets) + "]"
+                value = arr(targets)
             else:
                 value = '""'  # an ignored column
             lines.append(f"{s(src)} = {value}")
         if self.constants:
             lines += ["", "[constants]"]
             lines += [f"{s(k)} = {s(v)}" for k, v in self.constants.items()]
+        if self.formats:
+            lines += ["", "[formats]"]
+            lines += [
+                f"{s(k)} = {s(v[0]) if len(v) == 1 else arr(v)}" for k, v in self.formats.items()
+            ]
+        if self.nulls:
+            lines += ["", "[nulls]"]
+            lines += [f"{s(k)} = {arr(v)}" for k, v in self.nulls.items()]
         for col, vm in self.values.items():
             lines += ["", f"[values.{col}]"]
             lines += [f"{s(k)} = {s(v)}" for k, v in vm.items()]
         return "\n".join(lines) + "\n"
+
+    def null_words(self, column: str) -> list[str]:
+        """The null markers of one canonical column (global ones, then its own)."""
+        return [*self.null_markers, *self.nulls.get(column, [])]
+
+    def company_zone(self) -> str:
+        """The zone converted values land in (``timezone``, else Asia/Shanghai)."""
+        return self.timezone or COMPANY_TIMEZONE
+
+
+def check_mapped_headers(headers: list[str], mapping: Mapping | None) -> None:
+    """Refuse a mapping naming a source column that the file does not have (a position past
+    the last column in a headerless file), naming the nearest header found."""
+    if mapping is None:
+        return
+    found = {fold(h) for h in headers}
+    optional = {fold(h) for h in mapping.optional_headers}
+    for src in mapping.columns:
+        if fold(src) in found or fold(src) in optional:
+            continue
+        if not mapping.header:
+            raise ImportRefused(
+                f"mapping {mapping.name or '(custom)'}: column position {src} is past the"
+                f" file's last column ({len(headers)})"
+            )
+        raise ImportRefused(
+            f"mapping {mapping.name or '(custom)'}: mapped header {src!r} is not in the file"
+            + nearest(src, headers)
+            + f"; headers found: {', '.join(headers)}"
+        )
 
 
 def load_mapping(ref: str | Path | Mapping | dict | None) -> Mapping | None:
@@ -347,15 +559,22 @@ class HeaderTest:
         except ImportRefused:
             return True  # a header row; the pipeline reports the ambiguity
 
-    def explain(self, row: list[str]) -> str:
-        """Why the first row is not an acceptable header (the refusal message)."""
+    def explain(self, row: list[str]) -> MissingColumns:
+        """Why the first row is not an acceptable header: the kind it fits best (most
+        matched columns; on a tie the first template: complaints), the headers found
+        and what is missing (the refusal)."""
         kinds = [self.kind] if self.kind else list(schema.TEMPLATES)
         best = min(
-            (plan_columns(row, k, self.mapping) for k in kinds), key=lambda p: len(p.missing)
+            (plan_columns(row, k, self.mapping) for k in kinds),
+            key=lambda p: (-len(p.targets), kinds.index(p.kind)),
         )
-        return f"missing required columns for {best.kind}: " + ", ".join(
-            f"{c} ({_zh(best.kind, c)})" for c in best.missing
+        found = ", ".join(repr(h) for h in row if h.strip()) or "(none)"
+        text = (
+            f"tried kind {best.kind}: missing required columns "
+            + ", ".join(f"{c} ({_zh(best.kind, c)})" for c in best.missing)
+            + f"; headers found: {found}"
         )
+        return MissingColumns(best.kind, list(row), best.missing, text)
 
 
 def _zh(kind: str, col: str) -> str:

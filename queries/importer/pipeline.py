@@ -6,13 +6,17 @@ Row accounting: every data row of the file is exactly one of imported (new key),
 superseded (a later row of the same file has the same key: the last row wins) or rejected
 (reasons in the reject report). ``source_rows`` is their sum, checked before publishing.
 Blank rows (every field empty) are not data rows; lines above the header are skipped and
-reported.
+reported. A file that would import nothing while rows were rejected, or that rejects more
+than ``max_reject_rate`` of its rows, is not published (``outcome='failed'``,
+``failed_on_rejects``; only the import log gains a row).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import shlex
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -29,9 +33,11 @@ from queries import store as db
 from queries.config import schema
 from queries.importer import headers as hdr
 from queries.importer import readers, report, values
-from queries.importer.errors import ImportRefused
+from queries.importer.errors import ImportRefused, MissingColumns
 
 Source = str | Path | tuple[str, bytes]
+# A file rejecting a larger share of its rows is not published (``--max-reject-rate``).
+DEFAULT_MAX_REJECT_RATE = 0.5
 Progress = Callable[[float, str], None]
 
 
@@ -63,6 +69,9 @@ class ImportResult:
     sheet: str | None = None
     header_line: int | None = None
     notes: list[str] = field(default_factory=list)
+    latest_rejected_ids: int = 0
+    top_reject_reasons: list[dict[str, Any]] = field(default_factory=list)
+    failed_on_rejects: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -98,6 +107,7 @@ class _Prepared:
     parsed: values.Parsed
     problems: list[tuple[int, str, str, str, str, str]]
     rejected: int
+    top_reasons: list[dict[str, Any]]
 
 
 def _load(source: Source) -> tuple[str, bytes]:
@@ -131,17 +141,41 @@ def _read(
     if kind is not None and kind not in schema.TEMPLATES:
         raise ImportRefused(f"unknown kind {kind!r}")
     test = header_test or hdr.HeaderTest(kind, mapping)
-    if readers.is_excel(name):
-        raw = readers.read_excel(data, test, sheet=sheet, limit=limit)
-    else:
-        raw = readers.read_text(data, test, encoding=encoding, limit=limit)
-    kind = kind or (mapping.kind if mapping else None) or hdr.detect_kind(raw.headers, mapping)
-    if kind is None:
-        raise ImportRefused(hdr.HeaderTest(None, mapping).explain(raw.headers))
-    plan = hdr.plan_columns(raw.headers, kind, mapping)
-    if plan.missing:
-        raise ImportRefused(hdr.HeaderTest(kind, mapping).explain(raw.headers))
+    header = mapping.header if mapping else True
+    try:
+        if readers.is_excel(name):
+            raw = readers.read_excel(data, test, sheet=sheet, limit=limit, header=header)
+        else:
+            raw = readers.read_text(data, test, encoding=encoding, limit=limit, header=header)
+        hdr.check_mapped_headers(raw.headers, mapping)
+        kind = kind or (mapping.kind if mapping else None) or hdr.detect_kind(raw.headers, mapping)
+        if kind is None:
+            raise hdr.HeaderTest(None, mapping).explain(raw.headers)
+        plan = hdr.plan_columns(raw.headers, kind, mapping)
+        if plan.missing:
+            raise hdr.HeaderTest(kind, mapping).explain(raw.headers)
+    except MissingColumns as exc:
+        raise ImportRefused(_next_step(exc, name, sheet, mapping)) from None
     return raw, kind, plan
+
+
+def _next_step(
+    exc: MissingColumns, name: str, sheet: str | None, mapping: hdr.Mapping | None
+) -> str:
+    """The refusal for missing required columns plus the command that proposes a mapping."""
+    if mapping is not None:
+        return f"{exc}; map them in the mapping (columns or constants)"
+    cmd = ["complaints", "mapping", "suggest", shlex.quote(Path(name).name)]
+    if exc.kind != "complaints":
+        cmd += ["--kind", exc.kind]
+    if sheet:
+        cmd += ["--sheet", shlex.quote(sheet)]
+    stem = re.sub(r"[^A-Za-z0-9_\-]+", "_", Path(name).stem).strip("_") or "mapping"
+    cmd += ["-o", f"{stem}.toml"]
+    return (
+        f"{exc}. Next: {' '.join(cmd)}  (then: complaints import {shlex.quote(Path(name).name)}"
+        f" --mapping {stem}.toml)"
+    )
 
 
 def _prepare(
@@ -164,10 +198,43 @@ def _prepare(
         problems.append((line, column, by_pos.get(pos, "(row)"), value, reason, "rejected"))
     for line, col, value, reason in parsed.rejects:
         problems.append((line, header_of.get(col, "(constant)"), col, value, reason, "rejected"))
+    top = top_reasons(problems)
+    problems[len(raw.pre_rejects) :] = [
+        (ln, column, col, value, _with_value(col, value, why), lv)
+        for ln, column, col, value, why, lv in problems[len(raw.pre_rejects) :]
+    ]
     for line, col, value, reason in parsed.warnings:
         problems.append((line, header_of.get(col, "(constant)"), col, value, reason, "warning"))
     rejected = len(raw.pre_rejects) + parsed.rejected_rows
-    return _Prepared(raw, plan, parsed, problems, rejected)
+    return _Prepared(raw, plan, parsed, problems, rejected, top)
+
+
+TOP_REASONS = 5
+
+
+def top_reasons(
+    problems: list[tuple[int, str, str, str, str, str]], n: int = TOP_REASONS
+) -> list[dict[str, Any]]:
+    """The ``n`` most frequent reject reasons as ``{field, reason, count, example}`` (the
+    example value masked like the report)."""
+    counts: dict[tuple[str, str], list] = {}
+    for _ln, _column, col, value, why, level in problems:
+        if level != "rejected":
+            continue
+        entry = counts.setdefault((col, why), [0, value])
+        entry[0] += 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))[:n]
+    return [
+        {"field": col, "reason": why, "count": cnt, "example": report.mask_value(col, ex)}
+        for (col, why), (cnt, ex) in ranked
+    ]
+
+
+def _with_value(col: str, value: str, why: str) -> str:
+    """A value's reject reason naming the value seen (masked like the report's value)."""
+    if not value or why.startswith(("missing", "latest row rejected")):
+        return why
+    return f"{why}; value seen: {report.mask_value(col, value)!r}"
 
 
 def sha256_of(data: bytes) -> str:
@@ -243,11 +310,15 @@ def import_file(
     date_order: str | None = None,
     user: str | None = None,
     wait_seconds: float = 60.0,
+    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
 ) -> ImportResult:
     """Import one file into the database (see the module docstring for the accounting).
 
     A refused file (undecodable, missing required columns ...) returns a result with
-    ``outcome='refused'`` and is logged. ``DatabaseBusyError`` propagates.
+    ``outcome='refused'`` and is logged. A file that would import nothing while rows were
+    rejected, or whose rejected share of source rows exceeds ``max_reject_rate``, is not
+    published: ``outcome='failed'``, ``failed_on_rejects=True`` (only the import log gains
+    a row). ``DatabaseBusyError`` propagates.
     """
     db_path = Path(db_path)
     started = dt.datetime.now().replace(microsecond=0)
@@ -278,11 +349,21 @@ def import_file(
     result.encoding, result.delimiter, result.sheet = raw.encoding, raw.delimiter, raw.sheet
     result.header_line = raw.header_line
     result.notes = plan.notes
+    result.latest_rejected_ids = parsed.latest_rejected_ids
+    result.top_reject_reasons = prep.top_reasons
     if prep.problems:
         path = db_path.parent / "rejects" / f"{import_id}.csv"
         report.write(path, report.frame(Path(name).name, prep.problems))
         result.reject_report = str(path)
     supplied = sorted({*plan.targets, *plan.constants})
+    refusal = _reject_refusal(result, parsed.rows.num_rows, max_reject_rate)
+    if refusal:
+        result.outcome, result.message, result.failed_on_rejects = "failed", refusal, True
+        with db.write_transaction(
+            db_path, wait_seconds=wait_seconds, derive=staging.refresh
+        ) as conn:
+            _log(conn, result, len(data), started, user)
+        return result
     try:
         _publish(
             db_path,
@@ -303,6 +384,27 @@ def import_file(
         ) as conn:
             _log(conn, result, len(data), started, user)
     return result
+
+
+def _reject_refusal(result: ImportResult, accepted: int, max_rate: float) -> str:
+    """Why a parsed file must not be published ("" when it may): nothing accepted while
+    rows were rejected, or more than ``max_rate`` of the source rows rejected."""
+    if not result.rejected:
+        return ""
+    top = result.top_reject_reasons[0] if result.top_reject_reasons else None
+    most = f"; most frequent: {top['field']}: {top['reason']} ({top['count']})" if top else ""
+    if accepted == 0:
+        return (
+            f"nothing imported: all {result.rejected} of {result.source_rows} rows rejected"
+            f"{most}; see {result.reject_report}"
+        )
+    rate = result.rejected / max(result.source_rows, 1)
+    if rate > max_rate:
+        return (
+            f"not published: {result.rejected} of {result.source_rows} rows rejected"
+            f" ({rate:.0%} > --max-reject-rate {max_rate:g}){most}; see {result.reject_report}"
+        )
+    return ""
 
 
 def _publish(
@@ -392,6 +494,7 @@ def import_files(
     user: str | None = None,
     progress: Progress | None = None,
     wait_seconds: float = 60.0,
+    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
 ) -> list[ImportResult]:
     """Import several files, each as its own publication, reporting progress as
     ``progress(fraction done, file name)``."""
@@ -411,6 +514,7 @@ def import_files(
                 date_order=date_order,
                 user=user,
                 wait_seconds=wait_seconds,
+                max_reject_rate=max_reject_rate,
             )
         )
     if progress:

@@ -227,9 +227,11 @@ def read_text(
     *,
     encoding: str | None = None,
     limit: int | None = None,
+    header: bool = True,
 ) -> RawTable:
     """Read a CSV/TSV/TXT file: decode, pick the delimiter and the header row (the first of
     the first 20 records that ``header_test`` accepts), then every record after it.
+    ``header=False``: every record is data; the columns are named ``1``, ``2``, ...
 
     Raises:
         ImportRefused: undecodable, empty, or no header row with the required columns.
@@ -237,9 +239,13 @@ def read_text(
     text, used = decode(data, encoding)
     if not text.strip():
         raise ImportRefused("the file is empty")
-    found = None
+    found: tuple[str, list[tuple[int, list[str]]], tuple[int, list[str]]] | None = None
     order = _delimiter_order(text)
-    for delim in order:
+    if not header:
+        first = _head_records(text, order[0], 1)
+        width = len(first[0][1]) if first else 0
+        found = (order[0], [(0, [])], (0, [str(i + 1) for i in range(width)]))
+    for delim in order if found is None else ():
         head = _head_records(text, delim, HEADER_SCAN_ROWS)
         hit = _find_header(head, header_test)
         if hit is not None:
@@ -248,7 +254,7 @@ def read_text(
     if found is None:
         raise _missing_columns(text, order[0], header_test)
     delim, head, (idx, headers) = found
-    header_line = head[idx][0]
+    header_line = head[idx][0]  # 0: headerless
     if any("\x00" in h for h in headers):
         raise ImportRefused(f"NUL byte in the header row (line {header_line})")
     has_nul = "\x00" in text
@@ -314,7 +320,7 @@ def _fast_read(
     try:
         table = pacsv.read_csv(
             io.BytesIO(text[offset:].encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=int(header_line > 0)),
             parse_options=pacsv.ParseOptions(
                 delimiter=delim,
                 quote_char='"',
@@ -368,7 +374,7 @@ def _missing_columns(text: str, delim: str, header_test: HeaderTest) -> ImportRe
     first = next((rec for _, rec in head if rec), [])
     explain = getattr(header_test, "explain", None)
     if explain is not None:
-        return ImportRefused(explain(first))
+        return explain(first)
     return ImportRefused("no header row with the required columns in the first 20 rows")
 
 
@@ -388,6 +394,7 @@ def read_excel(
     *,
     sheet: str | None = None,
     limit: int | None = None,
+    header: bool = True,
 ) -> RawTable:
     """Read one sheet (default: the first) of an XLSX/XLS workbook through calamine.
     Date cells arrive as real dates (1900 and 1904 systems are handled by calamine) and are
@@ -409,11 +416,15 @@ def read_excel(
     if not rows:
         raise ImportRefused(f"sheet {chosen!r} is empty")
     head = [(i + 1, [_cell_text(v) for v in r]) for i, r in enumerate(rows[:HEADER_SCAN_ROWS])]
-    hit = _find_header(head, header_test)
+    if header:
+        hit = _find_header(head, header_test)
+    else:  # headerless: positions as names, every row is data
+        width = max((len(r) for r in rows[:HEADER_SCAN_ROWS]), default=0)
+        hit = (-1, [str(i + 1) for i in range(width)])
     if hit is None:
         first = next((rec for _, rec in head if any(rec)), [])
         explain = getattr(header_test, "explain", None)
-        raise ImportRefused(explain(first) if explain else "no header row found")
+        raise explain(first) if explain else ImportRefused("no header row found")
     idx, headers = hit
     if any("\x00" in h for h in headers):
         raise ImportRefused(f"NUL byte in the header row (row {idx + 1})")

@@ -8,14 +8,15 @@
 -- is a problem whatever the period).
 -- Parameters: $max_examples (integer >= 0).
 -- Definitions:
---   closed_without_resolution: closed (closed_at set or status 'closed') but no resolved_at
+--   closed_without_resolution: closed (closed_at set or status 'resolved'/'closed') but no
+--     resolved_at (never counted overdue: stg_complaints.closed_without_resolution)
 --   resolved_before_received: resolved_at < received_at
 --   first_response_before_received: first_response_at < received_at
 --   satisfaction_without_resolution: satisfaction or surveyed_at set but no resolved_at
 with flagged as (
     select
         complaint_id,
-        (closed_at is not null or status = 'closed') and resolved_at is null
+        (closed_at is not null or status in ('resolved', 'closed')) and resolved_at is null
             as closed_without_resolution,
         coalesce(resolved_at < received_at, false) as resolved_before_received,
         coalesce(first_response_at < received_at, false) as first_response_before_received,

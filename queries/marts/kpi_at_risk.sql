@@ -45,6 +45,7 @@ open_now as (
         and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
         and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
         and (not $exclude_malicious::boolean or not c.is_excluded)
+        and not c.is_void  -- withdrawn / duplicate / cancelled are not in the backlog
         and ($due_before::timestamp is null or c.resolution_deadline <= $due_before::timestamp)
 ),
 

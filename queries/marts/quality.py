@@ -7,12 +7,14 @@ deadlines fall back to weekends only).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
 
 from queries import context
 from queries import store as db
+from queries.config import schema
 
 # check -> (zh, en) label. Order = display order. The record checks are defined in
 # queries/data_quality.sql; ``calendar_uncovered`` is added from the work calendar.
@@ -110,3 +112,13 @@ def recent_imports(conn: context.Source, limit: int = 20) -> pd.DataFrame:
         updated, unchanged, superseded, rejected, reject_report, user_name, message...
     """
     return db.run_query(context.of(conn).cur, "recent_imports", {"limit": int(limit)})
+
+
+def void_complaints(conn: context.Source, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Complaints received in ``[start, end)`` whose status voids them (withdrawn,
+    duplicate, cancelled): ``status -> count``, every void status present (0 when none).
+    They are in no KPI denominator and not in the backlog."""
+    cur = context.of(conn).cur
+    df = db.run_query(cur, "void_complaints", {"start": start, "end": end})
+    found = {str(r.status): int(r.count) for r in df.itertuples(index=False)}
+    return {s: found.get(s, 0) for s in schema.VOID_STATUSES}

@@ -63,6 +63,8 @@ STG_COMPLAINTS_DERIVED: tuple[str, ...] = (
     "group_qualified_at",  # timestamp: when the incident reached the minimum of customers
     "satisfaction_class",  # 'satisfied' | 'neutral' | 'dissatisfied' | null
     "is_excluded",  # bool: verified malicious (excluded from deductions and penalties)
+    "is_void",  # bool: status withdrawn/duplicate/cancelled (out of every KPI cohort)
+    "closed_without_resolution",  # bool: closed by status/closed_at, no resolved_at
 )
 
 #: Derived tables in build order (each but the rule and calendar-day tables from queries/).

@@ -13,6 +13,8 @@ base as (
         c.received_at,
         c.first_response_at,
         c.resolved_at,
+        c.closed_at,
+        c.status,
         c.channel,
         c.severity,
         c.satisfaction,
@@ -186,6 +188,11 @@ facts as (
             when t.satisfaction <= 2 then 'dissatisfied'
         end as satisfaction_class,
         coalesce(t.is_malicious, false) as is_excluded,
+        -- void statuses (schema.VOID_STATUSES): out of every KPI cohort, counted on their own
+        coalesce(t.status in ('withdrawn', 'duplicate', 'cancelled'), false) as is_void,
+        -- closed by status or closed_at but no resolved_at: a data-quality warning, never overdue
+        (coalesce(t.status in ('resolved', 'closed'), false) or t.closed_at is not null)
+        and t.resolved_at is null as closed_without_resolution,
     from timed as t
 ),
 

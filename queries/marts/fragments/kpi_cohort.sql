@@ -61,6 +61,9 @@ cohort as (
         and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
         and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
         and (not $exclude_malicious::boolean or not c.is_excluded)
+        -- void complaints (withdrawn / duplicate / cancelled) are in no KPI denominator and
+        -- not in the backlog; quality.void_complaints counts them on their own
+        and not c.is_void
 ),
 
 flags as (
@@ -70,13 +73,16 @@ flags as (
         is_resolved and coalesce(resolved_by_deadline, false) as on_time_num,
         m_resolution
         and (is_resolved or coalesce(resolution_deadline <= $as_of::timestamp, false))
-            as on_time_den,
+        -- closed without a resolution time cannot be judged late: out of the on-time base
+        and not closed_without_resolution as on_time_den,
         has_response and coalesce(responded_within_limit, false) as sla_num,
         m_response
         and (has_response or coalesce(response_due_at < $as_of::timestamp, false)) as sla_den,
         m_resolution and not is_resolved as is_open,
         m_resolution
         and not is_resolved
+        -- closed without a resolution time is a data-quality warning, never overdue
+        and not closed_without_resolution
         and coalesce(resolution_deadline < $as_of::timestamp, false) as is_overdue,
         coalesce(group_qualified_at <= $as_of::timestamp, false) as in_group_incident,
         satisfaction is not null
