@@ -217,6 +217,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "Click a row to open the complaint in the explorer",
     ),
     "rows_shown": ("显示 {n} 行", "{n} rows shown"),
+    # ---- pages an executive reads in ten seconds (issue 13)
+    "status_line_counts": (
+        "{when} {red} 项未达标、{amber} 项预警",
+        "{when}: {red} off target, {amber} on warning",
+    ),
+    "status_line_all_green": ("{when} 全部 {n} 项指标达标", "{when}: all {n} KPIs on target"),
+    "status_line_no_targets": ("{when} 未设目标", "{when}: no targets set"),
+    "status_line_sep": ("；", "; "),
+    "status_line_worst": ("最差：{name} {score} 分", "worst: {name} {score} points"),
+    "status_line_item": ("（{item} −{points}）", " ({item} −{points})"),
 }
 
 # department / item / bucket words shared with reports
