@@ -1,6 +1,7 @@
 """The status-first summary of a period in words (the overview's first line, the meeting's
 opening slide): how many KPIs are off target or on warning, and the worst department with
-its biggest deduction, e.g. ``本月 1 项未达标、4 项预警；最差：北京朝阳店 24.4 分（办结及时性 −20）``.
+its biggest deduction, e.g.
+``本月 1 项未达标、4 项预警；最差：北京朝阳店 24.4 分（办结及时性 −20）``.
 
 Pure functions over what the pages already hold (the KPI cards and the month's department
 scores); no query of their own.
@@ -71,7 +72,8 @@ def status_line(
     counts = status_counts(cards)
     targeted = sum(counts.values())
     if counts["red"] or counts["amber"]:
-        head = i18n.t("status_line_counts", lang, when=when, red=counts["red"], amber=counts["amber"])
+        red, amber = counts["red"], counts["amber"]
+        head = i18n.t("status_line_counts", lang, when=when, red=red, amber=amber)
     elif targeted:
         head = i18n.t("status_line_all_green", lang, when=when, n=targeted)
     else:
