@@ -227,6 +227,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "status_line_sep": ("；", "; "),
     "status_line_worst": ("最差：{name} {score} 分", "worst: {name} {score} points"),
     "status_line_item": ("（{item} −{points}）", " ({item} −{points})"),
+    "crumb_company": ("公司", "Company"),
+    "crumb_complaint": ("投诉", "Complaint"),
+    "score_rates_differ": (
+        "得分按 {month} 计算且不含经核实的恶意投诉，所以得分用的比率与上方卡片不同：{notes}",
+        "Scores count {month} and leave out complaints verified malicious, so the rates "
+        "they use differ from the cards above: {notes}",
+    ),
+    "score_rate_pair": (
+        "{metric} 得分 {scored} · 卡片 {card}",
+        "{metric} scored {scored} · card {card}",
+    ),
+    "list_sep": ("；", "; "),
 }
 
 # department / item / bucket words shared with reports

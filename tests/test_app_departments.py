@@ -34,7 +34,7 @@ def _scores(path: Path, month: str = MONTH):
 def test_scorecard_ranking_equals_department_scores(fixture_db: Path):
     at = open_app("departments")
     no_exceptions(at)
-    assert at.selectbox(key="score_month").value == MONTH
+    assert "考核月份: 2025年10月" in [c.value for c in at.caption]
     expected = _scores(fixture_db)
     previous = _scores(fixture_db, "2025-09").set_index("department_id")["score"]
     table = next(d.value for d in at.dataframe if "得分变化" in d.value.columns)
@@ -69,3 +69,21 @@ def test_department_view_in_english(fixture_db: Path):
     no_exceptions(at)
     assert at.title[0].value == "Departments"
     assert at.header[0].value.startswith("Department view: ")
+
+
+def test_score_month_follows_the_sidebar_period(fixture_db: Path):
+    """One period control: "上月" moves the ranking, waterfall and deductions to September."""
+    worst = _scores(fixture_db, "2025-09").iloc[-1]
+    at = open_app("departments", period="last_month", dept_view=str(worst["department_id"]))
+    no_exceptions(at)
+    assert sorted(s.key for s in at.selectbox) == ["dept_view", "period"]
+    assert "考核月份: 2025年9月" in [c.value for c in at.caption]
+    table = next(d.value for d in at.dataframe if "得分变化" in d.value.columns)
+    assert list(table["得分"]) == list(_scores(fixture_db, "2025-09")["score"])
+    conn = snapshot(fixture_db)
+    try:
+        items = scoring.score_items(conn, "2025-09", str(worst["department_id"]))
+    finally:
+        conn.close()
+    item_table = next(d.value for d in at.dataframe if "扣分项" in d.value.columns)
+    assert list(item_table["扣分"]) == list(items["deduction"])

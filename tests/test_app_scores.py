@@ -25,8 +25,12 @@ def _use_fixture_db(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_monthly_scores_rollup_and_rule_version(fixture_db: Path):
-    at = open_app("scores", score_month="2025-09", rollup_year="2025", rollup_q="3")
+    # one period control: the sidebar's "last month" (September) sets the score month and
+    # the roll-up's quarter (Q3)
+    at = open_app("scores", period="last_month")
     no_exceptions(at)
+    assert not [s for s in at.selectbox if s.key != "period"], "a second period control"
+    assert "2025年第3季度 · 汇总" in [c.value for c in at.caption]
     conn = snapshot(fixture_db)
     try:
         month = scoring.department_scores(conn, "2025-09")

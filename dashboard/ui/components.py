@@ -33,7 +33,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.ui import data, state, theme
+from dashboard.ui import data, theme
 from queries import exports, i18n
 from queries.config import vocab
 
@@ -269,19 +269,26 @@ def table(
     column_order: Sequence[str] | None = None,
     on_select: Callable[..., None] | None = None,
     args: tuple[Any, ...] = (),
+    highlight: int | None = None,
 ) -> int | None:
     """Show a frame with localized headers and words. With ``selectable`` a row can be
     clicked (single-row selection); returns the clicked row's position in ``df`` or None.
     ``on_select(*args)`` (optional) runs as a callback before the rerun: use it to change
-    another widget's session state (e.g. a selectbox drawn above)."""
+    another widget's session state (e.g. a selectbox drawn above). ``highlight``: the
+    position of a row drawn tinted (the department a drill-through landed on)."""
     if column_order is not None:
         df = df[[c for c in column_order if c in df.columns]]
-    shown = localize_frame(df, lang)
+    shown: Any = localize_frame(df, lang)
     kwargs: dict[str, Any] = {
         "hide_index": True,
         "height": height,
         "column_config": _column_config(df, lang),
     }
+    if highlight is not None:
+        tint = f"background-color: {theme.HIGHLIGHT}; font-weight: bold"
+        shown = shown.reset_index(drop=True).style.apply(
+            lambda row: [tint if row.name == highlight else ""] * len(row), axis=1
+        )
     if selectable:
         event = st.dataframe(
             shown,
@@ -310,11 +317,13 @@ def english_departments(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def _open_complaint(key: str, ids: list[str]) -> None:
+def _open_complaint(key: str, ids: list[str], departments: list[str | None]) -> None:
     rows = selected_rows(key)
     if rows:
         st.session_state["complaint"] = ids[rows[0]]
+        st.session_state[CRUMB_DEPARTMENT] = departments[rows[0]]
         st.session_state[_GOTO_COMPLAINT] = True
+        request_focus("complaint_focus")
 
 
 def drill_table(
@@ -344,6 +353,10 @@ def drill_table(
     if linkable:
         st.caption(i18n.t("click_complaint_hint", lang))
         ids = [str(v) for v in shown["complaint_id"]]
+        dept_ids = [
+            None if pd.isna(v) else str(v)
+            for v in df.reset_index(drop=True).get("department_id", pd.Series([None] * len(df)))
+        ]
         table(
             shown,
             lang,
@@ -351,7 +364,7 @@ def drill_table(
             height=360,
             selectable=True,
             on_select=_open_complaint,
-            args=(key, ids),
+            args=(key, ids, dept_ids),
         )
     else:
         table(shown, lang, key=key, height=360)
@@ -431,6 +444,115 @@ def chart(
     return list(points or [])
 
 
+# --------------------------------------------------------------------------- drill-through
+
+DEPARTMENTS_PAGE = "views/departments.py"
+OVERVIEW_PAGE = "views/overview.py"
+CRUMB_DEPARTMENT = "_crumb_department"  # the department last opened (the breadcrumb's middle)
+
+
+_FOCUS = "_focus"
+# Scrolls the keyed container into view once it is drawn (polls: the script may run before
+# the element exists). The key is one of our constants, never data.
+_SCROLL_JS = """<script>
+(() => {{
+  let tries = 0;
+  const go = () => {{
+    const el = document.querySelector(".st-key-{key}");
+    if (el) {{ el.scrollIntoView({{block: "start"}}); return; }}
+    if (++tries < 100) setTimeout(go, 50);
+  }};
+  go();
+}})();
+</script>"""
+FOCUS_KEYS = ("dept_focus", "complaint_focus")
+
+
+def request_focus(key: str) -> None:
+    """Ask the next run to scroll the container ``key`` (one of ``FOCUS_KEYS``) into view."""
+    if key not in FOCUS_KEYS:
+        raise ValueError(f"unknown focus key {key!r}")
+    st.session_state[_FOCUS] = key
+
+
+def focus_here(key: str) -> None:
+    """Inside the container ``key``: scroll it into view if a drill-through asked for it."""
+    if st.session_state.get(_FOCUS) == key:
+        del st.session_state[_FOCUS]
+        st.html(_SCROLL_JS.format(key=key), unsafe_allow_javascript=True)
+
+
+def open_department(department_id: str) -> None:
+    """Go to the Departments page opened on one department (shown first, highlighted in
+    the ranking, scrolled into view); the sidebar filters stay as they are."""
+    st.session_state["dept_view"] = department_id
+    st.session_state[CRUMB_DEPARTMENT] = department_id
+    request_focus("dept_focus")
+    st.switch_page(DEPARTMENTS_PAGE)
+
+
+def department_label(department_id: str, lang: str) -> str:
+    """A department's name in ``lang`` (the English name where the data has one)."""
+    frame = data.departments()
+    hit = frame[frame["department_id"].astype(str) == str(department_id)]
+    if hit.empty:
+        return str(department_id)
+    row = hit.iloc[0]
+    en = row.get("name_en")
+    if lang == "en" and isinstance(en, str) and en:
+        return en
+    return str(row["name_zh"])
+
+
+def breadcrumb(lang: str, department: str | None = None, complaint: str | None = None) -> None:
+    """``公司 › 部门 › 投诉`` above a drilled-into view: 公司 goes back to the company
+    overview, the department to its page; the sidebar filters are kept (they live in the
+    session, not in the page)."""
+    department = department or st.session_state.get(CRUMB_DEPARTMENT)
+    with st.container(horizontal=True, gap="small", key="breadcrumb"):
+        if st.button(i18n.t("crumb_company", lang), key="crumb_company", type="tertiary"):
+            st.session_state["dept_view"] = None
+            st.switch_page(OVERVIEW_PAGE)
+        if department:
+            st.markdown("›")
+            label = md_escape(department_label(department, lang))
+            if complaint is None:
+                st.markdown(f"**{label}**")
+            elif st.button(label, key="crumb_department", type="tertiary"):
+                st.session_state["dept_view"] = department
+                st.switch_page(DEPARTMENTS_PAGE)
+        if complaint is not None:
+            st.markdown("›")
+            st.markdown(f"**{i18n.t('crumb_complaint', lang)} {md_escape(complaint)}**")
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def metric_target(metric: str, period: Any, filters: Any) -> float | None:
+    """The target of ``metric`` in the rule version in force on the period's first day
+    (the department's own target when exactly one department is filtered); None when the
+    metric has no target."""
+    target = data.rules().version_for(period.start).target(metric)
+    if target is None:
+        return None
+    department = filters.department[0] if len(filters.department) == 1 else None
+    return float(target.for_department(department)[0])
+
+
+def add_target_line(fig: go.Figure, target: float | None, unit: str, lang: str) -> None:
+    """A dashed horizontal target line labelled ``目标 90.0%`` (nothing when no target)."""
+    if target is None:
+        return
+    fig.add_hline(
+        y=target,
+        line={"color": theme.STATUS_COLOURS["green"], "dash": "dash", "width": 2},
+        annotation_text=f"{i18n.t('target', lang)} {i18n.fmt_value(target, unit, lang)}",
+        annotation_position="top left",
+        annotation_font={"color": theme.STATUS_COLOURS["green"]},
+    )
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -461,24 +583,6 @@ def month_options(as_of: dt.datetime | None) -> list[str]:
         cut = f"{as_of.year:04d}-{as_of.month:02d}"
         out = [m for m in out if m <= cut]
     return sorted(out, reverse=True)
-
-
-def score_month_selector(period: Any, as_of: dt.datetime | None, lang: str) -> str | None:
-    """The month picker of the score pages (kept in the URL as ``score_month``); None when
-    no month has complaints."""
-    months = month_options(as_of)
-    if not months:
-        return None
-    state.bind_url("score_month")
-    if st.session_state.get("score_month") not in months:
-        default = score_month(period, as_of)
-        st.session_state["score_month"] = default if default in months else months[0]
-    return st.selectbox(
-        i18n.t("score_month", lang),
-        months,
-        format_func=lambda m: i18n.fmt_month(m, lang),
-        key="score_month",
-    )
 
 
 def department_names(frame: pd.DataFrame, lang: str) -> list[str]:

@@ -360,6 +360,16 @@ def filters() -> Filters:
     )
 
 
+def period_words(lang_: str) -> str:
+    """The sidebar period in words for sentences: ``本月`` / ``This month`` for the named
+    choices, the dates for a custom range."""
+    choice = st.session_state.get("period") or "month"
+    if choice in _PERIOD_LABEL and choice != "custom":
+        return i18n.t(_PERIOD_LABEL[choice], lang_)
+    period = current_filters()[0]
+    return i18n.fmt_period(period.start, period.end, lang_)
+
+
 def current_filters() -> tuple[Period, Filters, dt.datetime | None, str]:
     """``(period, filters, as_of, lang)`` as chosen in the sidebar (defaults when a page
     runs before the sidebar was drawn). ``as_of`` is None only when no complaints exist.

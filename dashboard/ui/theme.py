@@ -32,6 +32,7 @@ STATUS_COLOURS: dict[str, str] = {
 POSITIVE = "#009E73"  # waterfall: score gained
 NEGATIVE = "#D55E00"  # waterfall: score lost
 TOTAL = "#0072B2"
+HIGHLIGHT = "#FFF3C4"  # the row a drill-through landed on
 TEMPLATE_NAME = "complaints"
 
 

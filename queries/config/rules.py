@@ -128,6 +128,7 @@ class RuleVersion:
     effective_from: dt.date
     effective_to: dt.date | None = None  # exclusive; None = open-ended
     description: str = ""
+    description_en: str = ""  # shown in English when given (else ``description``)
     response_limit_grade: dict[str, float] = field(
         default_factory=lambda: {"general": 24.0, "urgent": 1.0, "major": 1.0}
     )
@@ -300,6 +301,7 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
         id=str(raw["id"]),
         effective_from=eff,
         description=str(raw.get("description", "")),
+        description_en=str(raw.get("description_en", "")),
         response_limit_grade=_num_map(
             resp.get("grade", defaults.response_limit_grade), f"{where}.response_limit_hours.grade"
         ),
