@@ -235,17 +235,67 @@ def localize_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.rename(columns=i18n.column_labels(out.columns, lang))
 
 
+# score and points columns: one decimal (``24.4``), like ``i18n.fmt_score``
+SCORE_COLUMNS = frozenset(
+    {"score", "min_score", "max_score", "score_change", "deduction", "cap", "points"}
+)
+
+
+def column_unit(col: str, series: pd.Series) -> str | None:
+    """How a table column is formatted (the table twin of ``i18n.fmt_value``): ``rate``,
+    ``hours``, ``score``, ``cny``, ``count`` (integers) or None (left as it is)."""
+    if col in _metric_names():
+        unit = i18n.metric_unit(col)
+        if unit in ("rate", "hours", "score", "cny"):
+            return unit
+    if col in SCORE_COLUMNS or col.startswith("ded_"):
+        return "score"
+    if col.endswith(("_amount", "fine", "fines", "fines_total")) or col == "fines":
+        return "cny"
+    if _is_hours(col):
+        return "hours"
+    if pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return "count"
+    return None
+
+
+_COLUMN_FORMATS = {
+    "rate": "percent",
+    "hours": "%.1f",
+    "score": "%.1f",
+    "cny": "yen",
+    "count": "localized",
+}
+
+
 def _column_config(df: pd.DataFrame, lang: str) -> dict[str, Any]:
     cfg: dict[str, Any] = {}
     for col in df.columns:
         label = i18n.column_label(str(col), lang)
         if pd.api.types.is_datetime64_any_dtype(df[col]):
             cfg[label] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
-        elif str(col) in _metric_names() and i18n.metric_unit(str(col)) == "rate":
-            cfg[label] = st.column_config.NumberColumn(format="percent")
-        elif _is_hours(str(col)):
-            cfg[label] = st.column_config.NumberColumn(format="%.1f")
+            continue
+        unit = column_unit(str(col), df[col])
+        if unit is not None and pd.api.types.is_numeric_dtype(df[col]):
+            cfg[label] = st.column_config.NumberColumn(format=_COLUMN_FORMATS[unit])
     return cfg
+
+
+def display_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Values as tables show them: one-decimal columns never ``-0.0``, money
+    as numbers (DuckDB decimals), missing text as ``—`` (never "None")."""
+    out = df.copy()
+    for col in out.columns:
+        series = out[col]
+        unit = column_unit(str(col), series)
+        if unit in ("score", "hours") and pd.api.types.is_numeric_dtype(series):
+            values = series.astype("float64")
+            out[col] = values.where(values.round(1) != 0, 0.0)  # no "-0.0"
+        elif unit == "cny" and series.dtype == object:
+            out[col] = pd.to_numeric(series, errors="coerce")
+        elif series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[col] = series.map(lambda v: i18n.MISSING if v is None or v is pd.NA else v)
+    return out
 
 
 def _is_hours(col: str) -> bool:
@@ -270,20 +320,31 @@ def table(
     on_select: Callable[..., None] | None = None,
     args: tuple[Any, ...] = (),
     highlight: int | None = None,
+    bars: Sequence[str] = (),
 ) -> int | None:
     """Show a frame with localized headers and words. With ``selectable`` a row can be
     clicked (single-row selection); returns the clicked row's position in ``df`` or None.
     ``on_select(*args)`` (optional) runs as a callback before the rerun: use it to change
     another widget's session state (e.g. a selectbox drawn above). ``highlight``: the
-    position of a row drawn tinted (the department a drill-through landed on)."""
+    position of a row drawn tinted (the department a drill-through landed on); ``bars``:
+    numeric columns drawn as data bars (scaled to the column's largest value)."""
     if column_order is not None:
         df = df[[c for c in column_order if c in df.columns]]
+    df = display_frame(df)
     shown: Any = localize_frame(df, lang)
     kwargs: dict[str, Any] = {
         "hide_index": True,
         "height": height,
         "column_config": _column_config(df, lang),
     }
+    for col in bars:
+        if col in df.columns and df[col].notna().any():
+            unit = i18n.metric_unit(col) if col in _metric_names() else "count"
+            kwargs["column_config"][i18n.column_label(col, lang)] = st.column_config.ProgressColumn(
+                format="yen" if unit == "cny" else "localized",
+                min_value=0,
+                max_value=float(df[col].max()) or 1.0,
+            )
     if highlight is not None:
         tint = f"background-color: {theme.HIGHLIGHT}; font-weight: bold"
         shown = shown.reset_index(drop=True).style.apply(
@@ -540,17 +601,36 @@ def metric_target(metric: str, period: Any, filters: Any) -> float | None:
     return float(target.for_department(department)[0])
 
 
-def add_target_line(fig: go.Figure, target: float | None, unit: str, lang: str) -> None:
-    """A dashed horizontal target line labelled ``目标 90.0%`` (nothing when no target)."""
+def add_target_line(
+    fig: go.Figure, target: float | None, unit: str, lang: str, vertical: bool = False
+) -> None:
+    """A dashed target line labelled ``目标 90.0%`` (nothing when no target): horizontal
+    for trends, ``vertical`` for horizontal bar charts."""
     if target is None:
         return
-    fig.add_hline(
-        y=target,
-        line={"color": theme.STATUS_COLOURS["green"], "dash": "dash", "width": 2},
-        annotation_text=f"{i18n.t('target', lang)} {i18n.fmt_value(target, unit, lang)}",
-        annotation_position="top left",
-        annotation_font={"color": theme.STATUS_COLOURS["green"]},
-    )
+    style = {
+        "line": {"color": theme.STATUS_COLOURS["green"], "dash": "dash", "width": 2},
+        "annotation_text": f"{i18n.t('target', lang)} {i18n.fmt_value(target, unit, lang)}",
+        "annotation_font": {"color": theme.STATUS_COLOURS["green"]},
+    }
+    if vertical:
+        fig.add_vline(x=target, annotation_position="top", **style)
+    else:
+        fig.add_hline(y=target, annotation_position="top left", **style)
+
+
+def department_labels(ids: Sequence[Any], lang: str) -> list[str]:
+    """Department names in ``lang`` for a column of department ids (English where the data
+    has it, else the Chinese name; the id when unknown)."""
+    frame = data.departments()
+    zh = dict(zip(frame["department_id"].astype(str), frame["name_zh"], strict=False))
+    en = dict(zip(frame["department_id"].astype(str), frame["name_en"], strict=False))
+    out = []
+    for v in ids:
+        key = str(v)
+        name = en.get(key) if lang == "en" else None
+        out.append(name if isinstance(name, str) and name else str(zh.get(key, key)))
+    return out
 
 
 # --------------------------------------------------------------------------- helpers

@@ -17,6 +17,8 @@ import pandas as pd
 
 from queries import i18n
 
+PARETO_SHARE = 0.8  # the Pareto page's "vital few" cut
+
 
 @dataclass(frozen=True)
 class Worst:
@@ -98,3 +100,17 @@ def _points(value: float) -> str:
     """A deduction as ``20`` or ``7.5`` (no trailing ``.0``)."""
     text = f"{value:,.1f}"
     return text[:-2] if text.endswith(".0") else text
+
+
+def pareto(frame: pd.DataFrame, dimension: str = "category") -> pd.DataFrame:
+    """Groups by ``received`` (largest first, ties by name) with ``cum_share`` (the running
+    share of all received) and ``vital`` (inside the first 80%: the groups up to and
+    including the one that crosses 80%)."""
+    rows = frame.dropna(subset=[dimension])
+    rows = rows[rows["received"] > 0].sort_values(
+        ["received", dimension], ascending=[False, True], kind="stable"
+    )
+    total = rows["received"].sum()
+    cum = rows["received"].cumsum() / total if total else rows["received"] * 0.0
+    before = cum - rows["received"] / total if total else cum
+    return rows.assign(cum_share=cum, vital=before < PARETO_SHARE).reset_index(drop=True)
