@@ -158,7 +158,7 @@ def _departments_at_risk(period, as_of, scores, lang: str) -> None:
         lang,
         key="overview_at_risk",
         selectable=True,
-        column_order=("department", "score", "main_item", "n_complaints"),
+        column_order=("department", "score", "main_item"),
     )
     if row is not None:
         ui.open_department(str(worst.iloc[row]["department_id"]))
