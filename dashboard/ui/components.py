@@ -33,7 +33,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.ui import data, theme
+from dashboard.ui import data, state, theme
 from queries import exports, i18n
 from queries.config import vocab
 
@@ -404,7 +404,7 @@ def drill_table(
         st.info(i18n.t("empty_title", lang))
         return
     if st.session_state.pop(_GOTO_COMPLAINT, False):
-        st.switch_page(EXPLORER_PAGE)
+        go_to(EXPLORER_PAGE)
     df = english_departments(df, lang)
     wanted = list(columns)
     if "department_name_zh" not in df.columns and "department_name_zh" in wanted:
@@ -512,6 +512,13 @@ OVERVIEW_PAGE = "views/overview.py"
 CRUMB_DEPARTMENT = "_crumb_department"  # the department last opened (the breadcrumb's middle)
 
 
+def go_to(page: str) -> None:
+    """Switch to ``page`` keeping the shared filters in the link (the session keeps them
+    anyway; ``st.switch_page`` alone would drop them from the URL)."""
+    state.carry_filters()
+    st.switch_page(page, query_params=state.shared_params())
+
+
 _FOCUS = "_focus"
 # Scrolls the keyed container into view once it is drawn (polls: the script may run before
 # the element exists). The key is one of our constants, never data.
@@ -549,7 +556,7 @@ def open_department(department_id: str) -> None:
     st.session_state["dept_view"] = department_id
     st.session_state[CRUMB_DEPARTMENT] = department_id
     request_focus("dept_focus")
-    st.switch_page(DEPARTMENTS_PAGE)
+    go_to(DEPARTMENTS_PAGE)
 
 
 def department_label(department_id: str, lang: str) -> str:
@@ -573,7 +580,7 @@ def breadcrumb(lang: str, department: str | None = None, complaint: str | None =
     with st.container(horizontal=True, gap="small", key="breadcrumb"):
         if st.button(i18n.t("crumb_company", lang), key="crumb_company", type="tertiary"):
             st.session_state["dept_view"] = None
-            st.switch_page(OVERVIEW_PAGE)
+            go_to(OVERVIEW_PAGE)
         if department:
             st.markdown("›")
             label = md_escape(department_label(department, lang))
@@ -581,7 +588,7 @@ def breadcrumb(lang: str, department: str | None = None, complaint: str | None =
                 st.markdown(f"**{label}**")
             elif st.button(label, key="crumb_department", type="tertiary"):
                 st.session_state["dept_view"] = department
-                st.switch_page(DEPARTMENTS_PAGE)
+                go_to(DEPARTMENTS_PAGE)
         if complaint is not None:
             st.markdown("›")
             st.markdown(f"**{i18n.t('crumb_complaint', lang)} {md_escape(complaint)}**")

@@ -15,6 +15,7 @@ from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
 from queries import i18n
 from queries.config import vocab
+from queries.marts import summary
 
 DEPARTMENT_CARDS: tuple[str, ...] = (
     "received",
@@ -296,6 +297,12 @@ def _breaches(period, dept_filters, as_of, month: str, dept_id: str, lang: str) 
         )
 
 
+def main_item(scores: pd.DataFrame, dept_id: str) -> str | None:
+    """The scoring item that cost the department the most points (None: nothing lost)."""
+    row = scores[scores["department_id"].astype(str) == str(dept_id)]
+    return summary.biggest_deduction(row.iloc[0]["deductions"] if not row.empty else None)[0]
+
+
 def score_rate_differences(cards: dict[str, object], items: pd.DataFrame, lang: str) -> list[str]:
     """``按时办结率 得分 69.5% · 卡片 68.9%`` for each rate item whose scored value (the
     score month, verified-malicious complaints left out) differs from the card's."""
@@ -352,6 +359,8 @@ def _department_view(
         item = _waterfall(month, scores, previous, dept_id, lang)
     with right, ui.guard(lang):
         item = _score_items(month, dept_id, lang) or item
+    # until an item is clicked, the complaints behind the biggest deduction are listed
+    item = item or main_item(scores, dept_id)
     if item:
         with ui.guard(lang):
             ui.drill_table(

@@ -50,13 +50,17 @@ def worst_department(scores: pd.DataFrame, lang: str = i18n.DEFAULT_LANG) -> Wor
     en = row.get("department_en")
     if lang == "en" and isinstance(en, str) and en:
         name = en
-    deductions = row.get("deductions")
-    item, points = None, 0.0
-    if isinstance(deductions, dict) and deductions:
-        top, value = max(deductions.items(), key=lambda kv: kv[1] or 0)
-        if value:
-            item, points = str(top), float(value)
+    item, points = biggest_deduction(row.get("deductions"))
     return Worst(str(row["department_id"]), name, float(row["score"]), item, points)
+
+
+def biggest_deduction(deductions: Any) -> tuple[str | None, float]:
+    """``(item, points)`` of the largest deduction in a ``{item: points}`` dict;
+    ``(None, 0.0)`` when nothing was deducted."""
+    if not isinstance(deductions, dict) or not deductions:
+        return None, 0.0
+    top, value = max(deductions.items(), key=lambda kv: kv[1] or 0)
+    return (str(top), float(value)) if value else (None, 0.0)
 
 
 def status_line(
