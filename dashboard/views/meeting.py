@@ -110,6 +110,8 @@ PRESENT_CSS = """
 [data-testid="stMainBlockContainer"], .block-container {
   padding: 0 !important; max-width: 100% !important; }
 .st-key-slide_box { border: none; }
+.st-key-slide_frame { position: fixed !important; left: 50%; top: 50%; z-index: 999990;
+  transform: translate(-50%, -50%); background: #fff; }
 .st-key-meeting_nav { display: none !important; }
 </style>
 """
