@@ -54,7 +54,7 @@ SLIDE_CSS = """
   font-size: 28px !important; padding: 0.1rem 0.6rem; }
 .st-key-slide_box [data-testid="stTable"] td, .st-key-slide_box [data-testid="stTable"] th {
   font-size: 30px !important; color: #111 !important; padding: 0.3rem 0.8rem !important;
-  word-break: keep-all; }
+  white-space: nowrap; }
 .st-key-meeting_counter p { font-size: 30px !important; font-weight: 700; text-align: center; }
 .st-key-meeting_keys { display: none !important; }
 body.slide-black .st-key-slide_box::after { content: ""; position: absolute; inset: 0;
