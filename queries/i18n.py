@@ -240,6 +240,8 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "list_sep": ("；", "; "),
     "page_breakdowns": ("分项分析", "Breakdowns"),
+    "upload_button": ("上传", "Upload"),
+    "upload_limit": ("每个文件不超过 200MB", "200MB per file"),
     "valid_rate_by_department": ("各部门有理投诉率", "Valid rate by department"),
     "compensation": ("补偿", "Compensation"),
     "no_compensation": ("本期没有补偿", "No compensation in this period"),

@@ -221,6 +221,25 @@ def kpi_cards(cards: Sequence[Any], lang: str, per_row: int = 4) -> None:
 # --------------------------------------------------------------------------- tables
 
 
+# columns holding a department's Chinese name (shown in English where the data has one)
+DEPARTMENT_NAME_COLUMNS: tuple[str, ...] = (
+    "department",
+    "department_name_zh",
+    "parent_department",
+    "complaint_department",
+)
+
+
+def english_department_names() -> dict[str, str]:
+    """``{name_zh: name_en}`` of the departments that have an English name."""
+    frame = data.departments()
+    return {
+        str(zh): str(en)
+        for zh, en in zip(frame["name_zh"], frame["name_en"], strict=False)
+        if isinstance(en, str) and en
+    }
+
+
 def localize_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Coded values as zh/en words (channel, grade, status...) and headers in ``lang``.
     Values are only relabelled, never recomputed."""
@@ -228,6 +247,11 @@ def localize_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     for col, kind in CODED_COLUMNS.items():
         if col in out.columns:
             out[col] = out[col].map(lambda v, k=kind: vocab.label(k, v, lang) if v else v)
+    if lang == "en":
+        english = english_department_names()
+        for col in DEPARTMENT_NAME_COLUMNS:
+            if col in out.columns:
+                out[col] = out[col].map(lambda v: english.get(v, v) if isinstance(v, str) else v)
     for col in out.columns:
         if out[col].dtype == bool or str(out[col].dtype) == "boolean":
             yes, no = ("Yes", "No") if lang == "en" else ("是", "否")
@@ -505,6 +529,31 @@ def chart(
     return list(points or [])
 
 
+# --------------------------------------------------------------------------- uploader
+
+_UPLOADER_CSS = """<style>
+.st-key-{key} [data-testid="stFileUploaderDropzone"] button p {{ font-size: 0 !important; }}
+.st-key-{key} [data-testid="stFileUploaderDropzone"] button p::after {{
+  content: "{button}"; font-size: 14px; }}
+.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] span {{
+  font-size: 0 !important; }}
+.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  content: "{limit}"; font-size: 14px; }}
+</style>"""
+
+
+def localize_uploader(key: str, lang: str) -> None:
+    """Streamlit draws the file uploader's button and size line in English only: in
+    Chinese, draw our own words over them (static CSS from the label table, never data)."""
+    if lang == "en":
+        return
+    st.html(
+        _UPLOADER_CSS.format(
+            key=key, button=i18n.t("upload_button", lang), limit=i18n.t("upload_limit", lang)
+        )
+    )
+
+
 # --------------------------------------------------------------------------- drill-through
 
 DEPARTMENTS_PAGE = "views/departments.py"
@@ -561,15 +610,7 @@ def open_department(department_id: str) -> None:
 
 def department_label(department_id: str, lang: str) -> str:
     """A department's name in ``lang`` (the English name where the data has one)."""
-    frame = data.departments()
-    hit = frame[frame["department_id"].astype(str) == str(department_id)]
-    if hit.empty:
-        return str(department_id)
-    row = hit.iloc[0]
-    en = row.get("name_en")
-    if lang == "en" and isinstance(en, str) and en:
-        return en
-    return str(row["name_zh"])
+    return department_labels([department_id], lang)[0]
 
 
 def breadcrumb(lang: str, department: str | None = None, complaint: str | None = None) -> None:

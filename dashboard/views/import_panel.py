@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.ui import components as ui
 from queries import privacy
 from queries.config import schema
 from queries.importer import Mapping, import_files, load_mapping, preview, save_mapping
@@ -121,6 +122,7 @@ def _mapping_names() -> list[str]:
 def render_import_panel(db_path: Path, lang: str) -> None:
     """Draw the import panel for ``db_path`` with labels in ``lang`` (``zh`` or ``en``)."""
     t = LABELS.get(lang, LABELS["zh"])
+    ui.localize_uploader("import_files", lang)
     files = st.file_uploader(
         t["upload"],
         type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls"],
