@@ -29,6 +29,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -305,6 +306,23 @@ def _column_config(df: pd.DataFrame, lang: str) -> dict[str, Any]:
     return cfg
 
 
+def overdue_rows(df: pd.DataFrame) -> list[bool]:
+    """Per row: overdue (working time left below zero, flagged overdue, or resolved after
+    its deadline) — drawn tinted red in tables."""
+    flags = pd.Series(False, index=df.index)
+    if "working_hours_left" in df.columns:
+        flags |= pd.to_numeric(df["working_hours_left"], errors="coerce").lt(0)
+    for col, bad in (("is_overdue", True), ("resolved_by_deadline", False)):
+        if col in df.columns:
+            flags |= df[col].map(lambda v, b=bad: isinstance(v, bool | np.bool_) and bool(v) == b)
+    return [bool(v) for v in flags]
+
+
+def _missing_text(value: Any) -> Any:
+    missing = value is None or value is pd.NA or (isinstance(value, float) and value != value)
+    return i18n.MISSING if missing else value
+
+
 def display_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Values as tables show them: one-decimal columns never ``-0.0``, money
     as numbers (DuckDB decimals), missing text as ``—`` (never "None")."""
@@ -318,7 +336,7 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
         elif unit == "cny" and series.dtype == object:
             out[col] = pd.to_numeric(series, errors="coerce")
         elif series.dtype == object or pd.api.types.is_string_dtype(series):
-            out[col] = series.map(lambda v: i18n.MISSING if v is None or v is pd.NA else v)
+            out[col] = series.map(_missing_text)
     return out
 
 
@@ -354,6 +372,7 @@ def table(
     numeric columns drawn as data bars (scaled to the column's largest value)."""
     if column_order is not None:
         df = df[[c for c in column_order if c in df.columns]]
+    overdue = overdue_rows(df)
     df = display_frame(df)
     shown: Any = localize_frame(df, lang)
     kwargs: dict[str, Any] = {
@@ -369,11 +388,15 @@ def table(
                 min_value=0,
                 max_value=float(df[col].max()) or 1.0,
             )
-    if highlight is not None:
+    if highlight is not None or any(overdue):
         tint = f"background-color: {theme.HIGHLIGHT}; font-weight: bold"
-        shown = shown.reset_index(drop=True).style.apply(
-            lambda row: [tint if row.name == highlight else ""] * len(row), axis=1
-        )
+        late = f"background-color: {theme.OVERDUE_BG}; color: {theme.OVERDUE_TEXT}"
+
+        def row_style(row: pd.Series) -> list[str]:
+            style = tint if row.name == highlight else late if overdue[row.name] else ""
+            return [style] * len(row)
+
+        shown = shown.reset_index(drop=True).style.apply(row_style, axis=1)
     if selectable:
         event = st.dataframe(
             shown,
