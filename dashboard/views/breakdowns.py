@@ -239,7 +239,7 @@ def _pareto(period, filters, as_of, lang: str) -> None:
         yref="y2",
         line={"color": theme.OKABE_ITO[7], "dash": "dash", "width": 2},
         annotation_text=i18n.t("pareto_line", lang),
-        annotation_position="top left",
+        annotation_position="top right",
     )
     fig.update_layout(
         xaxis_type="category",
@@ -248,6 +248,7 @@ def _pareto(period, filters, as_of, lang: str) -> None:
             "overlaying": "y",
             "side": "right",
             "range": [0, 1.05],
+            "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0],
             "tickformat": ".0%",
             "showgrid": False,
         },
