@@ -359,6 +359,57 @@ LABELS: dict[str, tuple[str, str]] = {
         "您正在查看未脱敏的个人信息，本次查看已记入审计日志。",
         "You are viewing unmasked personal data; this view is recorded in the audit trail.",
     ),
+    # ---- pages an executive reads in ten seconds (issue 13)
+    "status_line_counts": (
+        "{when} {red} 项未达标、{amber} 项预警",
+        "{when}: {red} off target, {amber} on warning",
+    ),
+    "status_line_all_green": ("{when} 全部 {n} 项指标达标", "{when}: all {n} KPIs on target"),
+    "status_line_no_targets": ("{when} 未设目标", "{when}: no targets set"),
+    "status_line_sep": ("；", "; "),
+    "status_line_worst": ("最差：{name} {score} 分", "worst: {name} {score} points"),
+    "status_line_item": ("（{item} −{points}）", " ({item} −{points})"),
+    "crumb_company": ("公司", "Company"),
+    "crumb_complaint": ("投诉", "Complaint"),
+    "score_rates_differ": (
+        "得分按 {month} 计算且不含经核实的恶意投诉，所以得分用的比率与上方卡片不同：{notes}",
+        "Scores count {month} and leave out complaints verified malicious, so the rates "
+        "they use differ from the cards above: {notes}",
+    ),
+    "score_rate_pair": (
+        "{metric} 得分 {scored} · 卡片 {card}",
+        "{metric} scored {scored} · card {card}",
+    ),
+    "list_sep": ("；", "; "),
+    "page_breakdowns": ("分项分析", "Breakdowns"),
+    "upload_button": ("上传", "Upload"),
+    "upload_limit": ("每个文件不超过 200MB", "200MB per file"),
+    "valid_rate_by_department": ("各部门有理投诉率", "Valid rate by department"),
+    "compensation": ("补偿", "Compensation"),
+    "no_compensation": ("本期没有补偿", "No compensation in this period"),
+    "compensation_by_type": ("按补偿方式", "By type"),
+    "compensation_by_department": ("各部门补偿金额", "Amount by department"),
+    "compensation_count": ("补偿件数", "Cases"),
+    "total": ("合计", "Total"),
+    "n_cases": ("{n} 件", "{n} cases"),
+    "no_volumes": (
+        "未导入业务量，无法计算万件投诉率",
+        "No business volumes loaded: the rate per 10,000 cannot be computed",
+    ),
+    "per_10k_note": (
+        "每万笔业务量的投诉数 = 投诉量 ÷ 业务量 × 10,000（括号内：投诉量 / 业务量）",
+        "Complaints per 10,000 business volume = complaints ÷ volume × 10,000 "
+        "(in brackets: complaints / volume)",
+    ),
+    "region_breakdown": ("按区域", "By region"),
+    "category_pareto": ("投诉类别帕累托", "Category Pareto"),
+    "cumulative_share": ("累计占比", "Cumulative share"),
+    "pareto_line": ("80% 线", "80% line"),
+    "pareto_caption": (
+        "{n} / {total} 个类别占投诉量的 {share}（红色柱）· 点击柱子查看投诉",
+        "{n} of {total} categories make up {share} of complaints (red bars) · click a bar "
+        "for its complaints",
+    ),
 }
 
 # department / item / bucket words shared with reports
@@ -530,11 +581,21 @@ def fmt_int(value: Any, lang: str = DEFAULT_LANG) -> str:
     return f"{round(float(value)):,}"
 
 
+def _no_negative_zero(text: str) -> str:
+    """``-0.0`` → ``0.0`` (a value that rounds to zero has no sign)."""
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
+
+
 def fmt_number(value: Any, digits: int = 1, lang: str = DEFAULT_LANG) -> str:
-    """``1,234.5`` with ``digits`` decimals; ``—`` when missing."""
+    """``1,234.5`` with ``digits`` decimals (never ``-0.0``); ``—`` when missing."""
     if _missing(value):
         return MISSING
-    return f"{float(value):,.{digits}f}"
+    return _no_negative_zero(f"{float(value):,.{digits}f}")
+
+
+def fmt_score(value: Any, lang: str = DEFAULT_LANG) -> str:
+    """A score or points with one decimal: ``24.4``; ``—`` when missing."""
+    return fmt_number(value, 1, lang)
 
 
 def fmt_pct(value: Any, digits: int = 1, lang: str = DEFAULT_LANG) -> str:
@@ -586,14 +647,21 @@ def fmt_delta(current: Any, reference: Any, unit: str, lang: str = DEFAULT_LANG)
         return None
     diff = float(current) - float(reference)
     if unit == "rate":
-        return f"{diff * 100:+.1f} {t('pp', lang)}"
+        return f"{_signed(diff * 100, 1)} {t('pp', lang)}"
     if unit == "hours":
-        return f"{diff:+,.1f} {t('hours', lang)}"
+        return f"{_signed(diff, 1)} {t('hours', lang)}"
     if unit == "cny":
-        return f"{diff:+,.0f}"
+        text = _signed(diff, 0)
+        return f"{text[0]}¥{text[1:]}" if text[0] in "+-" else f"¥{text}"
     if unit in ("per_10k", "score"):
-        return f"{diff:+,.2f}" if unit == "per_10k" else f"{diff:+,.1f}"
-    return f"{diff:+,.0f}"
+        return _signed(diff, 2 if unit == "per_10k" else 1)
+    return _signed(diff, 0)
+
+
+def _signed(value: float, digits: int) -> str:
+    """``+1,234.5`` / ``-0.5``; a value that rounds to zero is ``0`` without a sign."""
+    text = f"{value:+,.{digits}f}"
+    return text[1:] if not any(c in "123456789" for c in text) else text
 
 
 # --------------------------------------------------------------------------- dates

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from queries.marts import scoring
-from tests.app_support import no_errors, run_page, snapshot
+from tests.app_support import no_errors, open_app, run_page, snapshot
 
 MONTH = "2025-10"
 
@@ -24,9 +24,9 @@ def _scores(path: Path, month: str = MONTH):
 
 
 def test_scorecard_ranking_equals_department_scores(app_db: Path):
-    at = run_page("departments")
+    at = open_app("departments")
     no_errors(at)
-    assert at.selectbox(key="score_month").value == MONTH
+    assert "考核月份: 2025年10月" in [c.value for c in at.caption]
     expected = _scores(app_db)
     # the previous month at the same maturity (issue 11), not September at October's as-of
     conn = snapshot(app_db)
@@ -66,3 +66,21 @@ def test_department_view_in_english(app_db: Path):
     no_errors(at)
     assert at.title[0].value == "Departments"
     assert at.header[0].value.startswith("Department view: ")
+
+
+def test_score_month_follows_the_sidebar_period(app_db: Path):
+    """One period control: "上月" moves the ranking, waterfall and deductions to September."""
+    worst = _scores(app_db, "2025-09").iloc[-1]
+    at = open_app("departments", period="last_month", dept_view=str(worst["department_id"]))
+    no_errors(at)
+    assert sorted(s.key for s in at.selectbox) == ["dept_view", "period"]
+    assert "考核月份: 2025年9月" in [c.value for c in at.caption]
+    table = next(d.value for d in at.dataframe if "得分变化" in d.value.columns)
+    assert list(table["得分"]) == list(_scores(app_db, "2025-09")["score"])
+    conn = snapshot(app_db)
+    try:
+        items = scoring.score_items(conn, "2025-09", str(worst["department_id"]))
+    finally:
+        conn.close()
+    item_table = next(d.value for d in at.dataframe if "扣分项" in d.value.columns)
+    assert list(item_table["扣分"]) == list(items["deduction"])

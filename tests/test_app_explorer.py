@@ -102,8 +102,9 @@ def test_exports_are_what_is_on_screen_masked_and_neutralised(fixture_db, captur
 
 
 def _detail_tables(at):
-    """(record, facts, timeline, score items) frames of an open detail."""
-    return frames(at)[1:5]
+    """(record, facts, timeline, score items) frames of an open detail (drawn first, above
+    the list)."""
+    return frames(at)[0:4]
 
 
 def test_detail_from_url_parameter(fixture_db):
@@ -126,7 +127,8 @@ def test_detail_from_url_parameter(fixture_db):
     assert steps["办结"] == "2025年10月7日 09:00"
     assert steps["结案"] == "—"
     assert "有理投诉" in set(items["扣分项"])
-    penalties = frames(at)[5]
+    penalties = frames(at)[4]
+    assert "投诉编号" in frames(at)[-1].columns  # the list comes after the detail
     assert sorted(penalties["追责编号"]) == ["P1", "P3"]
     assert at.query_params["complaint"] == "C01"
 
@@ -138,6 +140,9 @@ def test_detail_by_clicking_a_row(fixture_db):
     at.run()
     no_errors(at)
     assert at.subheader[0].value == "投诉详情 · C02"
+    # the clicked complaint is shown first, above the list
+    record = frames(at)[0]
+    assert dict(zip(record["字段"], record["值"], strict=True))["投诉编号"] == "C02"
     # the shell (app.py, not run here) writes this page key to the URL
     assert at.session_state["complaint"] == "C02"
 
@@ -152,9 +157,9 @@ def test_privacy_officer_sees_personal_data_in_list_and_detail(tmp_path):
     path = build(tmp_path / "company.duckdb")
     with database(path, role="privacy_officer"):
         at = run_page("explorer", query={"complaint": "C01"})
-    listed = frames(at)[0].set_index("投诉编号")
+    listed = frames(at)[-1].set_index("投诉编号")
     assert listed.loc["C01", "客户姓名"] == "张三丰"
-    fields = dict(zip(frames(at)[1]["字段"], frames(at)[1]["值"], strict=True))
+    fields = dict(zip(frames(at)[0]["字段"], frames(at)[0]["值"], strict=True))
     assert fields["联系电话"] == "13812341234"
 
 
@@ -163,11 +168,11 @@ def test_english_labels(fixture_db):
     no_errors(at)
     assert at.title[0].value == "Complaint explorer"
     assert at.subheader[0].value == "Complaint detail · C01"
-    facts = frames(at)[2]
+    facts = frames(at)[1]
     derived = dict(zip(facts["Fact"], facts["Value"], strict=True))
     assert derived["Repeat"] == "Yes"
     assert derived["Resolution"] == "On time"
-    listed = frames(at)[0]
+    listed = frames(at)[-1]
     assert len(listed) > 0
     assert set(listed["Department"]) <= {"Call centre", "After-sales"}
 

@@ -10,16 +10,18 @@ import pytest
 from queries import i18n
 from queries.config import rules
 from queries.marts import scoring
-from tests.app_support import no_errors, run_page, snapshot
+from tests.app_support import no_errors, open_app, snapshot
 
 pytestmark = pytest.mark.usefixtures("use_app_db")
 
 
 def test_monthly_scores_rollup_and_rule_version(app_db: Path):
-    at = run_page(
-        "scores", query={"score_month": "2025-09", "rollup_year": "2025", "rollup_q": "3"}
-    )
+    # one period control: the sidebar's "last month" (September) sets the score month and
+    # the roll-up's quarter (Q3)
+    at = open_app("scores", period="last_month")
     no_errors(at)
+    assert not [s for s in at.selectbox if s.key != "period"], "a second period control"
+    assert "2025年第3季度 · 汇总" in [c.value for c in at.caption]
     conn = snapshot(app_db)
     try:
         month = scoring.department_scores(conn, "2025-09")

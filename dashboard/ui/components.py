@@ -29,6 +29,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -341,6 +342,25 @@ def kpi_cards(cards: Sequence[Any], lang: str, per_row: int = 4) -> None:
 # --------------------------------------------------------------------------- tables
 
 
+# columns holding a department's Chinese name (shown in English where the data has one)
+DEPARTMENT_NAME_COLUMNS: tuple[str, ...] = (
+    "department",
+    "department_name_zh",
+    "parent_department",
+    "complaint_department",
+)
+
+
+def english_department_names() -> dict[str, str]:
+    """``{name_zh: name_en}`` of the departments that have an English name."""
+    frame = data.departments()
+    return {
+        str(zh): str(en)
+        for zh, en in zip(frame["name_zh"], frame["name_en"], strict=False)
+        if isinstance(en, str) and en
+    }
+
+
 def localize_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Coded values as zh/en words (channel, grade, status...) and headers in ``lang``.
     Values are only relabelled, never recomputed."""
@@ -348,11 +368,49 @@ def localize_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     for col, kind in CODED_COLUMNS.items():
         if col in out.columns:
             out[col] = out[col].map(lambda v, k=kind: vocab.label(k, v, lang) if v else v)
+    if lang == "en":
+        english = english_department_names()
+        for col in DEPARTMENT_NAME_COLUMNS:
+            if col in out.columns:
+                out[col] = out[col].map(lambda v: english.get(v, v) if isinstance(v, str) else v)
     for col in out.columns:
         if out[col].dtype == bool or str(out[col].dtype) == "boolean":
             yes, no = ("Yes", "No") if lang == "en" else ("是", "否")
             out[col] = out[col].map(lambda v, y=yes, n=no: None if pd.isna(v) else (y if v else n))
     return out.rename(columns=i18n.column_labels(out.columns, lang))
+
+
+# score and points columns: one decimal (``24.4``), like ``i18n.fmt_score``
+SCORE_COLUMNS = frozenset(
+    {"score", "min_score", "max_score", "score_change", "deduction", "cap", "points"}
+)
+
+
+def column_unit(col: str, series: pd.Series) -> str | None:
+    """How a table column is formatted (the table twin of ``i18n.fmt_value``): ``rate``,
+    ``hours``, ``score``, ``cny``, ``count`` (integers) or None (left as it is)."""
+    if col in _metric_names():
+        unit = i18n.metric_unit(col)
+        if unit in ("rate", "hours", "score", "cny"):
+            return unit
+    if col in SCORE_COLUMNS or col.startswith("ded_"):
+        return "score"
+    if col.endswith(("_amount", "fine", "fines", "fines_total")) or col == "fines":
+        return "cny"
+    if _is_hours(col):
+        return "hours"
+    if pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return "count"
+    return None
+
+
+_COLUMN_FORMATS = {
+    "rate": "percent",
+    "hours": "%.1f",
+    "score": "%.1f",
+    "cny": "yen",
+    "count": "localized",
+}
 
 
 def _column_config(df: pd.DataFrame, lang: str) -> dict[str, Any]:
@@ -361,11 +419,45 @@ def _column_config(df: pd.DataFrame, lang: str) -> dict[str, Any]:
         label = i18n.column_label(str(col), lang)
         if pd.api.types.is_datetime64_any_dtype(df[col]):
             cfg[label] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
-        elif str(col) in _metric_names() and i18n.metric_unit(str(col)) == "rate":
-            cfg[label] = st.column_config.NumberColumn(format="percent")
-        elif _is_hours(str(col)):
-            cfg[label] = st.column_config.NumberColumn(format="%.1f")
+            continue
+        unit = column_unit(str(col), df[col])
+        if unit is not None and pd.api.types.is_numeric_dtype(df[col]):
+            cfg[label] = st.column_config.NumberColumn(format=_COLUMN_FORMATS[unit])
     return cfg
+
+
+def overdue_rows(df: pd.DataFrame) -> list[bool]:
+    """Per row: overdue (working time left below zero, flagged overdue, or resolved after
+    its deadline) — drawn tinted red in tables."""
+    flags = pd.Series(False, index=df.index)
+    if "working_hours_left" in df.columns:
+        flags |= pd.to_numeric(df["working_hours_left"], errors="coerce").lt(0)
+    for col, bad in (("is_overdue", True), ("resolved_by_deadline", False)):
+        if col in df.columns:
+            flags |= df[col].map(lambda v, b=bad: isinstance(v, bool | np.bool_) and bool(v) == b)
+    return [bool(v) for v in flags]
+
+
+def _missing_text(value: Any) -> Any:
+    missing = value is None or value is pd.NA or (isinstance(value, float) and value != value)
+    return i18n.MISSING if missing else value
+
+
+def display_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Values as tables show them: one-decimal columns never ``-0.0``, money
+    as numbers (DuckDB decimals), missing text as ``—`` (never "None")."""
+    out = df.copy()
+    for col in out.columns:
+        series = out[col]
+        unit = column_unit(str(col), series)
+        if unit in ("score", "hours") and pd.api.types.is_numeric_dtype(series):
+            values = series.astype("float64")
+            out[col] = values.where(values.round(1) != 0, 0.0)  # no "-0.0"
+        elif unit == "cny" and series.dtype == object:
+            out[col] = pd.to_numeric(series, errors="coerce")
+        elif series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[col] = series.map(_missing_text)
+    return out
 
 
 def _is_hours(col: str) -> bool:
@@ -389,19 +481,42 @@ def table(
     column_order: Sequence[str] | None = None,
     on_select: Callable[..., None] | None = None,
     args: tuple[Any, ...] = (),
+    highlight: int | None = None,
+    bars: Sequence[str] = (),
 ) -> int | None:
     """Show a frame with localized headers and words. With ``selectable`` a row can be
     clicked (single-row selection); returns the clicked row's position in ``df`` or None.
     ``on_select(*args)`` (optional) runs as a callback before the rerun: use it to change
-    another widget's session state (e.g. a selectbox drawn above)."""
+    another widget's session state (e.g. a selectbox drawn above). ``highlight``: the
+    position of a row drawn tinted (the department a drill-through landed on); ``bars``:
+    numeric columns drawn as data bars (scaled to the column's largest value)."""
     if column_order is not None:
         df = df[[c for c in column_order if c in df.columns]]
-    shown = localize_frame(df, lang)
+    overdue = overdue_rows(df)
+    df = display_frame(df)
+    shown: Any = localize_frame(df, lang)
     kwargs: dict[str, Any] = {
         "hide_index": True,
         "height": height,
         "column_config": _column_config(df, lang),
     }
+    for col in bars:
+        if col in df.columns and df[col].notna().any():
+            unit = i18n.metric_unit(col) if col in _metric_names() else "count"
+            kwargs["column_config"][i18n.column_label(col, lang)] = st.column_config.ProgressColumn(
+                format="yen" if unit == "cny" else "localized",
+                min_value=0,
+                max_value=float(df[col].max()) or 1.0,
+            )
+    if highlight is not None or any(overdue):
+        tint = f"background-color: {theme.HIGHLIGHT}; font-weight: bold"
+        late = f"background-color: {theme.OVERDUE_BG}; color: {theme.OVERDUE_TEXT}"
+
+        def row_style(row: pd.Series) -> list[str]:
+            style = tint if row.name == highlight else late if overdue[row.name] else ""
+            return [style] * len(row)
+
+        shown = shown.reset_index(drop=True).style.apply(row_style, axis=1)
     if selectable:
         event = st.dataframe(
             shown,
@@ -430,11 +545,13 @@ def english_departments(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def _open_complaint(key: str, ids: list[str]) -> None:
+def _open_complaint(key: str, ids: list[str], departments: list[str | None]) -> None:
     rows = selected_rows(key)
     if rows:
         st.session_state["complaint"] = ids[rows[0]]
+        st.session_state[CRUMB_DEPARTMENT] = departments[rows[0]]
         st.session_state[_GOTO_COMPLAINT] = True
+        request_focus("complaint_focus")
 
 
 def drill_table(
@@ -454,7 +571,7 @@ def drill_table(
         st.info(i18n.t("empty_title", lang))
         return
     if st.session_state.pop(_GOTO_COMPLAINT, False):
-        st.switch_page(EXPLORER_PAGE)
+        go_to(EXPLORER_PAGE)
     df = english_departments(df, lang)
     wanted = list(columns)
     if "department_name_zh" not in df.columns and "department_name_zh" in wanted:
@@ -464,6 +581,10 @@ def drill_table(
     if linkable:
         st.caption(i18n.t("click_complaint_hint", lang))
         ids = [str(v) for v in shown["complaint_id"]]
+        dept_ids = [
+            None if pd.isna(v) else str(v)
+            for v in df.reset_index(drop=True).get("department_id", pd.Series([None] * len(df)))
+        ]
         table(
             shown,
             lang,
@@ -471,7 +592,7 @@ def drill_table(
             height=360,
             selectable=True,
             on_select=_open_complaint,
-            args=(key, ids),
+            args=(key, ids, dept_ids),
         )
     else:
         table(shown, lang, key=key, height=360)
@@ -553,6 +674,158 @@ def chart(
     return list(points or [])
 
 
+# --------------------------------------------------------------------------- uploader
+
+_UPLOADER_CSS = """<style>
+.st-key-{key} [data-testid="stFileUploaderDropzone"] button p {{ font-size: 0 !important; }}
+.st-key-{key} [data-testid="stFileUploaderDropzone"] button p::after {{
+  content: "{button}"; font-size: 14px; }}
+.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] span {{
+  font-size: 0 !important; }}
+.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  content: "{limit}"; font-size: 14px; }}
+</style>"""
+
+
+def localize_uploader(key: str, lang: str) -> None:
+    """Streamlit draws the file uploader's button and size line in English only: in
+    Chinese, draw our own words over them (static CSS from the label table, never data)."""
+    if lang == "en":
+        return
+    st.html(
+        _UPLOADER_CSS.format(
+            key=key, button=i18n.t("upload_button", lang), limit=i18n.t("upload_limit", lang)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- drill-through
+
+DEPARTMENTS_PAGE = "views/departments.py"
+OVERVIEW_PAGE = "views/overview.py"
+CRUMB_DEPARTMENT = "_crumb_department"  # the department last opened (the breadcrumb's middle)
+
+
+def go_to(page: str) -> None:
+    """Switch to ``page`` keeping the shared filters in the link (the session keeps them
+    anyway; ``st.switch_page`` alone would drop them from the URL)."""
+    state.carry_filters()
+    st.switch_page(page, query_params=state.shared_params())
+
+
+_FOCUS = "_focus"
+# Scrolls the keyed container into view once it is drawn (polls: the script may run before
+# the element exists). The key is one of our constants, never data.
+_SCROLL_JS = """<script>
+(() => {{
+  let tries = 0;
+  const go = () => {{
+    const el = document.querySelector(".st-key-{key}");
+    if (el) {{ el.scrollIntoView({{block: "start"}}); return; }}
+    if (++tries < 100) setTimeout(go, 50);
+  }};
+  go();
+}})();
+</script>"""
+FOCUS_KEYS = ("dept_focus", "complaint_focus")
+
+
+def request_focus(key: str) -> None:
+    """Ask the next run to scroll the container ``key`` (one of ``FOCUS_KEYS``) into view."""
+    if key not in FOCUS_KEYS:
+        raise ValueError(f"unknown focus key {key!r}")
+    st.session_state[_FOCUS] = key
+
+
+def focus_here(key: str) -> None:
+    """Inside the container ``key``: scroll it into view if a drill-through asked for it."""
+    if st.session_state.get(_FOCUS) == key:
+        del st.session_state[_FOCUS]
+        st.html(_SCROLL_JS.format(key=key), unsafe_allow_javascript=True)
+
+
+def open_department(department_id: str) -> None:
+    """Go to the Departments page opened on one department (shown first, highlighted in
+    the ranking, scrolled into view); the sidebar filters stay as they are."""
+    st.session_state["dept_view"] = department_id
+    st.session_state[CRUMB_DEPARTMENT] = department_id
+    request_focus("dept_focus")
+    go_to(DEPARTMENTS_PAGE)
+
+
+def department_label(department_id: str, lang: str) -> str:
+    """A department's name in ``lang`` (the English name where the data has one)."""
+    return department_labels([department_id], lang)[0]
+
+
+def breadcrumb(lang: str, department: str | None = None, complaint: str | None = None) -> None:
+    """``公司 › 部门 › 投诉`` above a drilled-into view: 公司 goes back to the company
+    overview, the department to its page; the sidebar filters are kept (they live in the
+    session, not in the page)."""
+    department = department or st.session_state.get(CRUMB_DEPARTMENT)
+    with st.container(horizontal=True, gap="small", key="breadcrumb"):
+        if st.button(i18n.t("crumb_company", lang), key="crumb_company", type="tertiary"):
+            st.session_state["dept_view"] = None
+            go_to(OVERVIEW_PAGE)
+        if department:
+            st.markdown("›")
+            label = md_escape(department_label(department, lang))
+            if complaint is None:
+                st.markdown(f"**{label}**")
+            elif st.button(label, key="crumb_department", type="tertiary"):
+                st.session_state["dept_view"] = department
+                go_to(DEPARTMENTS_PAGE)
+        if complaint is not None:
+            st.markdown("›")
+            st.markdown(f"**{i18n.t('crumb_complaint', lang)} {md_escape(complaint)}**")
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def metric_target(metric: str, period: Any, filters: Any) -> float | None:
+    """The target of ``metric`` in the rule version in force on the period's first day
+    (the department's own target when exactly one department is filtered); None when the
+    metric has no target."""
+    target = data.rules().version_for(period.start).target(metric)
+    if target is None:
+        return None
+    department = filters.department[0] if len(filters.department) == 1 else None
+    return float(target.for_department(department)[0])
+
+
+def add_target_line(
+    fig: go.Figure, target: float | None, unit: str, lang: str, vertical: bool = False
+) -> None:
+    """A dashed target line labelled ``目标 90.0%`` (nothing when no target): horizontal
+    for trends, ``vertical`` for horizontal bar charts."""
+    if target is None:
+        return
+    style = {
+        "line": {"color": theme.STATUS_COLOURS["green"], "dash": "dash", "width": 2},
+        "annotation_text": f"{i18n.t('target', lang)} {i18n.fmt_value(target, unit, lang)}",
+        "annotation_font": {"color": theme.STATUS_COLOURS["green"]},
+    }
+    if vertical:
+        fig.add_vline(x=target, annotation_position="top", **style)
+    else:
+        fig.add_hline(y=target, annotation_position="top left", **style)
+
+
+def department_labels(ids: Sequence[Any], lang: str) -> list[str]:
+    """Department names in ``lang`` for a column of department ids (English where the data
+    has it, else the Chinese name; the id when unknown)."""
+    frame = data.departments()
+    zh = dict(zip(frame["department_id"].astype(str), frame["name_zh"], strict=False))
+    en = dict(zip(frame["department_id"].astype(str), frame["name_en"], strict=False))
+    out = []
+    for v in ids:
+        key = str(v)
+        name = en.get(key) if lang == "en" else None
+        out.append(name if isinstance(name, str) and name else str(zh.get(key, key)))
+    return out
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -583,24 +856,6 @@ def month_options(as_of: dt.datetime | None) -> list[str]:
         cut = f"{as_of.year:04d}-{as_of.month:02d}"
         out = [m for m in out if m <= cut]
     return sorted(out, reverse=True)
-
-
-def score_month_selector(period: Any, as_of: dt.datetime | None, lang: str) -> str | None:
-    """The month picker of the score pages (kept in the URL as ``score_month``); None when
-    no month has complaints."""
-    months = month_options(as_of)
-    if not months:
-        return None
-    state.bind_url("score_month")
-    if st.session_state.get("score_month") not in months:
-        default = score_month(period, as_of)
-        st.session_state["score_month"] = default if default in months else months[0]
-    return st.selectbox(
-        i18n.t("score_month", lang),
-        months,
-        format_func=lambda m: i18n.fmt_month(m, lang),
-        key="score_month",
-    )
 
 
 def department_names(frame: pd.DataFrame, lang: str) -> list[str]:

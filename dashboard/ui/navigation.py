@@ -23,6 +23,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("departments", "page_departments", "nav_quality"),
     ("time_limits", "page_time_limits", "nav_quality"),
     ("scores", "page_scores", "nav_quality"),
+    ("breakdowns", "page_breakdowns", "nav_quality"),
     ("repeats", "page_repeats", "nav_quality"),
     ("satisfaction", "page_satisfaction", "nav_quality"),
     ("accountability", "page_accountability", "nav_quality"),

@@ -110,11 +110,25 @@ def _seed(param: UrlParam) -> None:
     st.session_state[param.key] = value
 
 
+_CARRIED = "_carried_filters"
+
+
+def carry_filters() -> None:
+    """Keep the shared filters across ``st.switch_page`` (Streamlit drops the sidebar
+    widgets' values when a page switches pages itself); ``start_run`` puts them back."""
+    keys = [p.key for p in SHARED] + ["range"]
+    st.session_state[_CARRIED] = {k: st.session_state[k] for k in keys if k in st.session_state}
+
+
 def start_run() -> None:
     """Begin a script run: seed the shared filters from the URL on the session's first
-    run."""
+    run; restore the filters carried over a page switch."""
     for param in SHARED:
         _seed(param)
+    carried = st.session_state.pop(_CARRIED, None)
+    if carried:
+        for key, value in carried.items():
+            st.session_state[key] = value
 
 
 def bind_url(key: str, default: Any = None, multi: bool = False, kind: str = "str") -> None:
@@ -152,6 +166,12 @@ def url_params(
             continue
         params[param.key] = [_format(v) for v in value] if param.multi else _format(value)
     return params
+
+
+def shared_params() -> dict[str, str | list[str]]:
+    """The shared filters' query parameters as they are now (for ``st.switch_page``, which
+    otherwise drops them from the link)."""
+    return url_params(st.session_state, (), st.session_state.get(_ASOF_DEFAULT))
 
 
 def sync_to_url(page: str = "") -> None:
@@ -364,6 +384,16 @@ def filters() -> Filters:
         severity=tuple(st.session_state.get("grade") or ()),
         region=tuple(st.session_state.get("region") or ()),
     )
+
+
+def period_words(lang_: str) -> str:
+    """The sidebar period in words for sentences: ``本月`` / ``This month`` for the named
+    choices, the dates for a custom range."""
+    choice = st.session_state.get("period") or "month"
+    if choice in _PERIOD_LABEL and choice != "custom":
+        return i18n.t(_PERIOD_LABEL[choice], lang_)
+    period = current_filters()[0]
+    return i18n.fmt_period(period.start, period.end, lang_)
 
 
 def current_filters() -> tuple[Period, Filters, dt.datetime | None, str]:

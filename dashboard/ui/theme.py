@@ -32,6 +32,9 @@ STATUS_COLOURS: dict[str, str] = {
 POSITIVE = "#009E73"  # waterfall: score gained
 NEGATIVE = "#D55E00"  # waterfall: score lost
 TOTAL = "#0072B2"
+HIGHLIGHT = "#FFF3C4"  # the row a drill-through landed on
+OVERDUE_BG = "#FDE2DC"  # overdue rows in tables (with dark text: readable, not colour alone
+OVERDUE_TEXT = "#8A2A00"  # — the overdue/deadline columns say it in words too)
 TEMPLATE_NAME = "complaints"
 
 

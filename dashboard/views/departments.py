@@ -15,6 +15,7 @@ from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
 from queries import i18n
 from queries.config import vocab
+from queries.marts import status
 
 DEPARTMENT_CARDS: tuple[str, ...] = (
     "received",
@@ -49,15 +50,19 @@ def _pick_from_table(key: str, ids: list[str]) -> None:
     rows = ui.selected_rows(key)
     if rows:
         st.session_state["dept_view"] = ids[rows[0]]
+        ui.request_focus("dept_focus")
 
 
 def _pick_from_chart(key: str) -> None:
     value = ui.point_value(ui.selected_points(key), "customdata")
     if value:
         st.session_state["dept_view"] = str(value)
+        ui.request_focus("dept_focus")
 
 
-def _scorecard(scores: pd.DataFrame, previous: pd.DataFrame, lang: str) -> None:
+def _scorecard(
+    scores: pd.DataFrame, previous: pd.DataFrame, lang: str, highlight: str | None = None
+) -> None:
     st.subheader(i18n.t("scorecard", lang))
     ranking = ui.score_notes(ui.score_changes(scores, previous), lang)
     ranking = ranking.assign(department=ui.department_names(ranking, lang))
@@ -75,7 +80,10 @@ def _scorecard(scores: pd.DataFrame, previous: pd.DataFrame, lang: str) -> None:
                 y=chart_frame["department"],
                 orientation="h",
                 customdata=chart_frame[["department_id", "n_complaints"]].values,
-                marker_color=theme.OKABE_ITO[0],
+                marker_color=[
+                    theme.OKABE_ITO[1] if str(d) == highlight else theme.OKABE_ITO[0]
+                    for d in chart_frame["department_id"]
+                ],
                 text=[i18n.fmt_number(s, 1, lang) for s in chart_frame["score"]],
                 textposition="auto",
                 hovertemplate="%{y}: %{x:.2f} (n=%{customdata[1]})<extra></extra>",
@@ -112,6 +120,7 @@ def _scorecard(scores: pd.DataFrame, previous: pd.DataFrame, lang: str) -> None:
             ),
             on_select=_pick_from_table,
             args=("dept_score_table", ids),
+            highlight=ids.index(highlight) if highlight in ids else None,
         )
 
 
@@ -303,13 +312,55 @@ def _breaches(period, dept_filters, as_of, month: str, dept_id: str, lang: str) 
         )
 
 
+def main_item(scores: pd.DataFrame, dept_id: str) -> str | None:
+    """The scoring item that cost the department the most points (None: nothing lost)."""
+    row = scores[scores["department_id"].astype(str) == str(dept_id)]
+    return status.biggest_deduction(row.iloc[0]["deductions"] if not row.empty else None)[0]
+
+
+def score_rate_differences(cards: dict[str, object], items: pd.DataFrame, lang: str) -> list[str]:
+    """``按时办结率 得分 69.5% · 卡片 68.9%`` for each rate item whose scored value (the
+    score month, verified-malicious complaints left out) differs from the card's."""
+    notes = []
+    for row in items.to_dict("records"):
+        metric = row.get("metric")
+        card = cards.get(metric) if metric else None
+        if row.get("kind") != "rate_gap" or card is None:
+            continue
+        scored, shown = row.get("measured"), getattr(card, "value", None)
+        if scored is None or shown is None or pd.isna(scored) or pd.isna(shown):
+            continue
+        if i18n.fmt_metric(metric, scored, lang) == i18n.fmt_metric(metric, shown, lang):
+            continue
+        notes.append(
+            i18n.t(
+                "score_rate_pair",
+                lang,
+                metric=i18n.metric_name(metric, lang),
+                scored=i18n.fmt_metric(metric, scored, lang),
+                card=i18n.fmt_metric(metric, shown, lang),
+            )
+        )
+    return notes
+
+
+def _rates_note(cards: dict[str, object], month: str, dept_id: str, lang: str) -> None:
+    notes = score_rate_differences(cards, data.score_items(month, dept_id), lang)
+    if notes:
+        st.info(
+            i18n.t(
+                "score_rates_differ",
+                lang,
+                month=i18n.fmt_month(month, lang),
+                notes=i18n.t("list_sep", lang).join(notes),
+            )
+        )
+
+
 def _department_view(
     period, filters, as_of, month: str, scores, previous, lang: str, names: dict[str, str]
 ) -> None:
     dept_id = st.session_state.get("dept_view")
-    if not dept_id:
-        st.info(i18n.t("no_department_selected", lang))
-        return
     st.header(f"{i18n.t('department_view', lang)}: {ui.md_escape(names.get(dept_id, dept_id))}")
     dept_filters = dataclasses.replace(filters, department=(dept_id,))
     st.caption(i18n.t("department_scope_note", lang))
@@ -324,12 +375,15 @@ def _department_view(
     with ui.guard(lang):
         cards = {c.metric: c for c in data.kpi_cards(period, dept_filters, as_of)}
         ui.kpi_cards([cards[m] for m in DEPARTMENT_CARDS if m in cards], lang, per_row=4)
+        _rates_note(cards, month, dept_id, lang)
     left, right = st.columns(2)
     item = None
     with left, ui.guard(lang):
         item = _waterfall(month, scores, previous, dept_id, lang)
     with right, ui.guard(lang):
         item = _score_items(month, dept_id, lang) or item
+    # until an item is clicked, the complaints behind the biggest deduction are listed
+    item = item or main_item(scores, dept_id)
     if item:
         with ui.guard(lang):
             ui.drill_table(
@@ -348,20 +402,20 @@ def _department_view(
 
 
 def main() -> None:
-    """Render the departments page."""
+    """Render the departments page: the month is the sidebar period's last month (one
+    period control); an opened department comes first under its breadcrumb, then the
+    ranking with that department highlighted."""
     period, filters, as_of, lang = state.current_filters()
     ui.page_header("departments_title", lang, period, as_of)
     state.bind_url("dept_view")
     with ui.guard(lang):
-        month = ui.score_month_selector(period, as_of, lang)
-        if month is None:
-            ui.empty_state(lang)
-            return
+        month = ui.score_month(period, as_of)
         scores = data.department_scores(month, as_of)
-        previous = data.previous_scores(month, as_of)  # at the same maturity
         if scores.empty:
             ui.empty_state(lang)
             return
+        previous = data.previous_scores(month, as_of)  # at the same maturity
+        st.caption(f"{i18n.t('score_month', lang)}: {i18n.fmt_month(month, lang)}")
         names = dict(
             zip(
                 scores["department_id"].astype(str),
@@ -371,15 +425,25 @@ def main() -> None:
         )
         if st.session_state.get("dept_view") not in names:
             st.session_state["dept_view"] = None
-        _scorecard(scores, previous, lang)
         st.selectbox(
             i18n.t("select_department", lang),
             list(names),
             format_func=names.__getitem__,
+            index=None,
             placeholder=i18n.t("select_department", lang),
             key="dept_view",
         )
-        _department_view(period, filters, as_of, month, scores, previous, lang, names)
+        dept_id = st.session_state.get("dept_view")
+        if dept_id:
+            st.session_state[ui.CRUMB_DEPARTMENT] = dept_id
+            with st.container(key="dept_focus"):
+                ui.focus_here("dept_focus")
+                ui.breadcrumb(lang, department=dept_id)
+                _department_view(period, filters, as_of, month, scores, previous, lang, names)
+            st.divider()
+        else:
+            st.info(i18n.t("no_department_selected", lang))
+        _scorecard(scores, previous, lang, highlight=dept_id)
 
 
 if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing

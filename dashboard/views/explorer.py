@@ -240,6 +240,8 @@ def timeline_figure(timeline: list[dict[str, Any]], lang: str) -> go.Figure | No
             )
         )
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)))
+    # tick labels in the viewer's language (Plotly's default reads "Oct 2 … 2026")
+    fig.update_xaxes(tickformat="%-d %b %Y %H:%M" if lang == "en" else "%Y年%-m月%-d日 %H:%M")
     return fig
 
 
@@ -284,6 +286,24 @@ def score_items_frame(items: list[dict[str, Any]], lang: str) -> pd.DataFrame:
 def _full_height(frame: pd.DataFrame) -> int:
     """A table height that shows every row without an inner scroll bar."""
     return 35 * (len(frame) + 1) + 3
+
+
+_LIST_IDS = "_explorer_ids"
+_PICKED = "_explorer_picked"
+
+
+def _apply_pick() -> None:
+    """A row newly clicked in the list (drawn below) opens its complaint above it (kept in
+    the URL) and scrolls there; an unchanged selection does not reopen a detail the user
+    closed. Runs before the detail is drawn, on the list's ids of the run before."""
+    ids = st.session_state.get(_LIST_IDS) or []
+    rows = ui.selected_rows(TABLE_KEY)
+    picked = ids[rows[0]] if rows and rows[0] < len(ids) else None
+    if picked != st.session_state.get(_PICKED):
+        st.session_state[_PICKED] = picked
+        if picked is not None:
+            st.session_state["complaint"] = picked
+            ui.request_focus("complaint_focus")
 
 
 def _close_detail() -> None:
@@ -332,14 +352,8 @@ def _list(period, filters, as_of, lang: str) -> None:
     order = [c for c in EXPLORER_COLUMNS if c in frame.columns]
     ids = [str(v) for v in frame["complaint_id"]]
     st.caption(i18n.t("click_row_detail", lang))
-    row = ui.table(frame, lang, key=TABLE_KEY, selectable=True, column_order=order, height=420)
-    # A newly clicked row opens its complaint (kept in the URL); an unchanged selection
-    # does not reopen a detail the user closed.
-    picked = ids[row] if row is not None and row < len(ids) else None
-    if picked != st.session_state.get("_explorer_picked"):
-        st.session_state["_explorer_picked"] = picked
-        if picked is not None:
-            st.session_state["complaint"] = picked
+    st.session_state[_LIST_IDS] = ids
+    ui.table(frame, lang, key=TABLE_KEY, selectable=True, column_order=order, height=420)
     if len(frame) >= LIST_LIMIT:
         st.caption(i18n.t("first_n_shown", lang, n=i18n.fmt_int(LIST_LIMIT, lang)))
     else:
@@ -349,7 +363,6 @@ def _list(period, filters, as_of, lang: str) -> None:
 
 
 def _detail(complaint_id: str, as_of, lang: str) -> None:
-    st.divider()
     head, close = st.columns([5, 1])
     head.subheader(f"{i18n.t('complaint_detail', lang)} · {ui.md_escape(complaint_id)}")
     close.button(
@@ -421,16 +434,22 @@ def _detail(complaint_id: str, as_of, lang: str) -> None:
 
 
 def main() -> None:
-    """Render the complaint explorer."""
+    """Render the complaint explorer: an open complaint (a click here or a drill-through
+    from another page) comes first, under its breadcrumb; the list follows."""
     period, filters, as_of, lang = state.current_filters()
     ui.page_header("page_explorer", lang, period, as_of)
     state.bind_url("complaint", "")
-    with ui.guard(lang):
-        _list(period, filters, as_of, lang)
+    _apply_pick()
     complaint_id = str(st.session_state.get("complaint") or "").strip()
     if complaint_id:
-        with ui.guard(lang):
-            _detail(complaint_id, as_of, lang)
+        with st.container(key="complaint_focus"):
+            ui.focus_here("complaint_focus")
+            ui.breadcrumb(lang, complaint=complaint_id)
+            with ui.guard(lang):
+                _detail(complaint_id, as_of, lang)
+        st.divider()
+    with ui.guard(lang):
+        _list(period, filters, as_of, lang)
 
 
 if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing

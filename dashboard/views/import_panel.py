@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.ui import auth, components
+from dashboard.ui import components as ui
 from queries import i18n, privacy
 from queries.config import schema
 from queries.importer import Mapping, import_files, load_mapping, preview, save_mapping
@@ -163,6 +164,7 @@ def _proposal(
 def render_import_panel(db_path: Path, lang: str) -> None:
     """Draw the import panel for ``db_path`` with labels in ``lang`` (``zh`` or ``en``)."""
     t = LABELS.get(lang, LABELS["zh"])
+    ui.localize_uploader("import_files", lang)
     files = st.file_uploader(
         t["upload"],
         type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls"],

@@ -24,40 +24,96 @@ from dashboard.ui import components as ui
 from queries import i18n, reports
 from queries.reports import agenda, meeting
 
-# Static CSS only (no data): presentation hides the app chrome and scales the type so the
-# body is >= 28 px at 1920x1080.
+# Static CSS only (no data). Every slide is laid out in a fixed 1920×1080 box (the size
+# the type is designed for: body >= 28 px, numbers >= 28 px, chart labels >= 24 px) and
+# zoomed to fit (SLIDE_JS): the same layout at every screen size, nothing overflows.
+SLIDE_W, SLIDE_H = 1920, 1080
+SLIDE_CSS = """
+<style>
+.st-key-slide_box { width: 1920px !important; min-width: 1920px !important;
+  max-width: 1920px !important; height: 1080px !important; min-height: 1080px !important;
+  max-height: 1080px !important; overflow: hidden !important; flex: none !important;
+  transform: scale(var(--slide-scale, 0.5)); transform-origin: 0 0;
+  box-sizing: border-box; background: #fff;
+  padding: 36px 72px 24px 72px !important; border: 1px solid #ddd; gap: 18px !important; }
+.st-key-slide_frame { width: calc(1920px * var(--slide-scale, 0.5)) !important;
+  height: calc(1080px * var(--slide-scale, 0.5)) !important; overflow: hidden !important;
+  flex: none !important; }
+.st-key-slide_box > *:has(.st-key-slide_foot), .st-key-slide_foot { margin-top: auto !important; }
+.st-key-slide_box p, .st-key-slide_box li, .st-key-slide_box td, .st-key-slide_box th,
+.st-key-slide_box label { font-size: 30px !important; line-height: 1.35; }
+.st-key-slide_box h1 { font-size: 60px !important; padding: 0 0 0.3rem 0 !important; }
+.st-key-slide_box h2 { font-size: 44px !important; }
+.st-key-slide_box [data-testid="stMetricValue"] p, .st-key-slide_box [data-testid="stMetricValue"] {
+  font-size: 80px !important; font-weight: 700; line-height: 1.1; color: #111 !important; }
+.st-key-slide_box [data-testid="stMetricLabel"] p { font-size: 34px !important;
+  color: #222 !important; }
+.st-key-slide_box [data-testid="stCaptionContainer"] p,
+.st-key-slide_box [data-testid="stCaptionContainer"] { font-size: 28px !important;
+  color: #222 !important; opacity: 1 !important; }
+.st-key-slide_box .stMarkdownBadge, .st-key-slide_box [data-testid="stBadge"] p {
+  font-size: 28px !important; padding: 0.1rem 0.6rem; }
+.st-key-slide_box [data-testid="stTable"] td, .st-key-slide_box [data-testid="stTable"] th {
+  font-size: 30px !important; color: #111 !important; padding: 0.3rem 0.8rem !important;
+  white-space: nowrap; }
+.st-key-meeting_counter p { font-size: 30px !important; font-weight: 700; text-align: center; }
+.st-key-meeting_keys { display: none !important; }
+body.slide-black .st-key-slide_box::after { content: ""; position: absolute; inset: 0;
+  background: #000; z-index: 1000; }
+.st-key-slide_box { position: relative; }
+</style>
+"""
+# The scale of the slide box (fit the screen when presenting, the column otherwise) and
+# the two keys that need the browser itself: B black screen, F full screen. Static.
+SLIDE_JS = """
+<script>
+(() => {
+  const fit = () => {
+    const box = document.querySelector(".st-key-slide_box");
+    if (!box) return false;
+    const presenting = document.querySelector(".st-key-meeting_presenting") !== null;
+    const frame = box.closest(".st-key-slide_frame") || box;
+    const parent = frame.parentElement.getBoundingClientRect().width || window.innerWidth;
+    const scale = presenting
+      ? Math.min(window.innerWidth / 1920, window.innerHeight / 1080)
+      : Math.min(parent / 1920, 1);
+    document.documentElement.style.setProperty("--slide-scale", String(scale));
+    return true;
+  };
+  let tries = 0;
+  const wait = () => { if (!fit() && ++tries < 100) setTimeout(wait, 50); };
+  wait();
+  if (window.__slideKeys) return;
+  window.__slideKeys = true;
+  window.addEventListener("resize", fit);
+  new MutationObserver(fit).observe(document.body, {childList: true, subtree: true});
+  document.addEventListener("keydown", (e) => {
+    const t = e.target;
+    if (t && (t.tagName === "TEXTAREA" || t.tagName === "INPUT" || t.isContentEditable)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (!document.querySelector(".st-key-slide_box")) return;
+    if (e.key === "b" || e.key === "B") {
+      document.body.classList.toggle("slide-black");
+    } else if (e.key === "f" || e.key === "F") {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else document.documentElement.requestFullscreen().catch(() => {});
+    }
+  });
+})();
+</script>
+"""
+# Presentation hides the app chrome.
 PRESENT_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 [data-testid="stSidebarNav"], header { display: none !important; }
 [data-testid="stMainBlockContainer"], .block-container {
-  padding: 1.2rem 3rem 1rem 3rem !important; max-width: 100% !important; }
-[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] td,
-[data-testid="stMain"] th, [data-testid="stMain"] label,
-[data-testid="stMain"] textarea { font-size: 30px !important; line-height: 1.35; }
-[data-testid="stMain"] h1 { font-size: 60px !important; padding: 0.2rem 0 0.6rem 0; }
-[data-testid="stMain"] h2 { font-size: 44px !important; }
-[data-testid="stMain"] [data-testid="stMetricValue"] p {
-  font-size: 80px !important; font-weight: 700; line-height: 1.1; color: #111 !important; }
-[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 34px !important;
-  color: #222 !important; }
-[data-testid="stMain"] [data-testid="stCaptionContainer"] p,
-[data-testid="stMain"] [data-testid="stCaptionContainer"] { font-size: 28px !important;
-  color: #222 !important; opacity: 1 !important; }
-[data-testid="stMain"] .stMarkdownBadge { font-size: 28px !important; padding: 0.1rem 0.6rem; }
-[data-testid="stMain"] [data-testid="stTable"] td,
-[data-testid="stMain"] [data-testid="stTable"] th { font-size: 30px !important;
-  color: #111 !important; padding: 0.35rem 0.8rem !important; }
-.st-key-meeting_next_pgdn, .st-key-meeting_prev_pgup { display: none !important; }
+  padding: 0 !important; max-width: 100% !important; }
+.st-key-slide_box { border: none; }
+.st-key-slide_frame { position: fixed !important; left: 50%; top: 50%; z-index: 999990;
+  transform: translate(-50%, -50%); background: #fff; }
 .st-key-meeting_nav { display: none !important; }
-.st-key-meeting_counter p { font-size: 30px !important; font-weight: 700; text-align: center; }
-</style>
-"""
-# Hidden second buttons carry the presenter-clicker keys even when not presenting.
-CONTROL_CSS = """
-<style>
-.st-key-meeting_next_pgdn, .st-key-meeting_prev_pgup { display: none !important; }
 </style>
 """
 _BADGE: dict[str, Literal["green", "orange", "red"]] = {
@@ -87,9 +143,17 @@ _T = {
         "Numbers were frozen when the meeting was prepared; later imports do not change it.",
     ),
     "keys": (
-        "翻页：← → 方向键、PageUp/PageDown（翻页笔）或按钮；Esc 退出投屏。",
-        "Next/previous: ← → arrow keys, PageUp/PageDown (presenter clicker) or the buttons; "
-        "Esc ends the presentation.",
+        "翻页：→ ← 方向键、PageDown/PageUp、空格/退格（翻页笔）、Home/End 首页/末页或按钮；"
+        "B 黑屏，F 全屏，Esc 退出投屏。",
+        "Next/previous: → ← arrow keys, PageDown/PageUp, Space/Backspace (presenter "
+        "clicker), Home/End for the first/last slide, or the buttons; B blacks the screen, "
+        "F goes full screen, Esc ends the presentation.",
+    ),
+    "scope": ("会议范围", "Meeting scope"),
+    "company": ("全公司", "Whole company"),
+    "scope_help": (
+        "在侧栏只选一个部门即为该部门的会议",
+        "choose exactly one department in the sidebar for a department meeting",
     ),
 }
 
@@ -140,8 +204,10 @@ def _month_ticks(categories: list[str], lang: str) -> list[str]:
     return out
 
 
-def _figure(chart: agenda.Chart, lang: str, presenting: bool, compact: bool) -> go.Figure:
-    size = 26 if presenting else 14
+def _figure(chart: agenda.Chart, lang: str, compact: bool) -> go.Figure:
+    """A slide chart drawn for the 1920×1080 box: every label >= 26 px, the target of each
+    series as a dashed line."""
+    size = 26
     fig = go.Figure()
     pct = chart.unit == "rate"
     for name, values in chart.series:
@@ -165,7 +231,7 @@ def _figure(chart: agenda.Chart, lang: str, presenting: bool, compact: bool) -> 
                 name=name,
                 text=text,
                 textposition="outside",
-                textfont={"size": size - 4},
+                textfont={"size": size},
                 cliponaxis=False,
             )
         else:
@@ -174,20 +240,49 @@ def _figure(chart: agenda.Chart, lang: str, presenting: bool, compact: bool) -> 
                 y=ys,
                 name=name,
                 mode="lines+markers",
-                line={"width": 5 if presenting else 3},
+                line={"width": 5},
                 marker={"size": 12},
             )
     theme.style(fig)
-    height = (460 if compact else 700) if presenting else None
+    for i, (name, _values) in enumerate(chart.series):
+        target = chart.targets.get(name)
+        if target is None:
+            continue
+        colour = theme.OKABE_ITO[i % len(theme.OKABE_ITO)]
+        label = f"{agenda.text('target', lang)} {agenda.fmt_value(target, chart.unit, lang)}"
+        line = {"color": colour, "dash": "dash", "width": 3}
+        if chart.kind == "bar":
+            fig.add_vline(x=target, line=line)
+        else:
+            fig.add_hline(y=target, line=line)
+        fig.add_annotation(
+            text=label,
+            xref="paper",
+            x=1 if chart.kind != "bar" else 0,
+            yref="y" if chart.kind != "bar" else "paper",
+            y=target if chart.kind != "bar" else 1.02,
+            xanchor="right" if chart.kind != "bar" else "left",
+            showarrow=False,
+            font={"size": size, "color": colour},
+        )
     fig.update_layout(
         title={"text": chart.title, "font": {"size": size + 4}},
         font={"size": size},
-        height=height,
+        uniformtext={"minsize": size, "mode": "show"},
+        height=440 if compact else 680,
         showlegend=len(chart.series) > 1,
         margin={"l": 10, "r": 60, "t": 70, "b": 10},
     )
     if len(chart.series) > 1:
-        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0})
+        fig.update_layout(
+            legend={
+                "orientation": "h",
+                "yanchor": "top",
+                "y": -0.12,
+                "x": 0,
+                "font": {"size": size},
+            }
+        )
     if chart.kind != "bar":
         fig.update_xaxes(
             type="category",
@@ -229,7 +324,19 @@ def _table(table: agenda.Table) -> None:
     st.table(pd.DataFrame(table.rows, columns=table.columns).set_index(table.columns[0]))
 
 
-def _slide(view: agenda.SlideView, lang: str, presenting: bool) -> None:
+SLIDE_CONTENT_W = SLIDE_W - 2 * 72  # the box's padding
+COLUMN_GAP = 48
+
+
+def _plot(fig: go.Figure, share: float) -> None:
+    """A chart at a fixed width in slide pixels (``share`` of the content width): the box
+    is scaled as a whole, so the chart must not measure the scaled screen itself."""
+    width = int(SLIDE_CONTENT_W * share - COLUMN_GAP)
+    fig.update_layout(width=width, autosize=False)
+    st.plotly_chart(fig, theme=None, width=width, config={"displayModeBar": False})
+
+
+def _slide(view: agenda.SlideView, lang: str) -> None:
     title = view.title + (f" — {view.subtitle}" if view.subtitle and view.id != "title" else "")
     st.title(_md(title), anchor=False)
     if view.id == "title":
@@ -245,22 +352,14 @@ def _slide(view: agenda.SlideView, lang: str, presenting: bool) -> None:
     if view.charts and view.table is not None:
         left, right = st.columns([3, 2], gap="large")
         with left:
-            st.plotly_chart(
-                _figure(view.charts[0], lang, presenting, bool(view.stats)),
-                theme=None,
-                config={"displayModeBar": False},
-            )
+            _plot(_figure(view.charts[0], lang, bool(view.stats)), 0.6)
         with right:
             _table(view.table)
     elif view.charts:
         cols = st.columns(len(view.charts), gap="large")
         for col, chart in zip(cols, view.charts, strict=True):
             with col:
-                st.plotly_chart(
-                    _figure(chart, lang, presenting, bool(view.stats)),
-                    theme=None,
-                    config={"displayModeBar": False},
-                )
+                _plot(_figure(chart, lang, bool(view.stats)), 1 / len(view.charts))
     elif view.table is not None:
         _table(view.table)
     for line in view.lines:
@@ -286,11 +385,20 @@ def _prepare_form(db_path, lang: str) -> None:
             value=latest.date() if latest is not None else dt.date.today(),
             key="meeting_prepare_asof",
         )
+        chosen = state.filters().department
+        department = chosen[0] if len(chosen) == 1 else None
+        scope = ui.department_label(department, lang) if department else _t("company", lang)
+        st.caption(f"{_t('scope', lang)}: {_md(scope)} · {_t('scope_help', lang)}")
         if c3.button(_t("prepare_btn", lang), type="primary", disabled=not month):
             as_of = dt.datetime.combine(as_of_day, dt.time(23, 59, 59))
             viewer = auth.viewer()
             pack = meeting.prepare(
-                db_path, month, as_of, scope=viewer.departments, who=viewer.identity
+                db_path,
+                month,
+                as_of,
+                scope=viewer.departments,
+                who=viewer.identity,
+                department=department,
             )
             st.session_state["meeting_current"] = pack["meeting_id"]
             st.session_state["meeting_slide"] = 0
@@ -353,12 +461,17 @@ def _nav(index: int, total: int, lang: str) -> None:
             shortcut="Esc",
             on_click=lambda: st.session_state.update(meeting_present=False),
         )
-        st.button(
-            "PageUp", key="meeting_prev_pgup", shortcut="PageUp", on_click=_go, args=(-1, total)
-        )
-        st.button(
-            "PageDown", key="meeting_next_pgdn", shortcut="PageDown", on_click=_go, args=(1, total)
-        )
+    # Presenter clickers and keyboards: hidden buttons carry the other keys.
+    with st.container(key="meeting_keys", horizontal=True):
+        for key, shortcut, delta in (
+            ("meeting_prev_pgup", "PageUp", -1),
+            ("meeting_next_pgdn", "PageDown", 1),
+            ("meeting_next_space", "Space", 1),
+            ("meeting_prev_back", "Backspace", -1),
+            ("meeting_first", "Home", -total),
+            ("meeting_last", "End", total),
+        ):
+            st.button(shortcut, key=key, shortcut=shortcut, on_click=_go, args=(delta, total))
 
 
 def _keep(widget_key: str, store_key: str) -> None:
@@ -410,7 +523,10 @@ def main() -> None:
     lang = state.lang()
     db_path = data.db_path()
     presenting = bool(st.session_state.get("meeting_present", False))
-    st.html(PRESENT_CSS if presenting else CONTROL_CSS)  # static CSS only, never data
+    st.html(SLIDE_CSS + (PRESENT_CSS if presenting else ""))  # static CSS only, never data
+    st.html(SLIDE_JS, unsafe_allow_javascript=True)  # static script only, never data
+    if presenting:
+        st.container(key="meeting_presenting")  # marker read by SLIDE_JS
     with ui.guard(lang):
         if not presenting:
             st.title(i18n.t("page_meeting", lang))
@@ -433,7 +549,7 @@ def main() -> None:
             _controls(stored, lang)
         meeting_id = st.session_state["meeting_current"]
         pack = meeting.load(db_path, meeting_id)
-        views = agenda.slide_views(pack, lang)
+        views = agenda.paginate(agenda.slide_views(pack, lang), lang=lang)
         total = len(views)
         index = max(0, min(total - 1, int(st.session_state.get("meeting_slide", 0))))
         st.session_state["meeting_slide"] = index
@@ -450,10 +566,12 @@ def main() -> None:
             _downloads(pack, lang)
             st.divider()
         view = views[index]
-        _slide(view, lang, presenting)
-        foot, counter = st.columns([8, 1], vertical_alignment="center")
-        foot.caption(_md(agenda.footer(pack, lang)))
-        counter.container(key="meeting_counter").markdown(f"{index + 1} / {total}")
+        with st.container(key="slide_frame"), st.container(key="slide_box"):
+            _slide(view, lang)
+            with st.container(key="slide_foot"):
+                foot, counter = st.columns([8, 1], vertical_alignment="center")
+                foot.caption(_md(agenda.footer(pack, lang)))
+                counter.container(key="meeting_counter").markdown(f"{index + 1} / {total}")
         _nav(index, total, lang)
         note_key = f"meeting_note_{meeting_id}_{view.id}"
         if note_key not in st.session_state:

@@ -13,6 +13,7 @@ from dashboard.ui import components as ui
 from dashboard.ui import data, state, theme
 from queries import i18n, periods
 from queries.config import vocab
+from queries.marts import status
 
 # the executive cards, in this order (cards the core does not return are skipped)
 CARD_METRICS: tuple[str, ...] = (
@@ -37,10 +38,15 @@ TREND_METRICS: tuple[str, ...] = (
 AT_RISK_DEPARTMENTS = 5
 
 
-def _cards(period, filters, as_of, lang: str) -> None:
-    cards = {c.metric: c for c in data.kpi_cards(period, filters, as_of)}
-    ordered = [cards[m] for m in CARD_METRICS if m in cards]
-    ui.kpi_cards(ordered, lang, per_row=5)
+STATUS_ORDER = {"red": 0, "amber": 1, "green": 2}
+
+
+def ordered_cards(cards: list) -> list:
+    """The executive cards, off-target first, then warnings, then the rest (each group in
+    ``CARD_METRICS`` order), so the red items are the first thing on the page."""
+    by_metric = {c.metric: c for c in cards}
+    shown = [by_metric[m] for m in CARD_METRICS if m in by_metric]
+    return sorted(shown, key=lambda c: STATUS_ORDER.get(c.status or "", 3))
 
 
 def _trend(period, filters, as_of, lang: str) -> None:
@@ -97,6 +103,7 @@ def _trend(period, filters, as_of, lang: str) -> None:
     fig.update_layout(xaxis_type="category", yaxis_title=i18n.metric_name(metric, lang))
     if unit == "rate":
         fig.update_yaxes(tickformat=".0%")
+    ui.add_target_line(fig, ui.metric_target(metric, period, filters), unit, lang)
     ui.chart(fig, key="overview_trend", height=320)
 
 
@@ -133,10 +140,9 @@ def _top_categories(period, filters, as_of, lang: str) -> None:
         )
 
 
-def _departments_at_risk(period, as_of, lang: str) -> None:
+def _departments_at_risk(period, as_of, scores, lang: str) -> None:
     st.subheader(i18n.t("departments_at_risk", lang))
     month = ui.score_month(period, as_of)
-    scores = data.department_scores(month, as_of)
     if scores.empty:
         ui.empty_state(lang)
         return
@@ -155,12 +161,10 @@ def _departments_at_risk(period, as_of, lang: str) -> None:
         lang,
         key="overview_at_risk",
         selectable=True,
-        column_order=("department", "score", "rank", "n_complaints", "main_item"),
+        column_order=("department", "score", "main_item"),
     )
     if row is not None:
-        st.session_state["dept_view"] = str(worst.iloc[row]["department_id"])
-        st.session_state["score_month"] = month
-        st.switch_page("views/departments.py")
+        ui.open_department(str(worst.iloc[row]["department_id"]))
 
 
 def _overdue_actions(lang: str) -> None:
@@ -173,16 +177,26 @@ def _overdue_actions(lang: str) -> None:
 
 
 def main() -> None:
-    """Render the overview."""
+    """Render the overview: the status line, then the cards (off target first) beside the
+    departments most at risk, then the trend and categories."""
     period, filters, as_of, lang = state.current_filters()
     ui.page_header("overview_title", lang, period, as_of)
     with ui.guard(lang):
-        ui.data_summary(lang, as_of, expanded=False)
-    with ui.guard(lang):
         if not ui.has_data(period, filters, as_of):
+            ui.data_summary(lang, as_of, expanded=False)
             ui.empty_state(lang)
             return
-        _cards(period, filters, as_of, lang)
+        cards = ordered_cards(data.kpi_cards(period, filters, as_of))
+        scores = data.department_scores(ui.score_month(period, as_of), as_of)
+        line = status.status_line(cards, scores, state.period_words(lang), lang)
+        st.markdown(f"#### {ui.md_escape(line)}")
+    left, right = st.columns([3, 2])
+    with left, ui.guard(lang):
+        ui.kpi_cards(cards, lang, per_row=3)
+    with right, ui.guard(lang):
+        _departments_at_risk(period, as_of, scores, lang)
+    with ui.guard(lang):
+        ui.data_summary(lang, as_of, expanded=False)
     with ui.guard(lang):
         _overdue_actions(lang)
     left, right = st.columns([3, 2])
@@ -190,8 +204,6 @@ def main() -> None:
         _trend(period, filters, as_of, lang)
     with right, ui.guard(lang):
         _top_categories(period, filters, as_of, lang)
-    with ui.guard(lang):
-        _departments_at_risk(period, as_of, lang)
 
 
 if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing

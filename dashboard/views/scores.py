@@ -81,28 +81,20 @@ def _history(month: str, as_of, lang: str) -> None:
     ui.chart(fig, key="scores_history", height=max(320, 28 * len(grid) + 100))
 
 
-def _rollup(as_of, lang: str) -> None:
+def rollup_span(choice: str, period) -> tuple[int, int | None]:
+    """The roll-up the sidebar period asks for: the year for "year to date" and ranges
+    over more than one quarter, else the quarter holding the period's last day."""
+    last = period.end - dt.timedelta(days=1)
+    quarter = (last.month - 1) // 3 + 1
+    first_quarter = (period.start.month - 1) // 3 + 1
+    if choice == "ytd" or (period.start.year, first_quarter) != (last.year, quarter):
+        return last.year, None
+    return last.year, quarter
+
+
+def _rollup(period, as_of, lang: str) -> None:
     st.subheader(i18n.t("rollup", lang))
-    year_now = as_of.year if as_of is not None else dt.date.today().year
-    years = sorted({int(m[:4]) for m in ui.month_options(as_of)}, reverse=True) or [year_now]
-    c1, c2 = st.columns([1, 3])
-    state.bind_url("rollup_year", None, kind="int")
-    state.bind_url("rollup_q", "year")
-    if st.session_state.get("rollup_year") not in years:
-        st.session_state["rollup_year"] = years[0]
-    quarters = ["year", "1", "2", "3", "4"]
-    if st.session_state.get("rollup_q") not in quarters:
-        st.session_state["rollup_q"] = "year"
-    year = c1.selectbox(i18n.t("year", lang), years, key="rollup_year")
-    choice = c2.segmented_control(
-        i18n.t("quarter", lang),
-        quarters,
-        format_func=lambda q: i18n.t("year", lang) if q == "year" else f"Q{q}",
-        key="rollup_q",
-        required=True,
-    )
-    assert choice is not None  # required=True
-    quarter = None if choice == "year" else int(choice)
+    year, quarter = rollup_span(st.session_state.get("period") or "month", period)
     frame = data.score_rollup(year, quarter, as_of)
     if frame.empty:
         st.info(i18n.t("empty_title", lang))
@@ -136,8 +128,9 @@ def _rule_table(month: str, lang: str) -> None:
         f"{i18n.fmt_date(version.effective_from, lang)} – {until} · "
         f"{i18n.t('base_score', lang)} {i18n.fmt_number(version.scoring_base, 0, lang)}"
     )
-    if version.description:
-        st.caption(version.description)
+    description = (version.description_en if lang == "en" else "") or version.description
+    if description:
+        st.caption(ui.md_escape(description))
     rows = []
     for item in version.scoring_items:
         target = None
@@ -161,15 +154,13 @@ def main() -> None:
     period, _filters, as_of, lang = state.current_filters()
     ui.page_header("scores_title", lang, period, as_of)
     with ui.guard(lang):
-        month = ui.score_month_selector(period, as_of, lang)
-        if month is None:
-            ui.empty_state(lang)
-            return
+        month = ui.score_month(period, as_of)
+        st.caption(f"{i18n.t('score_month', lang)}: {i18n.fmt_month(month, lang)}")
         _monthly(month, as_of, lang)
     with ui.guard(lang):
         _history(month, as_of, lang)
     with ui.guard(lang):
-        _rollup(as_of, lang)
+        _rollup(period, as_of, lang)
     with ui.guard(lang):
         _rule_table(month, lang)
 

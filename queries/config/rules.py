@@ -146,6 +146,7 @@ class RuleVersion:
     effective_from: dt.date
     effective_to: dt.date | None = None  # exclusive; None = open-ended
     description: str = ""
+    description_en: str = ""  # shown in English when given (else ``description``)
     response_limit_grade: dict[str, float] = field(
         default_factory=lambda: {"general": 24.0, "urgent": 1.0, "major": 1.0}
     )
@@ -248,6 +249,7 @@ RULE_KEYS: tuple[str, ...] = (
     "version.id",
     "version.effective_from",
     "version.description",
+    "version.description_en",
     "version.response_limit_hours.grade.<grade>",
     "version.response_limit_hours.channel.<channel>",
     "version.resolution_working_days.grade.<grade>",
@@ -492,6 +494,7 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
         id=str(raw["id"]),
         effective_from=eff,
         description=str(raw.get("description", "")),
+        description_en=str(raw.get("description_en", "")),
         response_limit_grade=_num_map(
             resp.get("grade", defaults.response_limit_grade), f"{where}.response_limit_hours.grade"
         ),

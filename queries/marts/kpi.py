@@ -63,6 +63,7 @@ DIMENSION_SQL: dict[str, str] = {
     "week": "strftime(date_trunc('week', c.received_date), '%Y-%m-%d')",  # ISO, Monday
     "day": "strftime(c.received_date, '%Y-%m-%d')",
     "escalation_level": "c.escalation_level::varchar",
+    "compensation_type": "c.compensation_type",
 }
 # The id next to a name-valued group (returned as an extra column; over the cohort's rows).
 DIMENSION_ID_SQL: dict[str, tuple[str, str]] = {

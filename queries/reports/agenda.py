@@ -8,6 +8,7 @@ from these views, so they cannot disagree.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "last_year": ("去年同期", "last year"),
     "previous": ("上月", "last month"),
     "n": ("n", "n"),
+    "continued": ("（续）", "(cont.)"),
     "score": ("得分", "Score"),
     "rank": ("排名", "Rank"),
     "change": ("较上月", "vs last month"),
@@ -219,6 +221,7 @@ class Chart:
     categories: list[str]
     series: list[tuple[str, list[float | None]]]
     unit: str = "count"  # how the values are formatted (rate: 0.0%)
+    targets: dict[str, float] = field(default_factory=dict)  # series name -> its target
 
 
 @dataclass
@@ -268,6 +271,8 @@ def _stat(pack: dict, metric: str, lang: str, compare: str = "year_ago") -> Stat
         parts.append(f"{text(key, lang)} {fmt_value(other, unit, lang)}{at}")
     if card.get("small_sample"):
         parts.append(f"{text('small_sample', lang)} (n={card.get('n')})")
+    elif not _missing(card.get("n")) and unit not in ("count",):
+        parts.append(f"n={int(card['n']):,}")
     coverage = card.get("coverage")
     if not card.get("not_measured") and isinstance(coverage, int | float) and coverage < 1:
         parts.append(f"{text('coverage', lang)} {fmt_value(coverage, 'rate', lang)}")
@@ -283,20 +288,24 @@ def _stat(pack: dict, metric: str, lang: str, compare: str = "year_ago") -> Stat
     )
 
 
-def footer(pack: dict, lang: str) -> str:
-    """The footer line of every slide: scope (filters), as-of, rule version, meeting id."""
+def scope_name(pack: dict, lang: str) -> str:
+    """The meeting's scope in words: the department the meeting is about, else the viewer's
+    department scope (a department head's pack), else the filters, else 全公司 / Company."""
+    for key in ("department_scope", "scope"):
+        scope = pack.get(key) or {}
+        if key == "scope" and scope.get("ids") is None:
+            continue  # a company-wide viewer
+        if scope.get("zh") or scope.get("en"):
+            return str((scope.get("en") if lang == "en" else None) or scope.get("zh"))
     filters = {k: v for k, v in (pack.get("filters") or {}).items() if v}
-    scope = (
-        "; ".join(f"{k}={','.join(map(str, v))}" for k, v in filters.items())
-        if filters
-        else text("company", lang)
-    )
-    head = f"{text('filters', lang)}: {scope}"
-    viewer_scope = pack.get("scope") or {}
-    if viewer_scope.get("ids") is not None:  # a department-scoped pack says so on every page
-        head = str(viewer_scope.get(lang) or viewer_scope.get("zh") or head)
-        if filters:
-            head += f"; {scope}"
+    if filters:
+        return "; ".join(f"{k}={','.join(map(str, v))}" for k, v in filters.items())
+    return text("company", lang)
+
+
+def footer(pack: dict, lang: str) -> str:
+    """The footer line of every slide: scope, as-of, rule version, meeting id."""
+    head = scope_name(pack, lang)
     rules = (pack.get("rules_version") or {}).get("id") or "—"
     return (
         f"{head} · {text('as_of', lang)} {pack['as_of'][:16]} · "
@@ -338,7 +347,17 @@ def _title_view(pack: dict, lang: str) -> dict:
         f"{text('rules', lang)}: {(pack.get('rules_version') or {}).get('id') or '—'}",
         f"{text('prepared', lang)}: {pack.get('prepared_at', '')[:16]}",
     ]
-    return {"title": heading, "subtitle": text("company", lang), "lines": lines}
+    return {"title": heading, "subtitle": scope_name(pack, lang), "lines": lines}
+
+
+def _targets(pack: dict, metrics: tuple[str, ...], lang: str) -> dict[str, float]:
+    """``{series name: target}`` of the metrics that have a target in the pack's cards."""
+    out = {}
+    for m in metrics:
+        target = _card(pack, m).get("target")
+        if not _missing(target):
+            out[metric_label(pack, m, lang)] = float(target)
+    return out
 
 
 def _trend_view(pack: dict, lang: str) -> dict:
@@ -358,6 +377,7 @@ def _trend_view(pack: dict, lang: str) -> dict:
             months,
             [(metric_label(pack, m, lang), [r.get(m) for r in rows]) for m in TREND_METRICS[1:]],
             "rate",
+            _targets(pack, TREND_METRICS[1:], lang),
         ),
     ]
     return {"charts": charts}
@@ -488,6 +508,7 @@ def _by_chart(
         cats,
         [(metric_label(pack, metric, lang), [r[metric] for r in rows])],
         metric_unit(pack, metric),
+        _targets(pack, (metric,), lang),
     )
 
 
@@ -639,3 +660,36 @@ def slide_views(pack: dict, lang: str = "zh") -> list[SlideView]:
             )
         )
     return views
+
+
+def paginate(views: list[SlideView], rows_per_slide: int = 10, lang: str = "zh") -> list[SlideView]:
+    """Slides that fit their box: a table longer than ``rows_per_slide`` rows (half that
+    beside stats or a chart) continues on continuation slides (table only, the title
+    marked ``（续）`` / ``(cont.)``); numbers and totals follow the new order."""
+    out: list[SlideView] = []
+    for view in views:
+        table = view.table
+        first = min(6, rows_per_slide) if (view.stats or view.charts) else rows_per_slide
+        if table is None or len(table.rows) <= first:
+            out.append(view)
+            continue
+        rest = range(first, len(table.rows), rows_per_slide)
+        chunks = [table.rows[:first]] + [table.rows[i : i + rows_per_slide] for i in rest]
+        for part, rows in enumerate(chunks):
+            piece = Table(table.title, table.columns, rows)
+            if part == 0:
+                out.append(dataclasses.replace(view, table=piece))
+                continue
+            mark = f"{text('continued', lang)} {part + 1}/{len(chunks)}"
+            out.append(
+                dataclasses.replace(
+                    view,
+                    title=f"{view.title} {mark}",
+                    subtitle=view.subtitle,
+                    stats=[],
+                    charts=[],
+                    lines=[],
+                    table=piece,
+                )
+            )
+    return [dataclasses.replace(v, number=i, total=len(out)) for i, v in enumerate(out, start=1)]

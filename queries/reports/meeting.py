@@ -202,9 +202,13 @@ def build_pack(
     as_of: dt.datetime | None = None,
     meeting_id: str | None = None,
     today: dt.date | None = None,
+    department: str | None = None,
 ) -> dict[str, Any]:
     """Compute every number of the meeting agenda for ``month`` at ``as_of`` (default: the
-    latest timestamp in the data) as a JSON-ready document. Company-wide (no filters).
+    latest timestamp in the data) as a JSON-ready document. Company-wide, or scoped to one
+    ``department`` (id or name; its children included): then the KPIs, trend and lists are
+    that department's, the "worst" slide shows its own deductions, the ranking stays the
+    company's (its place among the others) and the scope is printed on every slide.
 
     Args:
         conn: a read-only snapshot connection.
@@ -227,13 +231,13 @@ def build_pack(
             f"as-of {pd.Timestamp(as_of):%Y-%m-%d %H:%M} is before {month}: "
             "no data for that month yet (import it first)"
         )
-    filters = kpi.Filters()
+    filters = kpi.Filters(department=(department,) if department else ())
     version = ctx.rules.version_for(period.start)
 
     cards = kpi.kpi_cards(ctx, period, filters, as_of)
     trend_start = kpi.Period.month(months_back(month, 11)).start
     trend = kpi.trend(
-        conn,
+        ctx,
         kpi.Period(trend_start, period.end),
         filters,
         as_of,
@@ -244,10 +248,24 @@ def build_pack(
     scores_prev = scoring.previous_scores(ctx, month, as_of)  # at the same maturity
     english = dict(zip(scores["department"], scores["department_en"], strict=True))
     worst: dict[str, Any] = {}
+    department_scope: dict[str, Any] | None = None
     # the lowest-scoring department with enough complaints (small samples are never "worst")
-    ranked = scores[scores["n_complaints"] >= (version.min_n_for("score") or 0)]
-    if not ranked.empty:
-        low = ranked.sort_values(["score", "department"], ascending=[True, True]).iloc[0]
+    candidates = scores[scores["n_complaints"] >= (version.min_n_for("score") or 0)]
+    if department:  # a meeting on one department: its own deductions, whatever its size
+        mask = (scores["department_id"].astype(str) == department) | (
+            scores["department"] == department
+        )
+        candidates = scores[mask | (scores["department_en"] == department)]
+        if candidates.empty:
+            raise MeetingError(f"department {department!r} has no score in {month}")
+        row = candidates.iloc[0]
+        department_scope = {
+            "department_id": str(row["department_id"]),
+            "zh": str(row["department"]),
+            "en": row.get("department_en") or None,
+        }
+    if not candidates.empty:
+        low = candidates.sort_values(["score", "department"], ascending=[True, True]).iloc[0]
         items = scoring.score_items(ctx, month, low["department"], as_of)
         complaints = []
         for item in items.sort_values("deduction", ascending=False).itertuples():
@@ -272,6 +290,7 @@ def build_pack(
         "as_of": pd.Timestamp(as_of).isoformat(sep=" "),
         "prepared_at": dt.datetime.now().replace(microsecond=0).isoformat(sep=" "),
         "filters": {f: list(getattr(filters, f)) for f in kpi.FILTER_FIELDS},
+        "department_scope": department_scope,
         "rules_version": {
             "id": version.id,
             "effective_from": version.effective_from.isoformat(),
@@ -403,6 +422,7 @@ def prepare(
     today: dt.date | None = None,
     scope: Sequence[str] | None = None,
     who: str | None = None,
+    department: str | None = None,
 ) -> dict[str, Any]:
     """Compute and store a new meeting for ``month`` from the current published database,
     for the department subtrees ``scope`` (None: the company); ``who`` (default: the OS
@@ -415,6 +435,7 @@ def prepare(
         meeting_id: default: the next free id of the month (``2025-10``, ``2025-10-v2``...).
         replace: allow overwriting an existing meeting of that id.
         today: the day last month's actions are judged on (default: today).
+        department: scope the meeting to one department (default: the company).
     """
     month = resolve_month(month)
     meeting_id = meeting_id or next_meeting_id(db_path, month)
@@ -425,7 +446,14 @@ def prepare(
         raise MeetingError(f"meeting {meeting_id} exists already; choose another id")
     conn = db.open_snapshot(db_path)
     try:
-        pack = build_pack(context.open_context(conn, scope=scope), month, as_of, meeting_id, today)
+        pack = build_pack(
+            context.open_context(conn, scope=scope),
+            month,
+            as_of,
+            meeting_id,
+            today,
+            department=department,
+        )
     finally:
         conn.close()
     save(db_path, pack)
