@@ -171,7 +171,7 @@ def url_params(
 def shared_params() -> dict[str, str | list[str]]:
     """The shared filters' query parameters as they are now (for ``st.switch_page``, which
     otherwise drops them from the link)."""
-    return url_params(st.session_state, (), st.session_state.get(_ASOF_DEFAULT))
+    return url_params(st.session_state.to_dict(), (), st.session_state.get(_ASOF_DEFAULT))
 
 
 def sync_to_url(page: str = "") -> None:

@@ -360,7 +360,7 @@ def _rates_note(cards: dict[str, object], month: str, dept_id: str, lang: str) -
 def _department_view(
     period, filters, as_of, month: str, scores, previous, lang: str, names: dict[str, str]
 ) -> None:
-    dept_id = st.session_state.get("dept_view")
+    dept_id = str(st.session_state["dept_view"])  # the caller opens a chosen department only
     st.header(f"{i18n.t('department_view', lang)}: {ui.md_escape(names.get(dept_id, dept_id))}")
     dept_filters = dataclasses.replace(filters, department=(dept_id,))
     st.caption(i18n.t("department_scope_note", lang))

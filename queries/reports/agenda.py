@@ -355,7 +355,7 @@ def _targets(pack: dict, metrics: tuple[str, ...], lang: str) -> dict[str, float
     out = {}
     for m in metrics:
         target = _card(pack, m).get("target")
-        if not _missing(target):
+        if isinstance(target, int | float) and not _missing(target):
             out[metric_label(pack, m, lang)] = float(target)
     return out
 
