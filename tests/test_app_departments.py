@@ -73,7 +73,9 @@ def test_score_month_follows_the_sidebar_period(app_db: Path):
     worst = _scores(app_db, "2025-09").iloc[-1]
     at = open_app("departments", period="last_month", dept_view=str(worst["department_id"]))
     no_errors(at)
-    assert sorted(s.key for s in at.selectbox) == ["dept_view", "period"]
+    # the only period control is the sidebar's (the action form's metric picker is no period)
+    controls = sorted(s.key for s in at.selectbox if not s.key.startswith("dept_act_"))
+    assert controls == ["dept_view", "period"]
     assert "考核月份: 2025年9月" in [c.value for c in at.caption]
     table = next(d.value for d in at.dataframe if "得分变化" in d.value.columns)
     assert list(table["得分"]) == list(_scores(app_db, "2025-09")["score"])
