@@ -110,7 +110,7 @@ def _engine(path: Path) -> tuple[list[float], str]:
     try:
         ctx = context.open_context(conn)
         scores = list(scoring.department_scores(ctx, SCORE_MONTH)["score"])
-        month = kpi.Period.month("2025-10")
+        month = kpi.Period.month(SCORE_MONTH)  # the sidebar period (last month) carries over
         sla = kpi.kpis(ctx, month, kpi.Filters(), ctx.as_of())["response_sla_rate"].iloc[0]
     finally:
         conn.close()
@@ -125,7 +125,7 @@ def test_an_edit_of_complaints_rules_shows_on_the_next_run(own_db, tmp_path, mon
     monkeypatch.setenv(rules.RULES_ENV_VAR, str(rule_file))
     sla_label = i18n.metric_name("response_sla_rate", "zh")
 
-    at = open_app("scores", score_month=SCORE_MONTH)
+    at = open_app("scores", period="last_month")  # the sidebar period sets the month (09)
     no_errors(at)
     before_scores, before_sla = _engine(own_db)
     assert _valid_points_rule(at) == "一般 1.0 / 紧急 2.0 / 重大 5.0"

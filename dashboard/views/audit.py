@@ -34,4 +34,5 @@ def main() -> None:
         st.dataframe(frame[list(COLUMNS)], hide_index=True, width="stretch")
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

@@ -292,4 +292,5 @@ def main() -> None:
             section(period, filters, as_of, lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

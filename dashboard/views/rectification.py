@@ -189,4 +189,5 @@ def main() -> None:
         _alerts(lang)
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()

@@ -88,4 +88,5 @@ def main() -> None:
                 st.markdown(f"**{ui.md_escape(d['name'])}**：{ui.md_escape(d['definition'])}")
 
 
-main()
+if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing
+    main()
