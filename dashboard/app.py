@@ -31,15 +31,16 @@ def main() -> None:
         initial_sidebar_state="expanded",
     )
     if not data.database_exists():
-        with st.spinner(i18n.t("building_demo", lang)):
-            available = data.ensure_database()
-        if not available:
-            st.title(i18n.t("app_title", lang))
-            st.warning(i18n.t("no_database", lang))
-            components.empty_state(lang)
+        if data.serves_demo_file():
+            with st.spinner(i18n.t("building_demo", lang)):
+                data.ensure_database()
+        if not data.database_exists():
+            components.missing_database_page(data.db_path().name, lang)
             st.stop()
     data.begin_run()
     nav = st.navigation(navigation.build_pages(lang), position="sidebar")
+    if data.is_demo():
+        components.demo_banner(lang)
     with components.guard(lang):
         state.render_filters()
     components.role_badge(state.lang())

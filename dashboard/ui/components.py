@@ -124,6 +124,21 @@ def empty_state(lang: str) -> None:
     st.info(f"**{i18n.t('empty_title', lang)}**\n\n{i18n.t('empty_help', lang)}")
 
 
+def demo_banner(lang: str) -> None:
+    """The "示例数据 / demo data" marker shown above every page of a demo database."""
+    with st.container(key="demo_banner"):
+        st.markdown(
+            f":orange-badge[:material/science: {i18n.t('demo_banner', lang)}]"
+            f" {i18n.t('demo_banner_help', lang)}"
+        )
+
+
+def missing_database_page(name: str, lang: str) -> None:
+    """The page shown instead of any data when the served database file is gone."""
+    st.title(i18n.t("database_missing_title", lang))
+    st.error(i18n.t("database_missing", lang, name=md_escape(name)))
+
+
 def filters_caption(period: Any, as_of: dt.datetime | None, lang: str) -> str:
     """``统计期 2025年10月 · 数据截止 2025年10月31日 18:00`` for page subtitles."""
     parts = [f"{i18n.t('period', lang)}: {i18n.fmt_period(period.start, period.end, lang)}"]

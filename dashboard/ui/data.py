@@ -45,9 +45,21 @@ TTL_SECONDS = 60
 # --------------------------------------------------------------------------- database
 
 
+_SERVED: dict[tuple[str, str], Path] = {}
+LOOPBACK_ADDRESSES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
 def db_path() -> Path:
-    """The database file: ``$COMPLAINTS_DB`` or ``data/complaints.duckdb``."""
-    return paths.resolve_db_path()
+    """The database this app serves: ``$COMPLAINTS_DB`` (``complaints serve`` always sets
+    it), else the working ``data/complaints.duckdb`` when it exists, else the demo's
+    ``data/demo.duckdb``. Decided once per process and setting, so a working database that
+    disappears while serving is never replaced by the demo."""
+    key = (os.environ.get(paths.DB_ENV_VAR, ""), os.getcwd())
+    if key not in _SERVED:
+        default = paths.resolve_db_path()
+        configured = bool(key[0]) or default.exists()
+        _SERVED[key] = default if configured else paths.demo_db()
+    return _SERVED[key]
 
 
 def role() -> str:
@@ -78,15 +90,49 @@ def database_exists() -> bool:
     return db_path().exists()
 
 
+def serves_demo_file() -> bool:
+    """Whether the served path is the demo's own file (``data/demo.duckdb``)."""
+    return db_path() == paths.demo_db()
+
+
 def ensure_database() -> bool:
-    """Build the demo database when no database exists (the app "starts with the demo
-    database when no other database exists"). Returns whether a database is available."""
+    """Make the served database available: an existing file is used (leftovers of a killed
+    writer cleaned up); a missing demo file is built; a missing configured database is
+    never replaced (the app shows an error page). Returns whether a database is there."""
     path = db_path()
     if path.exists():
         store.cleanup_if_idle(path)
         return True
-    demo.ensure_demo(path)
+    if serves_demo_file():
+        demo.ensure_demo(path)
     return path.exists()
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _is_demo(path: str, gen: int) -> bool:
+    return store.is_demo(Path(path))
+
+
+def is_demo() -> bool:
+    """Whether the served database is the demo company's (marked in its ``meta``)."""
+    return _is_demo(str(db_path()), generation())
+
+
+def can_write() -> bool:
+    """Whether this visitor may change data (import, save a mapping, write meeting notes):
+    only in local mode, i.e. the server listens on a loopback address (``server.address``)
+    and the visitor connects over loopback (``st.context.ip_address`` is None then).
+    The sign-in work (issue 14) replaces this with a role check."""
+    address = str(st.get_option("server.address") or "").strip().strip("[]")
+    if address not in LOOPBACK_ADDRESSES and not address.startswith("127."):
+        return False
+    return st.context.ip_address is None
+
+
+def app_user() -> str:
+    """Who the app's writes are recorded under: the operating-system user running the
+    local app (the only one who can write until sign-in exists)."""
+    return store.os_user()
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,13 @@ def _import_panel(lang: str) -> None:
         if exc.name != "dashboard.views.import_panel":
             raise
         return
+    if not data.can_write():
+        return  # an anonymous or remote visitor sees no import panel at all
     st.subheader(i18n.t("import_data", lang))
-    render_import_panel(data.db_path(), lang)
+    if data.is_demo():
+        st.info(i18n.t("import_demo_refused", lang))
+        return
+    render_import_panel(data.db_path(), lang, user=data.app_user())
 
 
 def main() -> None:

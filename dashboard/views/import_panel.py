@@ -1,7 +1,8 @@
 """The Data page's import panel: upload → preview → column mapping → import → results.
 
-All logic lives in ``dashboard.core.importer``; this file only lays out widgets. Personal
-data is masked in every table shown; nothing is rendered as HTML.
+All logic lives in ``queries.importer``; this file only lays out widgets. Previews and
+imports run in a bounded worker process (a hostile file ends with a message, never the
+server). Personal data is masked in every table shown; nothing is rendered as HTML.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ import streamlit as st
 
 from queries import privacy
 from queries.config import schema
-from queries.importer import Mapping, import_files, load_mapping, preview, save_mapping
+from queries.importer import (
+    Mapping,
+    Preview,
+    import_files,
+    load_mapping,
+    preview,
+    save_mapping,
+)
 from queries.importer.errors import ImportRefused
 from queries.importer.headers import mapping_names
 
@@ -118,8 +126,16 @@ def _mapping_names() -> list[str]:
     return mapping_names()
 
 
-def render_import_panel(db_path: Path, lang: str) -> None:
-    """Draw the import panel for ``db_path`` with labels in ``lang`` (``zh`` or ``en``)."""
+@st.cache_data(ttl=600, max_entries=20, show_spinner=False)
+def _preview(data: bytes, name: str, **kwargs: object) -> Preview:
+    """The worker's preview of an upload, computed once per file and choice (every widget
+    change reruns the page; a worker start costs a second or more)."""
+    return preview(data, name, **kwargs)
+
+
+def render_import_panel(db_path: Path, lang: str, user: str | None = None) -> None:
+    """Draw the import panel for ``db_path`` with labels in ``lang`` (``zh`` or ``en``);
+    imports are logged under ``user`` (default: the OS user)."""
     t = LABELS.get(lang, LABELS["zh"])
     files = st.file_uploader(
         t["upload"],
@@ -151,21 +167,25 @@ def render_import_panel(db_path: Path, lang: str) -> None:
     data = first.getvalue()
     sheet = None
     try:
-        p = preview(data, first.name, kind=kind, mapping=mapping_name, date_order=date_order)
+        p = _preview(data, first.name, kind=kind, mapping=mapping_name, date_order=date_order)
     except ImportRefused as exc:
         st.error(str(exc))
         return
     if p.sheets:
         sheet = st.selectbox(t["sheet"], p.sheets, key="import_sheet")
         if sheet != p.sheet:
-            p = preview(
-                data,
-                first.name,
-                kind=kind,
-                mapping=mapping_name,
-                sheet=sheet,
-                date_order=date_order,
-            )
+            try:
+                p = _preview(
+                    data,
+                    first.name,
+                    kind=kind,
+                    mapping=mapping_name,
+                    sheet=sheet,
+                    date_order=date_order,
+                )
+            except ImportRefused as exc:
+                st.error(str(exc))
+                return
     if p.error:
         st.warning(p.error)
     if p.encoding or p.sheet:
@@ -236,6 +256,7 @@ def render_import_panel(db_path: Path, lang: str) -> None:
         sheet=sheet,
         date_order=date_order,
         progress=progress,
+        user=user,
     )
     bar.progress(1.0, text=t["done"])
     st.markdown(f"**{t['results']}**")

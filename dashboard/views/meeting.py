@@ -114,7 +114,11 @@ def _start_presenting() -> None:
 
 
 def _save_note(db_path, meeting_id: str, slide_id: str, key: str) -> None:
-    meeting.set_note(db_path, meeting_id, slide_id, st.session_state.get(key, ""))
+    if not data.can_write():  # the box is disabled for such visitors; never save for them
+        return
+    meeting.set_note(
+        db_path, meeting_id, slide_id, st.session_state.get(key, ""), author=data.app_user()
+    )
 
 
 # --------------------------------------------------------------------------- slide
@@ -398,7 +402,8 @@ def main() -> None:
     with ui.guard(lang):
         if not presenting:
             st.title(i18n.t("page_meeting", lang))
-    if not presenting:
+    writable = data.can_write()
+    if not presenting and writable:
         with ui.guard(lang):
             _prepare_form(db_path, lang)
     with ui.guard(lang):
@@ -448,6 +453,8 @@ def main() -> None:
             on_change=_save_note,
             args=(db_path, meeting_id, view.id, note_key),
             label_visibility="collapsed" if presenting else "visible",
+            disabled=not writable,
+            help=None if writable else i18n.t("writes_local_only", lang),
         )
         if st.session_state.get("meeting_auto_on") and presenting:
             _auto_advance(total, int(st.session_state.get("meeting_auto_seconds", 60)))

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,6 @@ from queries.importer import readers, report, values
 from queries.importer.errors import ImportRefused
 
 Source = str | Path | tuple[str, bytes]
-Progress = Callable[[float, str], None]
 
 
 @dataclass
@@ -235,28 +234,35 @@ def import_file(
     date_order: str | None = None,
     user: str | None = None,
     wait_seconds: float = 60.0,
+    into_demo: bool = False,
 ) -> ImportResult:
-    """Import one file into the database (see the module docstring for the accounting).
+    """Import one file into the database in this process (see the module docstring for
+    the accounting; ``worker.import_files`` runs it in a bounded worker process).
 
     A refused file (undecodable, missing required columns ...) returns a result with
-    ``outcome='refused'`` and is logged. ``DatabaseBusyError`` propagates.
+    ``outcome='refused'`` and is logged. A demo database is refused (and left untouched)
+    unless ``into_demo``. ``DatabaseBusyError`` propagates.
     """
     db_path = Path(db_path)
     started = dt.datetime.now().replace(microsecond=0)
     import_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    user = user or db._user()
+    user = user or db.os_user()
     name, data = _load(source)
     result = ImportResult(file=name, sha256=sha256_of(data), import_id=import_id)
+    if not into_demo and db.is_demo(db_path):
+        result.outcome = "refused"
+        result.message = (
+            f"{db_path} is the demo database (示例数据); import into your own database"
+            " (--db FILE), or pass --into-demo to add to the demo"
+        )
+        return result
     try:
         m = hdr.load_mapping(mapping)
         result.mapping = (m.name or "(custom)") if m else None
         prep = _prepare(name, data, kind, m, sheet, encoding, date_order)
     except ImportRefused as exc:
         result.outcome, result.message = "refused", str(exc)
-        with db.write_transaction(
-            db_path, wait_seconds=wait_seconds, derive=staging.refresh
-        ) as conn:
-            _log(conn, result, len(data), started, user)
+        log_only(db_path, result, len(data), started, user, wait_seconds)
         return result
     raw, plan, parsed = prep.raw, prep.plan, prep.parsed
     result.kind = plan.kind
@@ -279,11 +285,21 @@ def import_file(
     except (duckdb.Error, AssertionError) as exc:  # nothing was published
         result.imported = result.updated = result.unchanged = 0
         result.outcome, result.message = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0]
-        with db.write_transaction(
-            db_path, wait_seconds=wait_seconds, derive=staging.refresh
-        ) as conn:
-            _log(conn, result, len(data), started, user)
+        log_only(db_path, result, len(data), started, user, wait_seconds)
     return result
+
+
+def log_only(
+    db_path: Path,
+    result: ImportResult,
+    size: int,
+    started: dt.datetime,
+    user: str,
+    wait_seconds: float = 60.0,
+) -> None:
+    """Record an import that published nothing (refused or failed) in ``import_log``."""
+    with db.write_transaction(db_path, wait_seconds=wait_seconds, derive=staging.refresh) as conn:
+        _log(conn, result, size, started, user)
 
 
 def _publish(
@@ -330,44 +346,6 @@ def _summary(r: ImportResult) -> str:
     if r.already_imported:
         parts.append("this exact file was imported before")
     return "; ".join(parts)
-
-
-def import_files(
-    db_path: Path,
-    files: Sequence[Source],
-    *,
-    kind: str | None = None,
-    mapping: str | Path | hdr.Mapping | dict | None = None,
-    sheet: str | None = None,
-    encoding: str | None = None,
-    date_order: str | None = None,
-    user: str | None = None,
-    progress: Progress | None = None,
-    wait_seconds: float = 60.0,
-) -> list[ImportResult]:
-    """Import several files, each as its own publication, reporting progress as
-    ``progress(fraction done, file name)``."""
-    results = []
-    for i, source in enumerate(files):
-        name = source[0] if isinstance(source, tuple) else str(source)
-        if progress:
-            progress(i / max(len(files), 1), Path(name).name)
-        results.append(
-            import_file(
-                db_path,
-                source,
-                kind=kind,
-                mapping=mapping,
-                sheet=sheet,
-                encoding=encoding,
-                date_order=date_order,
-                user=user,
-                wait_seconds=wait_seconds,
-            )
-        )
-    if progress:
-        progress(1.0, "")
-    return results
 
 
 def preview(

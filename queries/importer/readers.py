@@ -8,6 +8,9 @@ import codecs
 import csv
 import datetime as dt
 import io
+import os
+import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -34,6 +37,173 @@ FAST_PATH_MIN_CHARS = 1_000_000
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 csv.field_size_limit(1 << 30)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one import (README, section "Import limits"); each is read from
+    its ``COMPLAINTS_IMPORT_*`` environment variable, else the default below."""
+
+    memory_mb: int = 4096  # address-space cap of the import worker process
+    seconds: float = 900.0  # time budget of one file (the worker is killed after it)
+    max_rows: int = 1_048_576  # highest row number a worksheet may use (Excel's own limit)
+    max_columns: int = 1_024  # highest column number a worksheet may use
+    max_cells: int = 20_000_000  # rows x columns of a worksheet's used area
+    max_uncompressed_mb: int = 1_024  # total uncompressed size of a workbook's parts
+    max_ratio: int = 200  # uncompressed/compressed size of any part above 1 MiB
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """The limits with every ``COMPLAINTS_IMPORT_*`` variable applied.
+
+        Raises:
+            ImportRefused: a variable is set to something that is not a positive number.
+        """
+        values: dict[str, float | int] = {}
+        for name, var in LIMIT_ENV.items():
+            text = os.environ.get(var, "").strip()
+            if not text:
+                continue
+            kind = float if name == "seconds" else int
+            try:
+                value = kind(text)
+            except ValueError:
+                value = 0
+            if value <= 0:
+                raise ImportRefused(f"{var}={text!r}: expected a positive number")
+            values[name] = value
+        return cls(**values)
+
+
+LIMIT_ENV = {
+    "memory_mb": "COMPLAINTS_IMPORT_MEMORY_MB",
+    "seconds": "COMPLAINTS_IMPORT_SECONDS",
+    "max_rows": "COMPLAINTS_IMPORT_MAX_ROWS",
+    "max_columns": "COMPLAINTS_IMPORT_MAX_COLUMNS",
+    "max_cells": "COMPLAINTS_IMPORT_MAX_CELLS",
+    "max_uncompressed_mb": "COMPLAINTS_IMPORT_MAX_UNCOMPRESSED_MB",
+    "max_ratio": "COMPLAINTS_IMPORT_MAX_RATIO",
+}
+
+# a cell or row reference in worksheet XML: ``r="XFD1048576"`` (cell) or ``r="12"`` (row)
+_REF = re.compile(rb'\sr="([A-Z]{0,4})([0-9]{1,9})"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z0-9:$]+)"')
+_HOSTILE_XML = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_CELL = re.compile(r"\$?([A-Z]{1,4})\$?([0-9]{1,9})")
+_SCAN_CHUNK = 1 << 20
+_RATIO_MIN_BYTES = 1 << 20
+
+
+def _column_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _check_extent(part: str, rows: int, cols: int, limits: Limits, what: str) -> None:
+    if rows > limits.max_rows:
+        raise ImportRefused(
+            f"{part}: {what} reaches row {rows:,}, above the limit of {limits.max_rows:,} rows"
+        )
+    if cols > limits.max_columns:
+        raise ImportRefused(
+            f"{part}: {what} reaches column {cols:,}, above the limit of"
+            f" {limits.max_columns:,} columns"
+        )
+    if rows * cols > limits.max_cells:
+        raise ImportRefused(
+            f"{part}: {what} spans {rows:,} rows x {cols:,} columns, above the limit of"
+            f" {limits.max_cells:,} cells"
+        )
+
+
+def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> None:
+    """Stream one worksheet part: refuse a declared ``<dimension>`` or any cell reference
+    beyond the caps, and DTD/entity declarations, without building the sheet."""
+    max_row = max_col = 0
+    tail = b""
+    first = True
+    with zf.open(info) as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            buf = tail + chunk
+            if first:
+                first = False
+                dim = _DIMENSION.search(buf[:65536])
+                if dim is not None:
+                    last = dim.group(1).decode().split(":")[-1]
+                    m = _CELL.fullmatch(last)
+                    if m is not None:
+                        rows, cols = int(m.group(2)), _column_number(m.group(1))
+                        _check_extent(info.filename, rows, cols, limits, f"declared area {last}")
+            if _HOSTILE_XML.search(buf):
+                raise ImportRefused(
+                    f"{info.filename}: DTD or entity declarations in the XML; a spreadsheet"
+                    " program never writes them (hostile or damaged file)"
+                )
+            for m in _REF.finditer(buf):
+                letters, row = m.group(1), int(m.group(2))
+                if row > max_row:
+                    max_row = row
+                if letters:
+                    col = _column_number(letters)
+                    if col > max_col:
+                        max_col = col
+            if max_row > limits.max_rows or max_col > limits.max_columns:
+                break
+            tail = buf[-32:]  # a reference cut by the chunk boundary is matched next time
+    _check_extent(info.filename, max_row, max_col or 1, limits, "a cell reference")
+
+
+def check_workbook(data: bytes, limits: Limits | None = None) -> None:
+    """Check a zipped workbook (XLSX/XLSM/XLSB/ODS) before any reader builds it: total
+    uncompressed size, the compression ratio of each large part, DTD/entity declarations in
+    XML parts, and for XLSX the declared dimension and every cell reference of each sheet
+    against the row/column/cell caps. Old binary ``.xls`` files (at most 65,536 x 256) pass.
+
+    Raises:
+        ImportRefused: one line naming the part and the limit exceeded.
+    """
+    limits = limits or Limits.from_env()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportRefused(f"not a readable workbook: {exc}") from None
+    with zf:
+        total = sum(i.file_size for i in infos)
+        if total > limits.max_uncompressed_mb * 2**20:
+            raise ImportRefused(
+                f"the workbook unpacks to {total / 2**20:,.0f} MiB, above the limit of"
+                f" {limits.max_uncompressed_mb:,} MiB"
+            )
+        for info in infos:
+            if info.file_size > _RATIO_MIN_BYTES:
+                ratio = info.file_size / max(info.compress_size, 1)
+                if ratio > limits.max_ratio:
+                    raise ImportRefused(
+                        f"{info.filename}: compressed {ratio:,.0f}:1, above the limit of"
+                        f" {limits.max_ratio}:1 (a zip bomb or a damaged file)"
+                    )
+        try:
+            for info in infos:
+                name = info.filename
+                if not name.endswith((".xml", ".rels", ".vml")):
+                    continue
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    _scan_sheet(zf, info, limits)
+                else:
+                    with zf.open(info) as fh:
+                        head = fh.read(65536)
+                    if _HOSTILE_XML.search(head):
+                        raise ImportRefused(
+                            f"{name}: DTD or entity declarations in the XML; a spreadsheet"
+                            " program never writes them (hostile or damaged file)"
+                        )
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+            raise ImportRefused(f"not a readable workbook: {exc}") from None
 
 
 @dataclass
@@ -376,6 +546,7 @@ def sheet_names(data: bytes) -> list[str]:
     """The sheet names of a workbook."""
     from python_calamine import CalamineWorkbook
 
+    check_workbook(data)
     try:
         return list(CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names)
     except Exception as exc:
@@ -391,9 +562,11 @@ def read_excel(
 ) -> RawTable:
     """Read one sheet (default: the first) of an XLSX/XLS workbook through calamine.
     Date cells arrive as real dates (1900 and 1904 systems are handled by calamine) and are
-    passed on as ISO text; line numbers are the sheet's row numbers."""
+    passed on as ISO text; line numbers are the sheet's row numbers. The workbook is
+    checked against the limits (``check_workbook``) before calamine reads it."""
     from python_calamine import CalamineWorkbook
 
+    check_workbook(data)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(wb.sheet_names)

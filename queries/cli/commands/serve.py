@@ -10,7 +10,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from queries import demo, output
+from queries import demo, output, paths
+from queries.cli import CliError
 from queries.paths import DB_ENV_VAR, resolve_db_path
 
 # The app is found, not imported: the engine never imports the app.
@@ -21,13 +22,16 @@ APP_DIR = Path(_APP_SPEC.origin if _APP_SPEC and _APP_SPEC.origin else ".").reso
 CONFIG_FILE = APP_DIR / ".streamlit" / "config.toml"
 
 
-def config_flags(path: Path = CONFIG_FILE) -> list[str]:
-    """``--section.key value`` flags for every setting of a Streamlit config file."""
+def config_flags(path: Path = CONFIG_FILE, skip: tuple[str, ...] = ()) -> list[str]:
+    """``--section.key value`` flags for every setting of a Streamlit config file except
+    the ``section.key`` names in ``skip`` (given on the command line instead)."""
     with path.open("rb") as fh:
         doc = tomllib.load(fh)
     flags: list[str] = []
     for section, values in doc.items():
         for key, value in values.items():
+            if f"{section}.{key}" in skip:
+                continue
             text = str(value).lower() if isinstance(value, bool) else str(value)
             flags += [f"--{section}.{key}", text]
     return flags
@@ -40,18 +44,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def served_db(cli_value: str | None) -> tuple[Path, bool]:
+    """The database to serve and whether it is the demo's own file: ``--db`` or
+    ``$COMPLAINTS_DB`` (must exist), else the working ``data/complaints.duckdb`` when it
+    exists, else ``data/demo.duckdb``.
+
+    Raises:
+        CliError: (exit 4) a configured database file does not exist.
+    """
+    configured = cli_value or os.environ.get(DB_ENV_VAR)
+    path = resolve_db_path(cli_value)
+    if configured:
+        if not path.exists():
+            raise CliError(
+                f"{path}: no such database; import into it first (complaints import --db"
+                f" {path} FILE) or run `complaints serve` without --db to see the demo",
+                code=4,
+            )
+        return path, False
+    if path.exists():
+        return path, False
+    return paths.demo_db(), True
+
+
 def run(args: argparse.Namespace) -> int:
+    """Start Streamlit on the served database (see ``served_db``)."""
+    path, is_demo_file = served_db(args.db)
+    if is_demo_file:
+        if demo.ensure_demo(path, progress=output.info):
+            output.info(f"{path}: built the demo company's database")
+        output.info(
+            f"no database yet: serving the demo data (示例数据) in {path}; import your own"
+            " files with `complaints import FILE` (they go to data/complaints.duckdb)"
+        )
     env = dict(os.environ)
-    env[DB_ENV_VAR] = str(resolve_db_path(args.db))
-    if demo.ensure_demo(resolve_db_path(args.db), progress=output.info):
-        output.info(f"{env[DB_ENV_VAR]}: there was no database, built the demo company's")
+    env[DB_ENV_VAR] = str(path)
     cmd = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
         str(APP_DIR / "app.py"),
-        *config_flags(),
+        *config_flags(skip=("server.address", "server.port")),
         "--server.port",
         str(args.port),
         "--server.address",
