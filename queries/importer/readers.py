@@ -135,7 +135,13 @@ def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> N
                     m = _CELL.fullmatch(last)
                     if m is not None:
                         rows, cols = int(m.group(2)), _column_number(m.group(1))
-                        _check_extent(info.filename, rows, cols, limits, f"declared area {last}")
+                        _check_extent(
+                            info.filename,
+                            rows,
+                            cols,
+                            limits,
+                            f"declared area {dim.group(1).decode()}",
+                        )
             if _HOSTILE_XML.search(buf):
                 raise ImportRefused(
                     f"{info.filename}: DTD or entity declarations in the XML; a spreadsheet"

@@ -1,6 +1,6 @@
 """Run an import or a preview in a worker process with bounded resources.
 
-The worker is a fresh interpreter (``python -m queries.importer.worker``; it never inherits
+The worker is a fresh interpreter (running ``worker.main``; it never inherits
 the caller's threads, open databases or memory) that caps its own address space at
 ``Limits.memory_mb`` (``RLIMIT_AS``) before doing anything, and is killed when it runs past
 ``Limits.seconds``. The call goes in on its stdin and the answer comes back on its stdout,
@@ -75,7 +75,8 @@ def _last_line(log: Any) -> str:
     log.seek(max(0, log.tell() - 4096))
     lines = [ln.strip() for ln in log.read().decode("utf-8", "replace").splitlines()]
     lines = [ln for ln in lines if ln]
-    return lines[-1][:200] if lines else ""
+    telling = [ln for ln in lines if ln.startswith(("memory allocation", "thread "))]
+    return (telling or lines or [""])[-1][:200]
 
 
 def _describe_exit(code: int, limits: Limits, last: str) -> str:
@@ -103,10 +104,11 @@ def run(fn_name: str, *args: Any, limits: Limits | None = None, **kwargs: Any) -
     env = dict(os.environ)
     root = str(paths.PACKAGE_DIR.parent)  # the worker imports this very copy of the engine
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env["RUST_BACKTRACE"] = "0"  # a crashing reader's last words fit on one line
     call = pickle.dumps((fn_name, args, kwargs, limits.memory_mb))
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "queries.importer.worker"],
+            [sys.executable, "-c", "from queries.importer.worker import main; main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -223,7 +225,3 @@ def preview(*args: Any, limits: Limits | None = None, **kwargs: Any) -> pipeline
         return run("preview", *args, limits=limits, **kwargs)
     except WorkerFailed as exc:
         raise ImportRefused(str(exc)) from None
-
-
-if __name__ == "__main__":
-    main()
