@@ -102,7 +102,9 @@ def test_the_app_without_a_configured_database_shows_the_marked_demo(work):
     _small_demo(work / "demo.duckdb")
     at = open_app(None)
     assert not at.exception
-    banners = [m.value for m in at.markdown if m.value.startswith(":orange-badge[:material/science:")]
+    banners = [
+        m.value for m in at.markdown if m.value.startswith(":orange-badge[:material/science:")
+    ]
     assert banners == [
         ":orange-badge[:material/science: 示例数据] 这是演示公司（华信电器）的虚构数据，"
         "不是贵公司的数据。导入自己的数据请使用 `complaints import 文件 --db"

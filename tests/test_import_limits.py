@@ -134,6 +134,23 @@ def test_a_reader_crash_ends_the_import_not_the_caller(tmp_path, monkeypatch):
         preview(h.far_cell_openpyxl(), "bomb.xlsx")
 
 
+def test_the_memory_cap_is_what_stops_a_3_gb_sheet(tmp_path, monkeypatch):
+    """100 columns x 1,000,000 rows declared by a 2 KB file: 3.2 GB the machine could give,
+    refused by the worker's cap of 1 GB (cell-count check opened wide)."""
+    monkeypatch.setenv("COMPLAINTS_IMPORT_MAX_CELLS", str(10**14))
+    monkeypatch.setenv("COMPLAINTS_IMPORT_MEMORY_MB", "1024")
+    dbp = tmp_path / "m.duckdb"
+    (res,) = import_files(dbp, [("wide.xlsx", h.far_cell_lying_dimension("CV1000000"))])
+    assert (res.outcome, res.message) == (
+        "failed",
+        "the import worker was stopped by SIGABRT: memory allocation of 3200000000 bytes"
+        " failed (a reader crashed on this file, or it reached the memory cap of 1,024 MB)",
+    )
+    monkeypatch.setenv("COMPLAINTS_IMPORT_MEMORY_MB", "4096")
+    (ok,) = import_files(dbp, [("good.xlsx", h.xlsx(h.sheet_xml(h.good_rows())))])
+    assert (ok.outcome, ok.imported) == ("ok", 1)
+
+
 def test_time_budget_stops_the_worker_and_logs(tmp_path, monkeypatch):
     # a budget far below a worker's start-up time: every import runs out of it
     monkeypatch.setenv("COMPLAINTS_IMPORT_SECONDS", "0.01")

@@ -44,7 +44,7 @@ class Limits:
     """Resource limits of one import (README, section "Import limits"); each is read from
     its ``COMPLAINTS_IMPORT_*`` environment variable, else the default below."""
 
-    memory_mb: int = 4096  # address-space cap of the import worker process
+    memory_mb: int = 4096  # memory cap (RLIMIT_DATA) of the import worker process
     seconds: float = 900.0  # time budget of one file (the worker is killed after it)
     max_rows: int = 1_048_576  # highest row number a worksheet may use (Excel's own limit)
     max_columns: int = 1_024  # highest column number a worksheet may use

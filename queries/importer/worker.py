@@ -1,9 +1,12 @@
 """Run an import or a preview in a worker process with bounded resources.
 
 The worker is a fresh interpreter (running ``worker.main``; it never inherits
-the caller's threads, open databases or memory) that caps its own address space at
-``Limits.memory_mb`` (``RLIMIT_AS``) before doing anything, and is killed when it runs past
-``Limits.seconds``. The call goes in on its stdin and the answer comes back on its stdout,
+the caller's threads, open databases or memory) that caps its own memory at
+``Limits.memory_mb`` before doing anything, and is killed when it runs past
+``Limits.seconds``. The cap is ``RLIMIT_DATA`` (heap and private anonymous mappings: what a
+reader building a huge sheet allocates), not ``RLIMIT_AS``: DuckDB reserves about 2 GB of
+address space it never touches, so an address-space cap small enough to matter would stop
+every import. The call goes in on its stdin and the answer comes back on its stdout,
 both pickled. Whatever happens inside it (a reader aborting on a hostile file, memory
 exhausted, a time-out), the caller gets one line: an import ends with outcome ``failed``
 and an ``import_log`` row; a preview raises ``ImportRefused``.
@@ -40,10 +43,10 @@ class WorkerFailed(Exception):
 
 def _cap_memory(memory_mb: int) -> None:
     limit = memory_mb * 2**20
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
 def main() -> None:
