@@ -28,7 +28,7 @@ from queries import staging
 from queries import store as db
 from queries.config import schema
 from queries.importer import headers as hdr
-from queries.importer import readers, report, values
+from queries.importer import plausible, readers, report, values
 from queries.importer.errors import ImportRefused
 
 Source = str | Path | tuple[str, bytes]
@@ -155,6 +155,7 @@ def _prepare(
 ) -> _Prepared:
     raw, kind, plan = _read(name, data, kind, mapping, sheet, encoding, limit)
     parsed = values.parse(raw.table, plan, _options(mapping, date_order), mapping)
+    parsed = plausible.check(parsed, plan.kind, readers.Limits.from_env())
     by_pos = {pos: col for col, pos in plan.targets.items()}
     header_of = {col: raw.headers[pos] for col, pos in plan.targets.items()}
     problems = []
@@ -404,6 +405,7 @@ def preview(
     problems = pd.DataFrame()
     if not plan.missing:
         p = values.parse(raw.table, plan, _options(m, date_order), m)
+        p = plausible.check(p, plan.kind, readers.Limits.from_env())
         parsed = p.rows.to_pandas()
         header_of = {col: raw.headers[pos] for col, pos in plan.targets.items()}
         problems = report.frame(

@@ -51,6 +51,8 @@ class Limits:
     max_cells: int = 20_000_000  # rows x columns of a worksheet's used area
     max_uncompressed_mb: int = 1_024  # total uncompressed size of a workbook's parts
     max_ratio: int = 200  # uncompressed/compressed size of any part above 1 MiB
+    future_hours: float = 24.0  # a receipt time may be this far after the import time
+    earliest_year: int = 2000  # a receipt time before 1 January of this year is rejected
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -64,7 +66,7 @@ class Limits:
             text = os.environ.get(var, "").strip()
             if not text:
                 continue
-            kind = float if name == "seconds" else int
+            kind = float if name in ("seconds", "future_hours") else int
             try:
                 value = kind(text)
             except ValueError:
@@ -83,6 +85,8 @@ LIMIT_ENV = {
     "max_cells": "COMPLAINTS_IMPORT_MAX_CELLS",
     "max_uncompressed_mb": "COMPLAINTS_IMPORT_MAX_UNCOMPRESSED_MB",
     "max_ratio": "COMPLAINTS_IMPORT_MAX_RATIO",
+    "future_hours": "COMPLAINTS_IMPORT_FUTURE_HOURS",
+    "earliest_year": "COMPLAINTS_IMPORT_EARLIEST_YEAR",
 }
 
 # a cell or row reference in worksheet XML: ``r="XFD1048576"`` (cell) or ``r="12"`` (row)
@@ -548,6 +552,53 @@ def _missing_columns(text: str, delim: str, header_test: HeaderTest) -> ImportRe
     return ImportRefused("no header row with the required columns in the first 20 rows")
 
 
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\s([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR_R = re.compile(rb'\br="([A-Z]{1,4})([0-9]{1,9})"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def error_cells(data: bytes, sheet: str) -> dict[int, list[tuple[int, str]]]:
+    """Excel error cells (``#REF!``, ``#N/A``, ``#DIV/0!``...) of one XLSX sheet as
+    ``{row number: [(0-based column, error text), ...]}`` (calamine reads them as empty).
+    Empty for other formats. Call after ``check_workbook``."""
+    import xml.etree.ElementTree as ET
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return {}
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        target = {r.get("Id"): r.get("Target", "") for r in rels}
+        part = None
+        for el in book.iter():
+            if el.tag.endswith("}sheet") and el.get("name") == sheet:
+                part = target.get(el.get(f"{{{_RELS_NS}}}id"), "")
+        if not part:
+            return {}
+        part = part.lstrip("/") if part.startswith("/") else f"xl/{part}"
+        if part not in names:
+            return {}
+        xml = zf.read(part)
+    found: dict[int, list[tuple[int, str]]] = {}
+    if b't="e"' not in xml:
+        return found
+    for m in _CELL_TAG.finditer(xml):
+        attrs = m.group(1)
+        if b't="e"' not in attrs:
+            continue
+        ref = _ATTR_R.search(attrs)
+        value = _VALUE.search(m.group(2) or b"")
+        if ref is None:
+            continue
+        text = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
+        found.setdefault(int(ref.group(2)), []).append((_column_number(ref.group(1)) - 1, text))
+    return found
+
+
 def sheet_names(data: bytes) -> list[str]:
     """The sheet names of a workbook."""
     from python_calamine import CalamineWorkbook
@@ -599,11 +650,20 @@ def read_excel(
     while headers and headers[-1] == "":
         headers = headers[:-1]
     width = len(headers)
+    errors = error_cells(data, chosen)
 
     def build(checked: bool) -> _Builder:
         builder = _Builder(headers)
         add = builder.add_checked if checked else builder.add
         for i in range(idx + 1, len(rows)):
+            bad = [(c, e) for c, e in errors.get(i + 1, ()) if c < width]
+            if bad:
+                builder.source_rows += 1
+                col, err = bad[0]
+                builder.pre_rejects.append(
+                    (i + 1, headers[col], err, f"Excel error cell {err} (fix it in the workbook)")
+                )
+                continue
             rec = [v if type(v) is str else _cell_text(v) for v in rows[i]]
             if len(rec) > width:
                 if any(rec[width:]):
