@@ -49,3 +49,18 @@ def make_db(tmp_path: Path) -> Callable[..., Path]:
         return build_db(tmp_path / f"fixture{counter['n']}.duckdb", **tables)
 
     return _make
+
+
+def as_loopback_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make AppTest's visitor one on this machine: Streamlit reports no IP address for
+    loopback clients, while AppTest's own client context is a mock, which
+    ``data.can_write`` rightly refuses. For page tests that import or write notes."""
+    from streamlit.runtime.context import ContextProxy
+
+    monkeypatch.setattr(ContextProxy, "ip_address", property(lambda self: None))
+
+
+@pytest.fixture
+def loopback_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``as_loopback_client`` as a fixture."""
+    as_loopback_client(monkeypatch)

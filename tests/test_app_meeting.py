@@ -13,7 +13,7 @@ from queries import store as db
 from queries.marts import kpi
 from queries.reports import meeting
 from tests import ROOT
-from tests.conftest import build_db, insert_rows
+from tests.conftest import as_loopback_client, build_db, insert_rows
 from tests.meeting_data import DEMO_MONTH, sample_pack
 
 PAGE = ROOT / "dashboard" / "views" / "meeting.py"
@@ -24,6 +24,7 @@ def _counter(at: AppTest) -> str:
 
 
 def _open(db_path, monkeypatch) -> AppTest:
+    as_loopback_client(monkeypatch)  # notes and the prepare form need local mode
     monkeypatch.setenv("COMPLAINTS_DB", str(db_path))
     at = AppTest.from_file(str(PAGE), default_timeout=120)
     at.run()

@@ -30,13 +30,6 @@ def address() -> Iterator[None]:
     st_config.set_option("server.address", before)
 
 
-@pytest.fixture
-def loopback_client(monkeypatch) -> None:
-    """A visitor on this machine: Streamlit reports no IP address for loopback clients
-    (AppTest's own client context is a mock, which ``can_write`` rightly refuses)."""
-    monkeypatch.setattr(ContextProxy, "ip_address", property(lambda self: None))
-
-
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory):
     return build_fixture_db(tmp_path_factory.mktemp("demo"))
