@@ -37,9 +37,14 @@ def main() -> None:
         if not data.database_exists():
             components.missing_database_page(data.db_path().name, lang)
             st.stop()
-    data.begin_run()
+    try:
+        data.begin_run()
+        demo_data = data.is_demo()
+    except Exception as exc:  # a damaged or unreadable file: one localised line, no traceback
+        components.failure_page(exc, lang)
+        st.stop()
     nav = st.navigation(navigation.build_pages(lang), position="sidebar")
-    if data.is_demo():
+    if demo_data:
         components.demo_banner(lang)
     with components.guard(lang):
         state.render_filters()

@@ -240,6 +240,12 @@ LABELS: dict[str, tuple[str, str]] = {
         " (`complaints import FILE --db data/complaints.duckdb`) and open it with"
         " `complaints serve`.",
     ),
+    "failure_title": ("无法打开数据", "The data cannot be opened"),
+    "failure_hint": (
+        "页面没有显示任何数字。请把上面这一行发给管理员；详细信息已写入服务器日志。",
+        "No figures are shown. Send the line above to your administrator; details are in"
+        " the server log.",
+    ),
     "writes_local_only": (
         "导入、保存列映射和会议记录仅限在本机（localhost）运行的应用中操作。",
         "Imports, mapping saves and meeting notes are available only in the app running"

@@ -34,7 +34,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.ui import data, state, theme
-from queries import exports, i18n
+from queries import exports, i18n, output
 from queries.config import vocab
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,15 @@ def demo_banner(lang: str) -> None:
             f":orange-badge[:material/science: {i18n.t('demo_banner', lang)}]"
             f" {i18n.t('demo_banner_help', lang)}"
         )
+
+
+def failure_page(exc: BaseException, lang: str) -> None:
+    """The localised page shown instead of Streamlit's crash page when the data cannot be
+    opened at all (damaged database, permission denied...): one line, as the CLI prints."""
+    log.error("cannot open the data", exc_info=exc)
+    st.title(i18n.t("failure_title", lang))
+    st.error(md_escape(output.one_line(exc)))
+    st.caption(i18n.t("failure_hint", lang))
 
 
 def missing_database_page(name: str, lang: str) -> None:

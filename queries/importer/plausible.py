@@ -4,7 +4,10 @@
   plausible year, is rejected (the default as-of would otherwise jump to it);
 * an acknowledgement, first response, resolution or closure before the receipt is dropped
   (the complaint stays; the field is reported as a warning);
-* a negative compensation, fine or joint fine is rejected.
+* a negative compensation, fine or joint fine is rejected;
+* a text cell longer than 32,767 characters (Excel's cell limit) is cut there, ending in
+  ``TRUNCATED_MARK``, with a warning (one 5-million-character description would otherwise
+  make every view of it send megabytes).
 
 Both bounds come from ``Limits`` (``COMPLAINTS_IMPORT_FUTURE_HOURS``,
 ``COMPLAINTS_IMPORT_EARLIEST_YEAR``).
@@ -28,6 +31,10 @@ MONEY = {
     "complaints": ("compensation_amount",),
     "penalties": ("fine_amount", "joint_fine_amount"),
 }
+
+
+TEXT_CAP = 32_767
+TRUNCATED_MARK = "…[truncated]"
 
 
 def _lines(rows: pa.Table, mask: pa.ChunkedArray) -> list[int]:
@@ -112,6 +119,31 @@ def check(parsed: Parsed, kind: str, limits: Limits, now: dt.datetime | None = N
                 col,
                 lambda v, col=col: f"negative amount {v} in {col}",
             )
+    for col in rows.column_names:
+        values = rows.column(col)
+        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+            continue
+        long = pc.fill_null(pc.greater(pc.utf8_length(values), TEXT_CAP), False)
+        if not pc.any(long).as_py():
+            continue
+        for line, value in zip(
+            _lines(rows, long), rows.filter(long).column(col).to_pylist(), strict=True
+        ):
+            warnings.append(
+                (
+                    line,
+                    col,
+                    value[:40] + "…",
+                    f"{col} has {len(value):,} characters; cut to"
+                    f" {TEXT_CAP:,} (Excel's cell limit)",
+                )
+            )
+        cut = pc.binary_join_element_wise(
+            pc.utf8_slice_codeunits(values, 0, TEXT_CAP - len(TRUNCATED_MARK)),
+            pa.scalar(TRUNCATED_MARK),
+            "",
+        )
+        rows = rows.set_column(rows.column_names.index(col), col, pc.if_else(long, cut, values))
     if not rejects and not warnings:
         return parsed
     rejected_lines = len({line for line, *_ in rejects})
