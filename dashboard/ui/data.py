@@ -297,9 +297,17 @@ def complaints_list(
     search: str | None = None,
     limit: int = 1000,
 ) -> pd.DataFrame:
-    """``kpi.complaints_list``, masked for the role."""
+    """``kpi.complaints_list``, masked for the role; for a role without the right to
+    personal data the search runs over the masked text."""
     return cached(
-        kpi.complaints_list, period, filters, as_of=as_of, search=search, limit=limit, pii=True
+        kpi.complaints_list,
+        period,
+        filters,
+        as_of=as_of,
+        search=search,
+        limit=limit,
+        masked_for=role(),
+        pii=True,
     )
 
 

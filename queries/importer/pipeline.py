@@ -161,6 +161,8 @@ def _prepare(
     problems = []
     for line, column, value, reason in raw.pre_rejects:
         pos = raw.headers.index(column) if column in raw.headers else None
+        if pos is None and by_pos.get(0):  # a row-level reject quotes the row's first cell:
+            value = report.mask_value(by_pos[0], value)  # mask it by that column's identity
         problems.append((line, column, by_pos.get(pos, "(row)"), value, reason, "rejected"))
     for line, col, value, reason in parsed.rejects:
         problems.append((line, header_of.get(col, "(constant)"), col, value, reason, "rejected"))
