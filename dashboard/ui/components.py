@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -466,7 +467,7 @@ def point_value(points: Sequence[dict[str, Any]], field: str = "customdata") -> 
     value = points[0].get(field) if isinstance(points[0], dict) else None
     if isinstance(value, list | tuple):
         value = value[0] if value else None
-    return value
+    return html.unescape(value) if isinstance(value, str) else value  # see theme.inert
 
 
 def score_month(period: Any, as_of: dt.datetime | None) -> str:
