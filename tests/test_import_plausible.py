@@ -132,3 +132,26 @@ def test_excel_error_cells_are_rejected_with_the_error_named(tmp_path, error):
     assert frame[["line", "column", "value", "reason"]].values.tolist() == [
         ["3", "办结时间", error, f"Excel error cell {error} (fix it in the workbook)"]
     ]
+
+
+def test_the_default_as_of_ignores_times_that_cannot_be_true(make_db, monkeypatch):
+    """Rows stored before the import checks existed (or written another way)."""
+    path = make_db(
+        complaints=[
+            {"complaint_id": "K1", "received_at": "2025-10-20 09:00:00", "department": "客服部"},
+            {"complaint_id": "K2", "received_at": "2199-01-01 00:00:00", "department": "客服部"},
+            {
+                "complaint_id": "K3",
+                "received_at": "2025-10-05 09:00:00",
+                "department": "客服部",
+                "resolved_at": "2199-02-01 00:00:00",
+            },
+        ]
+    )
+    conn = db.open_snapshot(path)
+    try:
+        assert context.data_as_of(conn) == dt.datetime(2025, 10, 20, 9)
+        monkeypatch.setenv("COMPLAINTS_IMPORT_FUTURE_HOURS", str(24 * 365 * 200))
+        assert context.data_as_of(conn) == dt.datetime(2199, 2, 1)
+    finally:
+        conn.close()
