@@ -74,6 +74,9 @@ def test_a_server_open_to_the_network_shows_no_import_panel(
     assert not at.exception
     assert "导入数据" not in _subheaders(at)
     assert [s.label for s in at.selectbox if s.label == "数据类型"] == []
+    assert [c.value for c in at.caption if "仅限在本机" in c.value] == [
+        "导入、保存列映射和会议记录仅限在本机（localhost）运行的应用中操作。"
+    ]
 
 
 def test_a_remote_visitor_of_a_local_server_cannot_write(own_db, monkeypatch, address):

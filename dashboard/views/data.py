@@ -70,8 +70,9 @@ def _import_panel(lang: str) -> None:
         if exc.name != "dashboard.views.import_panel":
             raise
         return
-    if not data.can_write():
-        return  # an anonymous or remote visitor sees no import panel at all
+    if not data.can_write():  # an anonymous or remote visitor sees no import panel at all
+        st.caption(i18n.t("writes_local_only", lang))
+        return
     st.subheader(i18n.t("import_data", lang))
     if data.is_demo():
         st.info(i18n.t("import_demo_refused", lang))
