@@ -4,6 +4,7 @@
 -- are ignored: one complaint dated 2199 must not move every page's as-of.
 -- Returns: as_of (timestamp, null without complaints). Grain: one row.
 -- Parameters: $latest (timestamp).
+-- example: latest = "2030-01-01 00:00:00"
 select
     greatest(
         max(received_at) filter (where received_at <= $latest),
