@@ -5,29 +5,19 @@ every page, and the page shown when the served database file disappears."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from streamlit import config as st_config
 from streamlit.runtime.context import ContextProxy
 from streamlit.testing.v1 import AppTest
 
 from queries.reports import meeting
 from tests import ROOT
 from tests.app_support import build_fixture_db, open_app
-from tests.conftest import build_db
+from tests.conftest import build_db, serve_on
 from tests.meeting_data import sample_pack
 
 DATA_PAGE = "data"
 BANNER = "示例数据"
-
-
-@pytest.fixture
-def address() -> Iterator[None]:
-    """Restore ``server.address`` after a test that changes it."""
-    before = st_config.get_option("server.address")
-    yield
-    st_config.set_option("server.address", before)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +43,7 @@ def _banner(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if BANNER in m.value or "Demo data" in m.value]
 
 
-def test_local_mode_shows_the_import_panel(own_db, monkeypatch, address, loopback_client):
-    st_config.set_option("server.address", "localhost")
+def test_local_mode_shows_the_import_panel(own_db, monkeypatch, loopback_client):
     monkeypatch.setenv("COMPLAINTS_DB", str(own_db))
     at = open_app(DATA_PAGE)
     assert not at.exception
@@ -66,9 +55,9 @@ def test_local_mode_shows_the_import_panel(own_db, monkeypatch, address, loopbac
 
 @pytest.mark.parametrize("server_address", ["0.0.0.0", "", "192.168.1.20"])
 def test_a_server_open_to_the_network_shows_no_import_panel(
-    own_db, monkeypatch, address, loopback_client, server_address
+    own_db, monkeypatch, loopback_client, server_address
 ):
-    st_config.set_option("server.address", server_address)
+    serve_on(monkeypatch, server_address)
     monkeypatch.setenv("COMPLAINTS_DB", str(own_db))
     at = open_app(DATA_PAGE)
     assert not at.exception
@@ -79,8 +68,8 @@ def test_a_server_open_to_the_network_shows_no_import_panel(
     ]
 
 
-def test_a_remote_visitor_of_a_local_server_cannot_write(own_db, monkeypatch, address):
-    st_config.set_option("server.address", "127.0.0.1")
+def test_a_remote_visitor_of_a_local_server_cannot_write(own_db, monkeypatch):
+    serve_on(monkeypatch, "127.0.0.1")
     monkeypatch.setattr(ContextProxy, "ip_address", property(lambda self: "10.1.2.3"))
     monkeypatch.setenv("COMPLAINTS_DB", str(own_db))
     at = open_app(DATA_PAGE)
@@ -96,11 +85,9 @@ def _meeting(db_path, monkeypatch) -> AppTest:
     return at
 
 
-def test_meeting_notes_are_read_only_for_a_non_local_visitor(
-    own_db, monkeypatch, address, loopback_client
-):
+def test_meeting_notes_are_read_only_for_a_non_local_visitor(own_db, monkeypatch, loopback_client):
     meeting.save(own_db, sample_pack())
-    st_config.set_option("server.address", "0.0.0.0")
+    serve_on(monkeypatch, "0.0.0.0")
     at = _meeting(own_db, monkeypatch)
     (box,) = at.text_area
     assert box.disabled
@@ -108,11 +95,8 @@ def test_meeting_notes_are_read_only_for_a_non_local_visitor(
     assert box.help == "导入、保存列映射和会议记录仅限在本机（localhost）运行的应用中操作。"
 
 
-def test_meeting_notes_carry_their_author_in_local_mode(
-    own_db, monkeypatch, address, loopback_client
-):
+def test_meeting_notes_carry_their_author_in_local_mode(own_db, monkeypatch, loopback_client):
     meeting.save(own_db, sample_pack())
-    st_config.set_option("server.address", "localhost")
     monkeypatch.setattr("queries.store.os_user", lambda: "质量经理")
     at = _meeting(own_db, monkeypatch)
     (box,) = at.text_area
@@ -141,10 +125,7 @@ def test_every_page_of_the_demo_shows_the_banner(demo_path, monkeypatch, page, l
     assert banner.startswith(f":orange-badge[:material/science: {text}]")
 
 
-def test_the_demo_takes_no_import_from_the_data_page(
-    demo_path, monkeypatch, address, loopback_client
-):
-    st_config.set_option("server.address", "localhost")
+def test_the_demo_takes_no_import_from_the_data_page(demo_path, monkeypatch, loopback_client):
     monkeypatch.setenv("COMPLAINTS_DB", str(demo_path))
     at = open_app(DATA_PAGE)
     assert [i.value for i in at.info if i.value.startswith("当前打开的是示例数据库")]
