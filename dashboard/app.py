@@ -34,15 +34,21 @@ def main() -> None:
     auth.banner(lang)
     auth.refuse_privilege_params(lang)
     if not data.database_exists():
-        with st.spinner(i18n.t("building_demo", lang)):
-            available = data.ensure_database()
-        if not available:
-            st.title(i18n.t("app_title", lang))
-            st.warning(i18n.t("no_database", lang))
-            components.empty_state(lang)
+        if data.serves_demo_file():
+            with st.spinner(i18n.t("building_demo", lang)):
+                data.ensure_database()
+        if not data.database_exists():
+            components.missing_database_page(data.db_path().name, lang)
             st.stop()
-    data.begin_run()
+    try:
+        data.begin_run()
+        demo_data = data.is_demo()
+    except Exception as exc:  # a damaged or unreadable file: one localised line, no traceback
+        components.failure_page(exc, lang)
+        st.stop()
     nav = st.navigation(navigation.build_pages(lang), position="sidebar")
+    if demo_data:
+        components.demo_banner(lang)
     with components.guard(lang):
         state.render_filters()
     components.role_badge(state.lang())

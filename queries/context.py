@@ -29,6 +29,7 @@ import pandas as pd
 
 from queries import i18n, staging, store
 from queries.config.rules import RuleSet, load_rules
+from queries.importer.readers import Limits
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,11 @@ Source: TypeAlias = ReadContext | duckdb.DuckDBPyConnection
 
 def data_as_of(cur: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """The latest timestamp in the complaint data (received/acknowledged/first response/
-    resolved/closed/surveyed); None when there are no complaints. The derived tables must be
-    current (``open_context`` sees to it)."""
-    value = store.run_query(cur, "kpi_default_as_of")["as_of"].iloc[0]
+    resolved/closed/surveyed) that is not after now plus the import tolerance
+    (``Limits.future_hours``: such times cannot be true); None when there are no
+    complaints. The derived tables must be current (``open_context`` sees to it)."""
+    latest = dt.datetime.now() + dt.timedelta(hours=Limits.from_env().future_hours)
+    value = store.run_query(cur, "kpi_default_as_of", {"latest": latest})["as_of"].iloc[0]
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 

@@ -410,6 +410,40 @@ LABELS: dict[str, tuple[str, str]] = {
         "{n} of {total} categories make up {share} of complaints (red bars) · click a bar "
         "for its complaints",
     ),
+    # hostile files and careless visitors (issue 18): demo marker, missing database, writes
+    "demo_banner": ("示例数据", "Demo data"),
+    "demo_banner_help": (
+        "这是演示公司（华信电器）的虚构数据，不是贵公司的数据。导入自己的数据请使用"
+        " `complaints import 文件 --db data/complaints.duckdb`，再用 `complaints serve` 打开。",
+        "These are the made-up records of a demo company (华信电器), not yours. Import your"
+        " own with `complaints import FILE --db data/complaints.duckdb`, then run"
+        " `complaints serve`.",
+    ),
+    "database_missing_title": ("数据库文件不见了", "The database file is missing"),
+    "database_missing": (
+        "配置的数据库文件 {name} 已不存在（可能被移动或删除）。页面不会用其他数据代替。"
+        "请恢复该文件或检查 COMPLAINTS_DB 设置，然后刷新页面。",
+        "The configured database file {name} no longer exists (moved or deleted). No other"
+        " data is shown in its place. Restore the file or check COMPLAINTS_DB, then reload.",
+    ),
+    "import_demo_refused": (
+        "当前打开的是示例数据库，不接受导入。请将数据导入自己的数据库（`complaints import"
+        " 文件 --db data/complaints.duckdb`），再用 `complaints serve` 打开。",
+        "This is the demo database; it does not take imports. Import into your own database"
+        " (`complaints import FILE --db data/complaints.duckdb`) and open it with"
+        " `complaints serve`.",
+    ),
+    "failure_title": ("无法打开数据", "The data cannot be opened"),
+    "failure_hint": (
+        "页面没有显示任何数字。请把上面这一行发给管理员；详细信息已写入服务器日志。",
+        "No figures are shown. Send the line above to your administrator; details are in"
+        " the server log.",
+    ),
+    "writes_local_only": (
+        "导入、保存列映射和会议记录仅限在本机（localhost）运行的应用中操作。",
+        "Imports, mapping saves and meeting notes are available only in the app running"
+        " on this machine (localhost).",
+    ),
 }
 
 # department / item / bucket words shared with reports

@@ -29,6 +29,11 @@ def default_db() -> Path:
     return work_dir() / "complaints.duckdb"
 
 
+def demo_db() -> Path:
+    """The demo company's database, kept apart from the working one: ``data/demo.duckdb``."""
+    return work_dir() / "demo.duckdb"
+
+
 def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     """Return the database path: ``--db`` first, then ``$COMPLAINTS_DB``, then the default.
 

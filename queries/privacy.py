@@ -48,11 +48,65 @@ def mask_phone(phone: str | None) -> str | None:
     return "*" * len(text)
 
 
-def mask_text(text: str | None) -> str | None:
-    """Mask mobile-phone-like digit runs inside free text (descriptions, raw reject values)."""
+# Personal data written into free text (descriptions, resolutions, raw reject values).
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_CARD = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{16}[\dXx])(?![0-9A-Za-z])")
+_CARD = re.compile(r"(?<![\d-])(\d{4}(?:[ -]?\d{4}){2,3}(?:[ -]?\d{1,3})?)(?![\d-])")
+_MOBILE = re.compile(
+    r"(?<![\d+])((?:\(?(?:\+|00)?86\)?[ -]?)?)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)"
+)
+_LANDLINE = re.compile(r"(?<![\d+])(\(?0\d{2,3}\)?[ -]?)(\d{3,4})[ -]?(\d{4})(?!\d)")
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def is_id_card(number: str) -> bool:
+    """Whether an 18-character string is a mainland ID-card number (GB 11643 checksum)."""
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+def luhn_ok(digits: str) -> bool:
+    """Whether a digit string passes the Luhn check (bank-card numbers)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _id_card(m: re.Match[str]) -> str:
+    number = m.group(1)
+    return number[0] + "*" * 16 + number[-1] if is_id_card(number) else number
+
+
+def _card(m: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", m.group(1))
+    if not 16 <= len(digits) <= 19 or not luhn_ok(digits):
+        return m.group(1)
+    return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
+
+
+def mask_text(text: str | None, names: tuple[str, ...] = ()) -> str | None:
+    """Mask personal data inside free text: ID-card numbers (checksum), bank-card numbers
+    (Luhn), mobile numbers in any spelling (spaces, dashes, +86/0086), landlines with area
+    code, e-mail addresses and the given ``names`` (the complaint's own customer)."""
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return None
-    return re.sub(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)", r"\1****\2", str(text))
+    out = _ID_CARD.sub(_id_card, str(text))
+    out = _CARD.sub(_card, out)
+    out = _MOBILE.sub(lambda m: f"{m.group(1)}{m.group(2)}****{m.group(4)}", out)
+    out = _LANDLINE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", out)
+    out = _EMAIL.sub(lambda m: f"{m.group(1)}***{m.group(2)}", out)
+    for name in names:
+        name = str(name or "").strip()
+        if len(name) >= 2:
+            out = out.replace(name, mask_name(name) or "")
+    return out
 
 
 def mask_frame(df: pd.DataFrame, role: str = "viewer") -> pd.DataFrame:
@@ -60,11 +114,20 @@ def mask_frame(df: pd.DataFrame, role: str = "viewer") -> pd.DataFrame:
     if can_see_personal_data(role):
         return df
     out = df.copy()
+    names = out["customer_name"] if "customer_name" in out.columns else None
+    for col in ("description", "resolution"):
+        if col not in out.columns:
+            continue
+        if names is None:
+            out[col] = out[col].map(mask_text)
+        else:
+            out[col] = [
+                mask_text(text, (name,) if isinstance(name, str) else ())
+                for text, name in zip(out[col], names, strict=True)
+            ]
     for col in out.columns:
         if col == "customer_name":
             out[col] = out[col].map(mask_name)
         elif col == "customer_phone":
             out[col] = out[col].map(mask_phone)
-        elif col in ("description", "resolution"):
-            out[col] = out[col].map(mask_text)
     return out

@@ -181,7 +181,7 @@ def writer_lock(db_path: Path, wait_seconds: float = 60.0) -> Iterator[None]:
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
         since = time.strftime("%Y-%m-%d %H:%M:%S")
-        os.pwrite(fd, f"pid {os.getpid()}, user {_user()}, since {since}".encode(), 0)
+        os.pwrite(fd, f"pid {os.getpid()}, user {os_user()}, since {since}".encode(), 0)
         try:
             yield
         finally:
@@ -191,7 +191,8 @@ def writer_lock(db_path: Path, wait_seconds: float = 60.0) -> Iterator[None]:
         os.close(fd)
 
 
-def _user() -> str:
+def os_user() -> str:
+    """The operating-system user running this process (its uid when it has no name)."""
     try:
         return getpass.getuser()
     except Exception:  # no passwd entry in some containers
@@ -333,6 +334,26 @@ def open_snapshot(db_path: Path) -> duckdb.DuckDBPyConnection:
     conn.execute("set enable_external_access = false")
     conn.execute("set lock_configuration = true")
     return conn
+
+
+def is_demo(db_path: Path) -> bool:
+    """Whether the database file is the demo company's (``meta`` holds ``demo_seed``);
+    False when there is no file yet."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return False
+    conn = open_snapshot(db_path)
+    try:
+        found = conn.execute(
+            "select count(*) from duckdb_tables() where table_name = 'meta'"
+        ).fetchall()[0][0]
+        if not found:
+            return False
+        return bool(
+            conn.execute("select count(*) from meta where key = 'demo_seed'").fetchall()[0][0]
+        )
+    finally:
+        conn.close()
 
 
 def _sql_literal(text: str) -> str:

@@ -66,3 +66,30 @@ def use_app_db(app_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COMPLAINTS_DB", str(app_db))
     monkeypatch.setenv("COMPLAINTS_ROLE", "viewer")
     return app_db
+
+
+def serve_on(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
+    """Make the app under AppTest believe its server listens on ``address``
+    (``server.address``), whatever config file the current folder has."""
+    import streamlit as st
+
+    original = st.get_option
+    monkeypatch.setattr(
+        st, "get_option", lambda key: address if key == "server.address" else original(key)
+    )
+
+
+def as_loopback_client(monkeypatch: pytest.MonkeyPatch, address: str = "localhost") -> None:
+    """Make AppTest's visitor one on this machine, of a server on ``address``: Streamlit
+    reports no IP address for loopback clients, while AppTest's own client context is a
+    mock, which ``data.can_write`` rightly refuses. For page tests that write."""
+    from streamlit.runtime.context import ContextProxy
+
+    monkeypatch.setattr(ContextProxy, "ip_address", property(lambda self: None))
+    serve_on(monkeypatch, address)
+
+
+@pytest.fixture
+def loopback_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``as_loopback_client`` as a fixture (a server on ``localhost``)."""
+    as_loopback_client(monkeypatch)

@@ -15,7 +15,7 @@ from queries import store as db
 from queries.marts import kpi
 from queries.reports import meeting
 from tests.app_support import run_page
-from tests.conftest import build_db, insert_rows
+from tests.conftest import as_loopback_client, build_db, insert_rows
 from tests.meeting_data import DEMO_MONTH, sample_pack
 
 
@@ -24,6 +24,7 @@ def _counter(at: AppTest) -> str:
 
 
 def _open(db_path, monkeypatch, lang: str = "zh") -> AppTest:
+    as_loopback_client(monkeypatch)  # notes and the prepare form need local mode
     monkeypatch.setenv("COMPLAINTS_DB", str(db_path))
     at = run_page("meeting", lang=lang)
     assert not at.exception, [e.value for e in at.exception]

@@ -151,15 +151,19 @@ def test_period_without_data_shows_the_empty_state(app_db: Path):
     assert not at.metric or "投诉量" not in metrics(at)
 
 
-def test_first_start_without_a_database_builds_the_demo(
+def test_first_start_without_the_demo_file_builds_the_marked_demo(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    missing = tmp_path / "fresh" / "complaints.duckdb"
-    monkeypatch.setenv("COMPLAINTS_DB", str(missing))
+    """No database configured and none in ``data/``: the app builds the default demo into
+    its own file ``data/demo.duckdb`` (marked), never into the working database."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COMPLAINTS_DB", raising=False)
     at = open_app()
     assert not at.exception
-    assert missing.exists()
-    conn = snapshot(missing)
+    demo_file = tmp_path / "data" / "demo.duckdb"
+    assert db.is_demo(demo_file)
+    assert not (tmp_path / "data" / "complaints.duckdb").exists()
+    conn = snapshot(demo_file)
     try:
         n = db.table_counts(conn)["complaints"]
     finally:

@@ -84,7 +84,7 @@ def test_bad_and_ambiguous_timestamps_are_rejected_with_reason(tmp_path, text, r
     [("dayfirst", dt.datetime(2025, 4, 3)), ("monthfirst", dt.datetime(2025, 3, 4))],
 )
 def test_declared_day_month_order_is_applied(tmp_path, order, expected):
-    res, row = _one(tmp_path, "确认时间", ["2025-10-01", "03/04/2025"], date_order=order)
+    res, row = _one(tmp_path, "确认时间", ["2025-01-01", "03/04/2025"], date_order=order)
     assert res.imported == 1
     assert row["acknowledged_at"].to_pydatetime() == expected
 

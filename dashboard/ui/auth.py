@@ -220,13 +220,14 @@ def sidebar(lang: str) -> None:
 
 
 def can_write() -> bool:
-    """Whether this viewer may write from the app (imports, meeting notes, actions): in local
-    mode only on a loopback server (not with ``--insecure-no-auth``); signed in, the roles
-    ``quality`` and ``admin``."""
+    """Whether this viewer may write from the app (imports, mapping saves, meeting notes,
+    actions): signed in, the roles ``quality`` and ``admin``; in local mode only a visitor
+    on this machine of a server that listens on a loopback address (never with
+    ``--insecure-no-auth``): ``st.context.ip_address`` is None for a loopback client."""
     v = viewer()
     if v.signed_in:
         return roles.may_write(v.role)
-    return server_is_loopback()
+    return server_is_loopback() and st.context.ip_address is None
 
 
 def can_see_audit() -> bool:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
@@ -35,7 +36,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.ui import auth, data, state, theme
-from queries import audit, exports, i18n
+from queries import audit, exports, i18n, output
 from queries.config import vocab
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,30 @@ def has_data(period: Any, filters: Any, as_of: dt.datetime | None) -> bool:
 def empty_state(lang: str) -> None:
     """The message shown when nothing is in the selected range (how to load data)."""
     st.info(f"**{i18n.t('empty_title', lang)}**\n\n{i18n.t('empty_help', lang)}")
+
+
+def demo_banner(lang: str) -> None:
+    """The "示例数据 / demo data" marker shown above every page of a demo database."""
+    with st.container(key="demo_banner"):
+        st.markdown(
+            f":orange-badge[:material/science: {i18n.t('demo_banner', lang)}]"
+            f" {i18n.t('demo_banner_help', lang)}"
+        )
+
+
+def failure_page(exc: BaseException, lang: str) -> None:
+    """The localised page shown instead of Streamlit's crash page when the data cannot be
+    opened at all (damaged database, permission denied...): one line, as the CLI prints."""
+    log.error("cannot open the data", exc_info=exc)
+    st.title(i18n.t("failure_title", lang))
+    st.error(md_escape(output.one_line(exc)))
+    st.caption(i18n.t("failure_hint", lang))
+
+
+def missing_database_page(name: str, lang: str) -> None:
+    """The page shown instead of any data when the served database file is gone."""
+    st.title(i18n.t("database_missing_title", lang))
+    st.error(i18n.t("database_missing", lang, name=md_escape(name)))
 
 
 def filters_caption(period: Any, as_of: dt.datetime | None, lang: str) -> str:
@@ -837,7 +862,7 @@ def point_value(points: Sequence[dict[str, Any]], field: str = "customdata") -> 
     value = points[0].get(field) if isinstance(points[0], dict) else None
     if isinstance(value, list | tuple):
         value = value[0] if value else None
-    return value
+    return html.unescape(value) if isinstance(value, str) else value  # see theme.inert
 
 
 def score_month(period: Any, as_of: dt.datetime | None) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,9 +50,20 @@ TTL_SECONDS = 60
 # --------------------------------------------------------------------------- database
 
 
+_SERVED: dict[tuple[str, str], Path] = {}
+
+
 def db_path() -> Path:
-    """The database file: ``$COMPLAINTS_DB`` or ``data/complaints.duckdb``."""
-    return paths.resolve_db_path()
+    """The database this app serves: ``$COMPLAINTS_DB`` (``complaints serve`` always sets
+    it), else the working ``data/complaints.duckdb`` when it exists, else the demo's
+    ``data/demo.duckdb``. Decided once per process and setting, so a working database that
+    disappears while serving is never replaced by the demo."""
+    key = (os.environ.get(paths.DB_ENV_VAR, ""), os.getcwd())
+    if key not in _SERVED:
+        default = paths.resolve_db_path()
+        configured = bool(key[0]) or default.exists()
+        _SERVED[key] = default if configured else paths.demo_db()
+    return _SERVED[key]
 
 
 def role() -> str:
@@ -75,15 +87,32 @@ def database_exists() -> bool:
     return db_path().exists()
 
 
+def serves_demo_file() -> bool:
+    """Whether the served path is the demo's own file (``data/demo.duckdb``)."""
+    return db_path() == paths.demo_db()
+
+
 def ensure_database() -> bool:
-    """Build the demo database when no database exists (the app "starts with the demo
-    database when no other database exists"). Returns whether a database is available."""
+    """Make the served database available: an existing file is used (leftovers of a killed
+    writer cleaned up); a missing demo file is built; a missing configured database is
+    never replaced (the app shows an error page). Returns whether a database is there."""
     path = db_path()
     if path.exists():
         store.cleanup_if_idle(path)
         return True
-    demo.ensure_demo(path)
+    if serves_demo_file():
+        demo.ensure_demo(path)
     return path.exists()
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _is_demo(path: str, gen: int) -> bool:
+    return store.is_demo(Path(path))
+
+
+def is_demo() -> bool:
+    """Whether the served database is the demo company's (marked in its ``meta``)."""
+    return _is_demo(str(db_path()), generation())
 
 
 @dataclass(frozen=True)
@@ -307,9 +336,17 @@ def complaints_list(
     search: str | None = None,
     limit: int = 1000,
 ) -> pd.DataFrame:
-    """``kpi.complaints_list``, masked for the role."""
+    """``kpi.complaints_list``, masked for the role; for a role without the right to
+    personal data the search runs over the masked text."""
     return cached(
-        kpi.complaints_list, period, filters, as_of=as_of, search=search, limit=limit, pii=True
+        kpi.complaints_list,
+        period,
+        filters,
+        as_of=as_of,
+        search=search,
+        limit=limit,
+        masked_for=role(),
+        pii=True,
     )
 
 
@@ -440,7 +477,7 @@ def current_user() -> str:
     """Who records a change: the signed-in identity, else (local mode) the operating-system
     user of the app."""
     viewer = auth.viewer()
-    return viewer.identity if viewer.signed_in else store._user()
+    return viewer.identity if viewer.signed_in else store.os_user()
 
 
 def _require_write() -> None:

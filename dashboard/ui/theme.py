@@ -7,6 +7,10 @@ Status colours (red/amber/green) are never the only signal: texts and symbols fr
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -62,8 +66,58 @@ def register() -> str:
     return TEMPLATE_NAME
 
 
+# Plotly renders a subset of HTML in every label (links, spans with styles): text from data
+# must not become markup. ``&`` not starting an entity, ``<`` and ``>`` are escaped (Plotly
+# shows the entities as the characters); the code's own line breaks (``<br>``) stay.
+_AMP = re.compile(r"&(?!(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);)")
+_TRACE_TEXT = ("x", "y", "z", "text", "hovertext", "name", "labels", "parents", "ids", "customdata")
+
+
+def inert_text(value: Any) -> Any:
+    """``value`` (a string, or any nesting of lists/tuples/arrays of them) with ``&``,
+    ``<`` and ``>`` escaped, except the tag ``<br>``; other values unchanged. Idempotent."""
+    if isinstance(value, str):
+        text = _AMP.sub("&amp;", value).replace("<", "&lt;").replace(">", "&gt;")
+        return text.replace("&lt;br&gt;", "<br>")
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "OUS":
+            return value
+        return np.array([inert_text(v) for v in value.tolist()], dtype=object)
+    if isinstance(value, (list, tuple)):
+        return type(value)(inert_text(v) for v in value)
+    return value
+
+
+def inert(fig: go.Figure) -> go.Figure:
+    """Escape the text of every trace (categories, labels, hover texts, names, custom data)
+    and of titles, axis ticks and annotations, so text from data renders as text."""
+    for trace in fig.data:
+        for field in _TRACE_TEXT:
+            if field in trace and trace[field] is not None:
+                trace[field] = inert_text(trace[field])
+    if fig.layout.title.text:
+        fig.layout.title.text = inert_text(fig.layout.title.text)
+
+    def axis(ax: Any) -> None:
+        if ax.title.text:
+            ax.title.text = inert_text(ax.title.text)
+        if ax.ticktext is not None:
+            ax.ticktext = inert_text(ax.ticktext)
+        if ax.categoryarray is not None:  # must name the categories as the traces do
+            ax.categoryarray = inert_text(ax.categoryarray)
+
+    fig.for_each_xaxis(axis)
+    fig.for_each_yaxis(axis)
+    for note in fig.layout.annotations:
+        if note.text:
+            note.text = inert_text(note.text)
+    return fig
+
+
 def style(fig: go.Figure, height: int | None = None) -> go.Figure:
-    """Apply the dashboard template (on top of Plotly's white theme) to a figure."""
+    """Apply the dashboard template (on top of Plotly's white theme) to a figure and make
+    its text inert (``inert``)."""
+    inert(fig)
     name = register()
     fig.update_layout(template=f"plotly_white+{name}")
     if height is not None:

@@ -70,8 +70,14 @@ def _import_panel(lang: str) -> None:
         if exc.name != "dashboard.views.import_panel":
             raise
         return
+    if not auth.can_write():  # an anonymous or remote visitor sees no import panel at all
+        st.caption(i18n.t("writes_local_only", lang))
+        return
     st.subheader(i18n.t("import_data", lang))
-    render_import_panel(data.db_path(), lang)
+    if data.is_demo():
+        st.info(i18n.t("import_demo_refused", lang))
+        return
+    render_import_panel(data.db_path(), lang, user=data.current_user())
 
 
 def main() -> None:

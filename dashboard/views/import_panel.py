@@ -1,12 +1,14 @@
 """The Data page's import panel: upload → preview → column mapping → import → results.
 
-All logic lives in ``queries.importer``; this file only lays out widgets. Personal
-data is masked in every table shown; nothing is rendered as HTML.
+All logic lives in ``queries.importer``; this file only lays out widgets. Previews and
+imports run in a bounded worker process (a hostile file ends with a message, never the
+server). Personal data is masked in every table shown; nothing is rendered as HTML.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -15,10 +17,18 @@ from dashboard.ui import auth, components
 from dashboard.ui import components as ui
 from queries import i18n, privacy
 from queries.config import schema
-from queries.importer import Mapping, import_files, load_mapping, preview, save_mapping
+from queries.importer import (
+    Mapping,
+    Preview,
+    import_files,
+    load_mapping,
+    preview,
+    save_mapping,
+)
 from queries.importer.errors import ImportRefused
 from queries.importer.headers import mapping_names
-from queries.importer.suggest import Suggestion, suggest
+from queries.importer.suggest import Suggestion
+from queries.importer.worker import suggest
 from queries.reports import alerts
 
 LABELS: dict[str, dict[str, str]] = {
@@ -147,6 +157,19 @@ def _alerts_after_import(db_path: Path, lang: str) -> None:
         st.caption(i18n.t("alerts_sent", lang, sent=len(result.sent), failed=len(result.failed)))
 
 
+@st.cache_data(ttl=600, max_entries=20, show_spinner=False)
+def _preview(data: bytes, name: str, **kwargs: Any) -> Preview:
+    """The worker's preview of an upload, computed once per file and choice (every widget
+    change reruns the page; a worker start costs a second or more)."""
+    return preview(data, name, **kwargs)
+
+
+@st.cache_data(ttl=600, max_entries=20, show_spinner=False)
+def _suggestion(data: bytes, name: str, kind: str | None, sheet: str | None) -> Suggestion:
+    """The worker's proposed mapping of an upload (``mapping suggest``), once per file."""
+    return suggest(data, name, kind=kind, sheet=sheet)
+
+
 def _proposal(
     data: bytes, name: str, kind: str | None, mapping_name: str | None, sheet: str | None
 ) -> tuple[Suggestion | None, str | Mapping | None]:
@@ -155,14 +178,15 @@ def _proposal(
     if mapping_name is not None:
         return None, mapping_name
     try:
-        sugg = suggest(data, name, kind=kind, sheet=sheet)
+        sugg = _suggestion(data, name, kind, sheet)
     except ImportRefused:
         return None, None
     return sugg, sugg.mapping()
 
 
-def render_import_panel(db_path: Path, lang: str) -> None:
-    """Draw the import panel for ``db_path`` with labels in ``lang`` (``zh`` or ``en``)."""
+def render_import_panel(db_path: Path, lang: str, user: str | None = None) -> None:
+    """Draw the import panel for ``db_path`` with labels in ``lang`` (``zh`` or ``en``);
+    imports are logged under ``user`` (default: the OS user)."""
     t = LABELS.get(lang, LABELS["zh"])
     ui.localize_uploader("import_files", lang)
     files = st.file_uploader(
@@ -196,7 +220,7 @@ def render_import_panel(db_path: Path, lang: str) -> None:
     sheet = None
     try:
         sugg, ref = _proposal(data, first.name, kind, mapping_name, None)
-        p = preview(data, first.name, kind=kind, mapping=ref, date_order=date_order)
+        p = _preview(data, first.name, kind=kind, mapping=ref, date_order=date_order)
     except ImportRefused as exc:
         st.error(str(exc))
         return
@@ -204,14 +228,18 @@ def render_import_panel(db_path: Path, lang: str) -> None:
         sheet = st.selectbox(t["sheet"], p.sheets, key="import_sheet")
         if sheet != p.sheet:
             sugg, ref = _proposal(data, first.name, kind, mapping_name, sheet)
-            p = preview(
-                data,
-                first.name,
-                kind=kind,
-                mapping=ref,
-                sheet=sheet,
-                date_order=date_order,
-            )
+            try:
+                p = _preview(
+                    data,
+                    first.name,
+                    kind=kind,
+                    mapping=ref,
+                    sheet=sheet,
+                    date_order=date_order,
+                )
+            except ImportRefused as exc:
+                st.error(str(exc))
+                return
     if sugg is not None:
         st.caption(t["proposal"].format(n=sugg.sample_rows))
         for line in sugg.must_choose:
@@ -293,7 +321,7 @@ def render_import_panel(db_path: Path, lang: str) -> None:
         sheet=sheet,
         date_order=date_order,
         progress=progress,
-        user=auth.viewer().identity,
+        user=user or auth.viewer().identity,
     )
     bar.progress(1.0, text=t["done"])
     if any(r.outcome == "ok" for r in results):

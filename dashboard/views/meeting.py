@@ -183,6 +183,8 @@ def _start_presenting() -> None:
 
 
 def _save_note(db_path, meeting_id: str, slide_id: str, key: str) -> None:
+    if not auth.can_write():  # the box is disabled for such visitors; never save for them
+        return
     meeting.set_note(
         db_path, meeting_id, slide_id, st.session_state.get(key, ""), who=auth.viewer().identity
     )
@@ -585,6 +587,7 @@ def main() -> None:
             args=(db_path, meeting_id, view.id, note_key),
             label_visibility="collapsed" if presenting else "visible",
             disabled=not writable,
+            help=None if writable else i18n.t("writes_local_only", lang),
         )
         if not presenting:
             with st.expander(i18n.t("act_from_slide", lang)):

@@ -15,7 +15,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+import duckdb
+
 from queries.errors import DatabaseBusyError, DatabaseMissingError
+from queries.output import one_line, terminal_safe
 
 # Order = order in --help.
 COMMANDS = (
@@ -83,14 +86,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = args.func(args)
     except CliError as exc:
-        print(f"complaints {args.command}: {exc}", file=sys.stderr)
+        print(terminal_safe(f"complaints {args.command}: {exc}"), file=sys.stderr)
         return exc.code
     except DatabaseBusyError as exc:
-        print(f"complaints {args.command}: {exc}", file=sys.stderr)
+        print(terminal_safe(f"complaints {args.command}: {exc}"), file=sys.stderr)
         return 3
     except DatabaseMissingError as exc:
-        print(f"complaints {args.command}: {exc}", file=sys.stderr)
+        print(terminal_safe(f"complaints {args.command}: {exc}"), file=sys.stderr)
         return 4
+    except (duckdb.Error, OSError) as exc:  # damaged database, disk full, read-only folder
+        print(f"complaints {args.command}: {one_line(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"complaints {args.command}: interrupted", file=sys.stderr)
         return 130

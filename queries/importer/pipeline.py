@@ -32,13 +32,12 @@ from queries import audit, staging
 from queries import store as db
 from queries.config import schema
 from queries.importer import headers as hdr
-from queries.importer import readers, report, values
+from queries.importer import plausible, readers, report, values
 from queries.importer.errors import ImportRefused, MissingColumns
 
 Source = str | Path | tuple[str, bytes]
 # A file rejecting a larger share of its rows is not published (``--max-reject-rate``).
 DEFAULT_MAX_REJECT_RATE = 0.5
-Progress = Callable[[float, str], None]
 
 
 @dataclass
@@ -190,11 +189,14 @@ def _prepare(
 ) -> _Prepared:
     raw, kind, plan = _read(name, data, kind, mapping, sheet, encoding, limit)
     parsed = values.parse(raw.table, plan, _options(mapping, date_order), mapping)
+    parsed = plausible.check(parsed, plan.kind, readers.Limits.from_env())
     by_pos: dict[int | None, str] = {pos: col for col, pos in plan.targets.items()}
     header_of = {col: raw.headers[pos] for col, pos in plan.targets.items()}
     problems = []
     for line, column, value, reason in raw.pre_rejects:
         pos = raw.headers.index(column) if column in raw.headers else None
+        if pos is None and by_pos.get(0):  # a row-level reject quotes the row's first cell:
+            value = report.mask_value(by_pos[0], value)  # mask it by that column's identity
         problems.append((line, column, by_pos.get(pos, "(row)"), value, reason, "rejected"))
     for line, col, value, reason in parsed.rejects:
         problems.append((line, header_of.get(col, "(constant)"), col, value, reason, "rejected"))
@@ -311,14 +313,17 @@ def import_file(
     user: str | None = None,
     wait_seconds: float = 60.0,
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
+    into_demo: bool = False,
 ) -> ImportResult:
-    """Import one file into the database (see the module docstring for the accounting).
+    """Import one file into the database in this process (see the module docstring for
+    the accounting; ``worker.import_files`` runs it in a bounded worker process).
 
     A refused file (undecodable, missing required columns ...) returns a result with
-    ``outcome='refused'`` and is logged. A file that would import nothing while rows were
-    rejected, or whose rejected share of source rows exceeds ``max_reject_rate``, is not
-    published: ``outcome='failed'``, ``failed_on_rejects=True`` (only the import log gains
-    a row). ``DatabaseBusyError`` propagates.
+    ``outcome='refused'`` and is logged. A demo database is refused (and left untouched)
+    unless ``into_demo``. A file that would import nothing while rows were rejected, or
+    whose rejected share of source rows exceeds ``max_reject_rate``, is not published:
+    ``outcome='failed'``, ``failed_on_rejects=True`` (only the import log gains a row).
+    ``DatabaseBusyError`` propagates.
     """
     db_path = Path(db_path)
     started = dt.datetime.now().replace(microsecond=0)
@@ -326,16 +331,20 @@ def import_file(
     user = user or audit.current_actor()
     name, data = _load(source)
     result = ImportResult(file=name, sha256=sha256_of(data), import_id=import_id)
+    if not into_demo and db.is_demo(db_path):
+        result.outcome = "refused"
+        result.message = (
+            f"{db_path} is the demo database (示例数据); import into your own database"
+            " (--db FILE), or pass --into-demo to add to the demo"
+        )
+        return result
     try:
         m = hdr.load_mapping(mapping)
         result.mapping = (m.name or "(custom)") if m else None
         prep = _prepare(name, data, kind, m, sheet, encoding, date_order)
     except ImportRefused as exc:
         result.outcome, result.message = "refused", str(exc)
-        with db.write_transaction(
-            db_path, wait_seconds=wait_seconds, derive=staging.refresh
-        ) as conn:
-            _log(conn, result, len(data), started, user)
+        log_only(db_path, result, len(data), started, user, wait_seconds)
         return result
     raw, plan, parsed = prep.raw, prep.plan, prep.parsed
     result.kind = plan.kind
@@ -379,10 +388,7 @@ def import_file(
     except (duckdb.Error, AssertionError) as exc:  # nothing was published
         result.imported = result.updated = result.unchanged = 0
         result.outcome, result.message = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0]
-        with db.write_transaction(
-            db_path, wait_seconds=wait_seconds, derive=staging.refresh
-        ) as conn:
-            _log(conn, result, len(data), started, user)
+        log_only(db_path, result, len(data), started, user, wait_seconds)
     return result
 
 
@@ -405,6 +411,19 @@ def _reject_refusal(result: ImportResult, accepted: int, max_rate: float) -> str
             f" ({rate:.0%} > --max-reject-rate {max_rate:g}){most}; see {result.reject_report}"
         )
     return ""
+
+
+def log_only(
+    db_path: Path,
+    result: ImportResult,
+    size: int,
+    started: dt.datetime,
+    user: str,
+    wait_seconds: float = 60.0,
+) -> None:
+    """Record an import that published nothing (refused or failed) in ``import_log``."""
+    with db.write_transaction(db_path, wait_seconds=wait_seconds, derive=staging.refresh) as conn:
+        _log(conn, result, size, started, user)
 
 
 def _publish(
@@ -482,46 +501,6 @@ def _summary(r: ImportResult) -> str:
     return "; ".join(parts)
 
 
-def import_files(
-    db_path: Path,
-    files: Sequence[Source],
-    *,
-    kind: str | None = None,
-    mapping: str | Path | hdr.Mapping | dict | None = None,
-    sheet: str | None = None,
-    encoding: str | None = None,
-    date_order: str | None = None,
-    user: str | None = None,
-    progress: Progress | None = None,
-    wait_seconds: float = 60.0,
-    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
-) -> list[ImportResult]:
-    """Import several files, each as its own publication, reporting progress as
-    ``progress(fraction done, file name)``."""
-    results = []
-    for i, source in enumerate(files):
-        name = source[0] if isinstance(source, tuple) else str(source)
-        if progress:
-            progress(i / max(len(files), 1), Path(name).name)
-        results.append(
-            import_file(
-                db_path,
-                source,
-                kind=kind,
-                mapping=mapping,
-                sheet=sheet,
-                encoding=encoding,
-                date_order=date_order,
-                user=user,
-                wait_seconds=wait_seconds,
-                max_reject_rate=max_reject_rate,
-            )
-        )
-    if progress:
-        progress(1.0, "")
-    return results
-
-
 def preview(
     source: str | Path | bytes,
     filename: str | None = None,
@@ -578,6 +557,7 @@ def preview(
     problems = pd.DataFrame()
     if not plan.missing:
         p = values.parse(raw.table, plan, _options(m, date_order), m)
+        p = plausible.check(p, plan.kind, readers.Limits.from_env())
         parsed = p.rows.to_pandas()
         header_of = {col: raw.headers[pos] for col, pos in plan.targets.items()}
         problems = report.frame(

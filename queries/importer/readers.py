@@ -8,8 +8,12 @@ import codecs
 import csv
 import datetime as dt
 import io
+import os
+import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import charset_normalizer
 import pyarrow as pa
@@ -34,6 +38,183 @@ FAST_PATH_MIN_CHARS = 1_000_000
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 csv.field_size_limit(1 << 30)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one import (README, section "Import limits"); each is read from
+    its ``COMPLAINTS_IMPORT_*`` environment variable, else the default below."""
+
+    memory_mb: int = 4096  # memory cap (RLIMIT_DATA) of the import worker process
+    seconds: float = 900.0  # time budget of one file (the worker is killed after it)
+    max_rows: int = 1_048_576  # highest row number a worksheet may use (Excel's own limit)
+    max_columns: int = 1_024  # highest column number a worksheet may use
+    max_cells: int = 20_000_000  # rows x columns of a worksheet's used area
+    max_uncompressed_mb: int = 1_024  # total uncompressed size of a workbook's parts
+    max_ratio: int = 200  # uncompressed/compressed size of any part above 1 MiB
+    future_hours: float = 24.0  # a receipt time may be this far after the import time
+    earliest_year: int = 2000  # a receipt time before 1 January of this year is rejected
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """The limits with every ``COMPLAINTS_IMPORT_*`` variable applied.
+
+        Raises:
+            ImportRefused: a variable is set to something that is not a positive number.
+        """
+        values: dict[str, Any] = {}
+        for name, var in LIMIT_ENV.items():
+            text = os.environ.get(var, "").strip()
+            if not text:
+                continue
+            kind = float if name in ("seconds", "future_hours") else int
+            try:
+                value = kind(text)
+            except ValueError:
+                value = 0
+            if value <= 0:
+                raise ImportRefused(f"{var}={text!r}: expected a positive number")
+            values[name] = value
+        return cls(**values)
+
+
+LIMIT_ENV = {
+    "memory_mb": "COMPLAINTS_IMPORT_MEMORY_MB",
+    "seconds": "COMPLAINTS_IMPORT_SECONDS",
+    "max_rows": "COMPLAINTS_IMPORT_MAX_ROWS",
+    "max_columns": "COMPLAINTS_IMPORT_MAX_COLUMNS",
+    "max_cells": "COMPLAINTS_IMPORT_MAX_CELLS",
+    "max_uncompressed_mb": "COMPLAINTS_IMPORT_MAX_UNCOMPRESSED_MB",
+    "max_ratio": "COMPLAINTS_IMPORT_MAX_RATIO",
+    "future_hours": "COMPLAINTS_IMPORT_FUTURE_HOURS",
+    "earliest_year": "COMPLAINTS_IMPORT_EARLIEST_YEAR",
+}
+
+# a cell or row reference in worksheet XML: ``r="XFD1048576"`` (cell) or ``r="12"`` (row)
+_REF = re.compile(rb'\sr="([A-Z]{0,4})([0-9]{1,9})"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z0-9:$]+)"')
+_HOSTILE_XML = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_CELL = re.compile(r"\$?([A-Z]{1,4})\$?([0-9]{1,9})")
+_SCAN_CHUNK = 1 << 20
+_RATIO_MIN_BYTES = 1 << 20
+
+
+def _column_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _check_extent(part: str, rows: int, cols: int, limits: Limits, what: str) -> None:
+    if rows > limits.max_rows:
+        raise ImportRefused(
+            f"{part}: {what} reaches row {rows:,}, above the limit of {limits.max_rows:,} rows"
+        )
+    if cols > limits.max_columns:
+        raise ImportRefused(
+            f"{part}: {what} reaches column {cols:,}, above the limit of"
+            f" {limits.max_columns:,} columns"
+        )
+    if rows * cols > limits.max_cells:
+        raise ImportRefused(
+            f"{part}: {what} spans {rows:,} rows x {cols:,} columns, above the limit of"
+            f" {limits.max_cells:,} cells"
+        )
+
+
+def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> None:
+    """Stream one worksheet part: refuse a declared ``<dimension>`` or any cell reference
+    beyond the caps, and DTD/entity declarations, without building the sheet."""
+    max_row = max_col = 0
+    tail = b""
+    first = True
+    with zf.open(info) as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            buf = tail + chunk
+            if first:
+                first = False
+                dim = _DIMENSION.search(buf[:65536])
+                if dim is not None:
+                    last = dim.group(1).decode().split(":")[-1]
+                    m = _CELL.fullmatch(last)
+                    if m is not None:
+                        rows, cols = int(m.group(2)), _column_number(m.group(1))
+                        _check_extent(
+                            info.filename,
+                            rows,
+                            cols,
+                            limits,
+                            f"declared area {dim.group(1).decode()}",
+                        )
+            if _HOSTILE_XML.search(buf):
+                raise ImportRefused(
+                    f"{info.filename}: DTD or entity declarations in the XML; a spreadsheet"
+                    " program never writes them (hostile or damaged file)"
+                )
+            for ref in _REF.finditer(buf):
+                letters, row = ref.group(1), int(ref.group(2))
+                if row > max_row:
+                    max_row = row
+                if letters:
+                    col = _column_number(letters)
+                    if col > max_col:
+                        max_col = col
+            if max_row > limits.max_rows or max_col > limits.max_columns:
+                break
+            tail = buf[-32:]  # a reference cut by the chunk boundary is matched next time
+    _check_extent(info.filename, max_row, max_col or 1, limits, "a cell reference")
+
+
+def check_workbook(data: bytes, limits: Limits | None = None) -> None:
+    """Check a zipped workbook (XLSX/XLSM/XLSB/ODS) before any reader builds it: total
+    uncompressed size, the compression ratio of each large part, DTD/entity declarations in
+    XML parts, and for XLSX the declared dimension and every cell reference of each sheet
+    against the row/column/cell caps. Old binary ``.xls`` files (at most 65,536 x 256) pass.
+
+    Raises:
+        ImportRefused: one line naming the part and the limit exceeded.
+    """
+    limits = limits or Limits.from_env()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportRefused(f"not a readable workbook: {exc}") from None
+    with zf:
+        total = sum(i.file_size for i in infos)
+        if total > limits.max_uncompressed_mb * 2**20:
+            raise ImportRefused(
+                f"the workbook unpacks to {total / 2**20:,.0f} MiB, above the limit of"
+                f" {limits.max_uncompressed_mb:,} MiB"
+            )
+        for info in infos:
+            if info.file_size > _RATIO_MIN_BYTES:
+                ratio = info.file_size / max(info.compress_size, 1)
+                if ratio > limits.max_ratio:
+                    raise ImportRefused(
+                        f"{info.filename}: compressed {ratio:,.0f}:1, above the limit of"
+                        f" {limits.max_ratio}:1 (a zip bomb or a damaged file)"
+                    )
+        try:
+            for info in infos:
+                name = info.filename
+                if not name.endswith((".xml", ".rels", ".vml")):
+                    continue
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    _scan_sheet(zf, info, limits)
+                else:
+                    with zf.open(info) as fh:
+                        head = fh.read(65536)
+                    if _HOSTILE_XML.search(head):
+                        raise ImportRefused(
+                            f"{name}: DTD or entity declarations in the XML; a spreadsheet"
+                            " program never writes them (hostile or damaged file)"
+                        )
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+            raise ImportRefused(f"not a readable workbook: {exc}") from None
 
 
 @dataclass
@@ -378,10 +559,58 @@ def _missing_columns(text: str, delim: str, header_test: HeaderTest) -> ImportRe
     return ImportRefused("no header row with the required columns in the first 20 rows")
 
 
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\s([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR_R = re.compile(rb'\br="([A-Z]{1,4})([0-9]{1,9})"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def error_cells(data: bytes, sheet: str) -> dict[int, list[tuple[int, str]]]:
+    """Excel error cells (``#REF!``, ``#N/A``, ``#DIV/0!``...) of one XLSX sheet as
+    ``{row number: [(0-based column, error text), ...]}`` (calamine reads them as empty).
+    Empty for other formats. Call after ``check_workbook``."""
+    import xml.etree.ElementTree as ET
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return {}
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        target = {r.get("Id"): r.get("Target", "") for r in rels}
+        part = None
+        for el in book.iter():
+            if el.tag.endswith("}sheet") and el.get("name") == sheet:
+                part = target.get(el.get(f"{{{_RELS_NS}}}id"), "")
+        if not part:
+            return {}
+        part = part.lstrip("/") if part.startswith("/") else f"xl/{part}"
+        if part not in names:
+            return {}
+        xml = zf.read(part)
+    found: dict[int, list[tuple[int, str]]] = {}
+    if b't="e"' not in xml:
+        return found
+    for m in _CELL_TAG.finditer(xml):
+        attrs = m.group(1)
+        if b't="e"' not in attrs:
+            continue
+        ref = _ATTR_R.search(attrs)
+        value = _VALUE.search(m.group(2) or b"")
+        if ref is None:
+            continue
+        text = value.group(1).decode("utf-8", "replace") if value else "#ERROR"
+        found.setdefault(int(ref.group(2)), []).append((_column_number(ref.group(1)) - 1, text))
+    return found
+
+
 def sheet_names(data: bytes) -> list[str]:
     """The sheet names of a workbook."""
     from python_calamine import CalamineWorkbook
 
+    check_workbook(data)
     try:
         return list(CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names)
     except Exception as exc:
@@ -398,9 +627,11 @@ def read_excel(
 ) -> RawTable:
     """Read one sheet (default: the first) of an XLSX/XLS workbook through calamine.
     Date cells arrive as real dates (1900 and 1904 systems are handled by calamine) and are
-    passed on as ISO text; line numbers are the sheet's row numbers."""
+    passed on as ISO text; line numbers are the sheet's row numbers. The workbook is
+    checked against the limits (``check_workbook``) before calamine reads it."""
     from python_calamine import CalamineWorkbook
 
+    check_workbook(data)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(wb.sheet_names)
@@ -431,11 +662,20 @@ def read_excel(
     while headers and headers[-1] == "":
         headers = headers[:-1]
     width = len(headers)
+    errors = error_cells(data, chosen)
 
     def build(checked: bool) -> _Builder:
         builder = _Builder(headers)
         add = builder.add_checked if checked else builder.add
         for i in range(idx + 1, len(rows)):
+            bad = [(c, e) for c, e in errors.get(i + 1, ()) if c < width]
+            if bad:
+                builder.source_rows += 1
+                col, err = bad[0]
+                builder.pre_rejects.append(
+                    (i + 1, headers[col], err, f"Excel error cell {err} (fix it in the workbook)")
+                )
+                continue
             rec = [v if type(v) is str else _cell_text(v) for v in rows[i]]
             if len(rec) > width:
                 if any(rec[width:]):

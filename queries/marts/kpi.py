@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from queries import context
+from queries import context, privacy
 from queries import store as db
 from queries.metrics import METRIC_COLUMNS, METRICS, MetricDef, coverage
 from queries.periods import COMPARISONS, Comparison, Period, add_months, comparison
@@ -423,21 +423,37 @@ def complaints_list(
     as_of: dt.datetime | None = None,
     search: str | None = None,
     limit: int | None = 1000,
+    masked_for: str | None = None,
 ) -> pd.DataFrame:
     """Complaint records of the cohort (canonical + derived columns + as-of facts, unmasked:
     mask with ``privacy.mask_frame`` before showing), newest first; ``search`` matches a
-    substring of complaint_id, description, handler or customer_id (case-insensitive)."""
+    substring of complaint_id, description, handler or customer_id (case-insensitive).
+    With ``masked_for`` (a role without the right to personal data) ``search`` runs over
+    the text as that role sees it (``privacy.mask_frame``), so a search cannot confirm a
+    hidden phone number or name; the rows returned are still unmasked."""
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
+    masked = bool(search) and masked_for is not None
+    masked = masked and not privacy.can_see_personal_data(str(masked_for))
     params = {
         "start": period.start,
         "end": period.end,
         "as_of": as_of,
-        "search": search or None,
-        "limit": None if limit is None else int(limit),
+        "search": None if masked else search or None,
+        "limit": None if limit is None or masked else int(limit),
         **_filter_params(filters),
     }
-    return db.run_query(conn, "kpi_cohort", params).drop(columns=["dim"])
+    rows = db.run_query(conn, "kpi_cohort", params).drop(columns=["dim"])
+    if not masked:
+        return rows
+    seen = privacy.mask_frame(rows, str(masked_for))
+    needle = str(search).lower()
+    hit = pd.Series(False, index=rows.index)
+    for col in ("complaint_id", "description", "handler", "customer_id"):
+        if col in seen.columns:
+            hit |= seen[col].fillna("").astype(str).str.lower().str.contains(needle, regex=False)
+    rows = rows[hit]
+    return (rows if limit is None else rows.head(int(limit))).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- repeat chains, groups

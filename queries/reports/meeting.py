@@ -470,20 +470,28 @@ def prepare(
 def set_note(
     db_path: Path, meeting_id: str, slide_id: str, note: str, who: str | None = None
 ) -> dict[str, Any]:
-    """Save the notes/decisions of one slide into the meeting's document (audited as
-    ``who``, default the OS user); returns the pack."""
+    """Save the notes/decisions of one slide into the meeting's document, recording who
+    wrote them and when in ``note_authors`` and in the audit trail (``who`` default: the OS
+    user); returns the pack."""
     if slide_id not in agenda.SLIDE_IDS:
         raise MeetingError(f"unknown slide {slide_id!r}")
     path = meeting_path(db_path, meeting_id)
     with _meeting_lock(db_path):
         pack = load(db_path, meeting_id)
         notes = dict(pack.get("notes") or {})
+        authors = dict(pack.get("note_authors") or {})
         if note.strip():
             notes[slide_id] = note
+            authors[slide_id] = {
+                "author": who or db.os_user(),
+                "at": dt.datetime.now().replace(microsecond=0).isoformat(sep=" "),
+            }
         else:
             notes.pop(slide_id, None)
+            authors.pop(slide_id, None)
         before = (pack.get("notes") or {}).get(slide_id, "")
         pack["notes"] = notes
+        pack["note_authors"] = authors
         _write_atomic(path, pack)
     audit.record(
         db_path,

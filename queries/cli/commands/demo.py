@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from queries import demo, output
+from queries import demo, output, paths, store
 from queries.cli import CliError
 from queries.paths import resolve_db_path
 
@@ -31,8 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the demo and print its summary."""
-    path = resolve_db_path(args.db)
+    """Build the demo into its own file (``--db``, default ``data/demo.duckdb``, never the
+    working database) and print its summary."""
+    path = resolve_db_path(args.db) if args.db else paths.demo_db()
+    if path.exists() and not store.is_demo(path):
+        raise CliError(
+            f"{path} holds real data, not the demo; the demo goes to its own file"
+            f" (default {paths.demo_db()})"
+        )
     try:
         end_month = demo.parse_end_month(args.end_month) if args.end_month else None
         summary = demo.build_demo(

@@ -61,6 +61,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--user", help="user name for the import log (default: the OS user)")
     p.add_argument(
+        "--into-demo",
+        action="store_true",
+        help="allow importing into the demo database (refused without it)",
+    )
+    p.add_argument(
         "--wait",
         type=float,
         default=60.0,
@@ -102,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             date_order=args.date_order,
             user=args.user,
+            into_demo=args.into_demo,
             progress=progress,
             wait_seconds=args.wait,
             max_reject_rate=args.max_reject_rate,
