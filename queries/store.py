@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import getpass
 import logging
 import os
 import re
@@ -181,7 +180,7 @@ def writer_lock(db_path: Path, wait_seconds: float = 60.0) -> Iterator[None]:
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
         since = time.strftime("%Y-%m-%d %H:%M:%S")
-        os.pwrite(fd, f"pid {os.getpid()}, user {os_user()}, since {since}".encode(), 0)
+        os.pwrite(fd, f"pid {os.getpid()}, user {audit.os_user()}, since {since}".encode(), 0)
         try:
             yield
         finally:
@@ -189,14 +188,6 @@ def writer_lock(db_path: Path, wait_seconds: float = 60.0) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
-
-
-def os_user() -> str:
-    """The operating-system user running this process (its uid when it has no name)."""
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry in some containers
-        return str(os.getuid())
 
 
 def cleanup_leftovers(db_path: Path) -> list[Path]:

@@ -10,6 +10,7 @@ import pytest
 from streamlit.runtime.context import ContextProxy
 from streamlit.testing.v1 import AppTest
 
+from queries.config.roles import INSECURE_ENV_VAR
 from queries.reports import meeting
 from tests import ROOT
 from tests.app_support import build_fixture_db, open_app
@@ -58,6 +59,7 @@ def test_a_server_open_to_the_network_shows_no_import_panel(
     own_db, monkeypatch, loopback_client, server_address
 ):
     serve_on(monkeypatch, server_address)
+    monkeypatch.setenv(INSECURE_ENV_VAR, "1")  # started with --insecure-no-auth (else refused)
     monkeypatch.setenv("COMPLAINTS_DB", str(own_db))
     at = open_app(DATA_PAGE)
     assert not at.exception
@@ -88,6 +90,7 @@ def _meeting(db_path, monkeypatch) -> AppTest:
 def test_meeting_notes_are_read_only_for_a_non_local_visitor(own_db, monkeypatch, loopback_client):
     meeting.save(own_db, sample_pack())
     serve_on(monkeypatch, "0.0.0.0")
+    monkeypatch.setenv(INSECURE_ENV_VAR, "1")  # started with --insecure-no-auth (else refused)
     at = _meeting(own_db, monkeypatch)
     (box,) = at.text_area
     assert box.disabled
@@ -97,9 +100,9 @@ def test_meeting_notes_are_read_only_for_a_non_local_visitor(own_db, monkeypatch
 
 def test_meeting_notes_carry_their_author_in_local_mode(own_db, monkeypatch, loopback_client):
     meeting.save(own_db, sample_pack())
-    monkeypatch.setattr("queries.store.os_user", lambda: "质量经理")
+    monkeypatch.setattr("queries.audit.os_user", lambda: "质量经理")
     at = _meeting(own_db, monkeypatch)
-    (box,) = at.text_area
+    box = at.text_area(key="meeting_note_2025-10_title")
     assert not box.disabled
     box.input("下月复查").run()
     pack = json.loads(meeting.meeting_path(own_db, "2025-10").read_text(encoding="utf-8"))

@@ -34,7 +34,8 @@ def test_serve_without_a_database_serves_the_demo_file_and_says_so(work, monkeyp
     demo_file = _small_demo(work / "demo.duckdb")
     calls = []
     monkeypatch.setattr(serve.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
-    assert serve.run(argparse.Namespace(db=None, port=8599, address="localhost")) == 0
+    args = argparse.Namespace(db=None, port=8599, address="localhost", insecure_no_auth=False)
+    assert serve.run(args) == 0
     ((cmd, env),) = calls
     assert env["COMPLAINTS_DB"] == str(demo_file)
     assert cmd.count("--server.address") == 1 and cmd[cmd.index("--server.address") + 1] == (

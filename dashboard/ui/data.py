@@ -477,7 +477,7 @@ def current_user() -> str:
     """Who records a change: the signed-in identity, else (local mode) the operating-system
     user of the app."""
     viewer = auth.viewer()
-    return viewer.identity if viewer.signed_in else store.os_user()
+    return viewer.identity if viewer.signed_in else audit.os_user()
 
 
 def _require_write() -> None:

@@ -90,9 +90,8 @@ def main() -> None:
         _warnings(lang)
     with ui.guard(lang):
         _imports(lang)
-    if auth.can_write():
-        with ui.guard(lang):
-            _import_panel(lang)
+    with ui.guard(lang):
+        _import_panel(lang)  # says why there is none for a visitor who may not write
 
 
 if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from queries import paths, store
+from queries import audit, paths, store
 from queries.importer import pipeline
 from queries.importer import suggest as suggest_mod
 from queries.importer.errors import ImportRefused
@@ -181,7 +181,7 @@ def import_file(
     with ``outcome='failed'`` and a one-line message, logged in ``import_log``."""
     limits = limits or Limits.from_env()
     started = dt.datetime.now().replace(microsecond=0)
-    user = user or store.os_user()
+    user = user or audit.current_actor()
     try:
         return run(
             "import_file",

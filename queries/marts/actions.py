@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from queries import context
+from queries import audit, context
 from queries import store as db
 from queries.config import workcalendar
 from queries.metrics import METRICS
@@ -119,7 +119,7 @@ def create(
     if not (department or category or complaint_ids or score_item or meeting_id):
         raise ActionError("link the action to a department, category, complaint or score item")
     now = (now or dt.datetime.now()).replace(microsecond=0)
-    user = (user or "").strip() or db.os_user()
+    user = (user or "").strip() or audit.os_user()
     due_date = due_date_for(now.date(), due, default_due_working_days)
     with db.write_transaction(db_path, derive=None) as conn:
         n = conn.execute(
@@ -170,7 +170,7 @@ def update(
     if unknown:
         raise ActionError(f"cannot change {sorted(unknown)}; fields: {', '.join(_EDITABLE)}")
     now = (now or dt.datetime.now()).replace(microsecond=0)
-    user = (user or "").strip() or db.os_user()
+    user = (user or "").strip() or audit.os_user()
     with db.write_transaction(db_path, derive=None) as conn:
         df = conn.execute("select * from actions where action_id = $a", {"a": action_id}).df()
         if df.empty:

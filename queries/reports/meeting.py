@@ -483,7 +483,7 @@ def set_note(
         if note.strip():
             notes[slide_id] = note
             authors[slide_id] = {
-                "author": who or db.os_user(),
+                "author": who or audit.os_user(),
                 "at": dt.datetime.now().replace(microsecond=0).isoformat(sep=" "),
             }
         else:
