@@ -305,7 +305,7 @@ def scope_name(pack: dict, lang: str) -> str:
 
 def footer(pack: dict, lang: str) -> str:
     """The footer line of every slide: scope, as-of, rule version, meeting id."""
-    head = scope_name(pack, lang)
+    head = f"{text('filters', lang)}: {scope_name(pack, lang)}"
     rules = (pack.get("rules_version") or {}).get("id") or "—"
     return (
         f"{head} · {text('as_of', lang)} {pack['as_of'][:16]} · "
