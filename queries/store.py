@@ -415,22 +415,29 @@ class Reader:
 _INCLUDE = re.compile(r"^-- include: ([a-z0-9_]+)$", re.MULTILINE)
 
 
-def sql_file(name: str) -> str:
-    """The text of the query ``name`` (file stem; ``ui/x`` for a subfolder), found in the
-    layer folders ``queries/staging`` and ``queries/marts``, with every line
-    ``-- include: NAME`` replaced by ``queries/marts/fragments/NAME.sql``: shared common
-    table expressions are written once."""
-    path = next((d / f"{name}.sql" for d in SQL_DIRS if (d / f"{name}.sql").is_file()), None)
-    if path is None:
-        raise KeyError(f"no query file {name}.sql")
+def expand_includes(text: str, origin: str) -> str:
+    """``text`` with every line ``-- include: NAME`` replaced by
+    ``queries/marts/fragments/NAME.sql`` (itself expanded: a fragment may include others);
+    ``origin`` names the file in the error for a missing fragment."""
 
     def fragment(match: re.Match[str]) -> str:
         part = FRAGMENTS_DIR / f"{match.group(1)}.sql"
         if not part.is_file():
-            raise KeyError(f"{name}.sql includes a missing fragment {part.name}")
-        return part.read_text(encoding="utf-8")
+            raise KeyError(f"{origin}.sql includes a missing fragment {part.name}")
+        return expand_includes(part.read_text(encoding="utf-8"), origin)
 
-    return _INCLUDE.sub(fragment, path.read_text(encoding="utf-8"))
+    return _INCLUDE.sub(fragment, text)
+
+
+def sql_file(name: str) -> str:
+    """The text of the query ``name`` (file stem; ``ui/x`` for a subfolder), found in the
+    layer folders ``queries/staging`` and ``queries/marts``, with its includes expanded
+    (``expand_includes``): shared common table expressions and filter blocks are written
+    once."""
+    path = next((d / f"{name}.sql" for d in SQL_DIRS if (d / f"{name}.sql").is_file()), None)
+    if path is None:
+        raise KeyError(f"no query file {name}.sql")
+    return expand_includes(path.read_text(encoding="utf-8"), name)
 
 
 def run_sql(

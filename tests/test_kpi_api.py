@@ -237,7 +237,7 @@ def test_kpi_queries_share_one_cohort_definition():
         assert raw.count("-- include: kpi_cohort\n") == 1, name
         assert "dept_scope as (" not in raw, name
         expanded = db.sql_file(name)
-        assert fragment in expanded, name
+        assert db.expand_includes(fragment, name) in expanded, name
         assert not [ln for ln in expanded.splitlines() if ln.startswith("-- include:")], name
 
 

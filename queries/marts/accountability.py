@@ -60,26 +60,18 @@ LIST_KINDS: tuple[str, ...] = (
 
 
 def _cohort_params(
-    ctx: context.ReadContext,
     period: kpi.Period,
     filters: kpi.Filters,
     as_of: dt.datetime,
 ) -> dict[str, Any]:
-    """Period, as-of and, when filters are set, the cohort's complaint ids (from
-    ``kpi.drill``: the one definition of what a filter means)."""
-    params: dict[str, Any] = {
+    """Period, as-of and the KPI filters: the acct queries apply them in SQL through the
+    same cohort_filters fragment as the KPI cohort (the one definition of a filter)."""
+    return {
         "start": dt.datetime.combine(period.start, dt.time()),
         "end": dt.datetime.combine(period.end, dt.time()),
         "as_of": as_of,
-        "use_ids": False,
-        "complaint_ids": [],
+        **kpi.filter_params(filters),
     }
-    if filters != kpi.Filters():
-        # limit=None: the whole cohort (drill's default limit is for display).
-        rows = kpi.drill(ctx, "received", period, filters, as_of, part="numerator", limit=None)
-        params["use_ids"] = True
-        params["complaint_ids"] = [str(c) for c in rows["complaint_id"]]
-    return params
 
 
 def accountability(
@@ -107,7 +99,7 @@ def accountability(
     if by is not None and by not in BY_DIMENSIONS:
         raise ValueError(f"by must be one of {', '.join(BY_DIMENSIONS)}, got {by!r}")
     ctx, as_of = prepare(conn, as_of)
-    params = _cohort_params(ctx, period, filters or kpi.Filters(), as_of)
+    params = _cohort_params(period, filters or kpi.Filters(), as_of)
     params["by"] = by or "none"
     frame = run_query(ctx.cur, "acct_summary", params)
     if by is None:
@@ -136,7 +128,7 @@ def accountability_list(
     if kind not in LIST_KINDS:
         raise ValueError(f"kind must be one of {', '.join(LIST_KINDS)}, got {kind!r}")
     ctx, as_of = prepare(conn, as_of)
-    params = _cohort_params(ctx, period, filters or kpi.Filters(), as_of)
+    params = _cohort_params(period, filters or kpi.Filters(), as_of)
     if kind in ("ledger", "overdue", "appealed"):
         params["kind"] = kind
         return run_query(ctx.cur, "acct_ledger", params)

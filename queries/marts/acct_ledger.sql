@@ -12,7 +12,7 @@
 --          appeal_status, status, is_decided, decided_on_time, is_past_due,
 --          in_on_time_denominator, is_overdue, days_overdue, is_appeal_open, is_appealed.
 -- Grain: penalty record. Cohort: complaints with received_at in [$start, $end) and by
--- $as_of (and, when $use_ids, complaint_id in $complaint_ids: the kpi Filters, applied by
+-- $as_of (and the KPI filters, applied in SQL by the cohort_filters fragment;
 -- accountability.py through kpi.drill). Penalty records whose complaint is not in the
 -- cohort (or not loaded) are left out.
 -- Definitions (as-of date = the date of $as_of):
@@ -20,9 +20,13 @@
 --   decided_on_time: decided by the as-of and decided_at <= accountability_due
 --   is_overdue: not decided by the as-of and accountability_due < as-of date
 --   is_appealed: appeal_status set and not 'none'; is_appeal_open: appeal_status 'pending'
--- Parameters: $start, $end, $as_of (timestamps), $use_ids (boolean), $complaint_ids
--- (varchar[]), $kind ('ledger' | 'overdue' | 'appealed').
-with cohort as (
+-- Parameters: $start, $end, $as_of (timestamps), $f_department, $f_category, $f_channel,
+-- $f_severity, $f_region, $f_product, $f_handler (varchar[]), $exclude_malicious (boolean): the
+-- KPI filters, applied by the cohort_filters fragment (docs/definitions.md#accountability), $kind ('ledger' | 'overdue' | 'appealed').
+with
+-- include: dept_scope
+
+cohort as (
     select
         complaint_id,
         received_at as complaint_received_at,
@@ -33,12 +37,12 @@ with cohort as (
         escalation_level,
         is_valid,
         coalesce(is_excluded, false) as is_malicious,
-    from stg_complaints
+    from stg_complaints as c
     where
         received_at >= $start
         and received_at < $end
         and received_at <= $as_of
-        and (not $use_ids or list_contains($complaint_ids, complaint_id))
+-- include: cohort_filters
 ),
 
 records as (

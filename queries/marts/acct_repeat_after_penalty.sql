@@ -4,21 +4,25 @@
 --          department_id, department (responsible department), measure, executed_at,
 --          repeat_after_penalty_days (the record's rule version), repeat_complaint_id, repeat_received_at, days_after (received date − executed_at).
 -- Grain: penalty record × recurring complaint. Penalty records of the complaints received
--- in [$start, $end) by $as_of (and, when $use_ids, complaint_id in $complaint_ids), executed
+-- in [$start, $end) by $as_of (and the KPI filters), executed
 -- by the as-of; recurring complaint: valid, not verified malicious, received by the as-of,
 -- same department_id as the record's responsible department, same category as the
 -- penalised complaint, received on day 1..repeat_after_penalty_days after executed_at (a complaint on
 -- the execution day itself does not count: its time of day is unknown relative to it).
--- Parameters: $start, $end, $as_of (timestamps), $use_ids (boolean), $complaint_ids
--- (varchar[]).
-with cohort as (
+-- Parameters: $start, $end, $as_of (timestamps), $f_department, $f_category, $f_channel,
+-- $f_severity, $f_region, $f_product, $f_handler (varchar[]), $exclude_malicious (boolean): the
+-- KPI filters, applied by the cohort_filters fragment (docs/definitions.md#accountability).
+with
+-- include: dept_scope
+
+cohort as (
     select complaint_id, category,
-    from stg_complaints
+    from stg_complaints as c
     where
         received_at >= $start
         and received_at < $end
         and received_at <= $as_of
-        and (not $use_ids or list_contains($complaint_ids, complaint_id))
+-- include: cohort_filters
 ),
 
 records as (

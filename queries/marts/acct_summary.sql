@@ -22,21 +22,25 @@
 -- department's name_zh); accountability_coverage only exists for 'none' and 'department'
 -- (by the complaint's department), else null.
 -- Cohort and as-of facts exactly as acct_ledger.sql (tests keep them equal).
--- Parameters: $start, $end, $as_of (timestamps), $use_ids (boolean), $complaint_ids
--- (varchar[]), $by (varchar, allow-listed by accountability.py).
-with cohort as (
+-- Parameters: $start, $end, $as_of (timestamps), $f_department, $f_category, $f_channel,
+-- $f_severity, $f_region, $f_product, $f_handler (varchar[]), $exclude_malicious (boolean): the
+-- KPI filters, applied by the cohort_filters fragment (docs/definitions.md#accountability), $by (varchar, allow-listed by accountability.py).
+with
+-- include: dept_scope
+
+cohort as (
     select
         complaint_id,
         department_id,
         coalesce(department_name_zh, department) as department,
         category,
         coalesce(is_valid, false) and not coalesce(is_excluded, false) as is_valid_scored,
-    from stg_complaints
+    from stg_complaints as c
     where
         received_at >= $start
         and received_at < $end
         and received_at <= $as_of
-        and (not $use_ids or list_contains($complaint_ids, complaint_id))
+-- include: cohort_filters
 ),
 
 records as (

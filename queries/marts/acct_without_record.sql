@@ -2,10 +2,15 @@
 -- Returns: complaint_id, received_at, department_id, department, category, channel,
 --          severity, handler, status, escalation_level, resolved_at, customer_name and
 --          customer_phone (only filled when $personal is true; null otherwise).
--- Grain: complaint. Cohort: received_at in [$start, $end) and by $as_of (and, when
--- $use_ids, complaint_id in $complaint_ids), is_valid true, not verified malicious.
--- Parameters: $start, $end, $as_of (timestamps), $use_ids (boolean), $complaint_ids
--- (varchar[]), $personal (boolean).
+-- Grain: complaint. Cohort: received_at in [$start, $end) and by $as_of (and the KPI
+-- filters), is_valid true, not verified malicious.
+-- Parameters: $start, $end, $as_of (timestamps), $f_department, $f_category, $f_channel,
+-- $f_severity, $f_region, $f_product, $f_handler (varchar[]), $exclude_malicious (boolean):
+-- the KPI filters (cohort_filters fragment), $personal (boolean).
+with
+-- include: dept_scope
+
+final as (
 select
     c.complaint_id,
     c.received_at,
@@ -25,8 +30,11 @@ where
     c.received_at >= $start
     and c.received_at < $end
     and c.received_at <= $as_of
-    and (not $use_ids or list_contains($complaint_ids, c.complaint_id))
+-- include: cohort_filters
     and coalesce(c.is_valid, false)
     and not coalesce(c.is_excluded, false)
     and not exists (select 1 from stg_penalties as p where p.complaint_id = c.complaint_id)
-order by c.received_at, c.complaint_id
+)
+
+select * from final
+order by received_at, complaint_id

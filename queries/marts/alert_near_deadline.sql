@@ -6,17 +6,7 @@
 -- Grain: complaint_id. Parameters: $as_of (timestamp), $share (double, 0-1).
 -- example: share = 0.8
 with
-as_of_clock as (
-    select
-        c.work_s_start
-        + case
-            when c.is_working
-                then (epoch_us($as_of::timestamp) - epoch_us(c.cal_date::timestamp)) / 1e6
-            else 0
-        end as as_of_work_s
-    from stg_calendar as c
-    where c.cal_date = $as_of::date
-),
+-- include: as_of_clock
 
 open_now as (
     select

@@ -158,7 +158,9 @@ def _replace_marker(sql: str, name: str, default: str, expr: str) -> str:
     return sql.replace(marker, expr)
 
 
-def _filter_params(filters: Filters) -> dict[str, Any]:
+def filter_params(filters: Filters) -> dict[str, Any]:
+    """The ``$f_<dimension>`` and ``$exclude_malicious`` parameters of ``filters`` (the
+    cohort_filters fragment's)."""
     params: dict[str, Any] = {
         f"f_{name}": [str(v) for v in getattr(filters, name)] for name in FILTER_FIELDS
     }
@@ -207,7 +209,7 @@ def kpis(
     sql = _replace_marker(sql, "vkey", "a.dim", vkey)
     id_name, id_expr = DIMENSION_ID_SQL.get(by or "", ("dim_id", "null"))
     sql = _replace_marker(sql, "dimid", "null", id_expr)
-    params = {"start": period.start, "end": period.end, "as_of": as_of, **_filter_params(filters)}
+    params = {"start": period.start, "end": period.end, "as_of": as_of, **filter_params(filters)}
     df = _plain_numbers(conn.execute(sql, params).df())
     if by is None:
         if df.empty:
@@ -389,7 +391,7 @@ def drill(
         "as_of": as_of,
         "search": None,
         "limit": None if limit is None else int(limit),
-        **_filter_params(filters),
+        **filter_params(filters),
     }
     sql = _replace_marker(db.sql_file("kpi_cohort"), "part", "true", flag)
     return conn.execute(sql, params).df().drop(columns=["dim"])
@@ -411,7 +413,7 @@ def at_risk(
         "as_of": as_of,
         "limit": None if limit is None else int(limit),
         "due_before": due_before,
-        **_filter_params(filters),
+        **filter_params(filters),
     }
     return db.run_query(conn, "kpi_at_risk", params)
 
@@ -441,7 +443,7 @@ def complaints_list(
         "as_of": as_of,
         "search": None if masked else search or None,
         "limit": None if limit is None or masked else int(limit),
-        **_filter_params(filters),
+        **filter_params(filters),
     }
     rows = db.run_query(conn, "kpi_cohort", params).drop(columns=["dim"])
     if not masked:

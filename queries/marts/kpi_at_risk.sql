@@ -9,24 +9,9 @@
 --   $f_category, $f_channel, $f_severity, $f_region, $f_product, $f_handler (varchar[]),
 --   $exclude_malicious (boolean).
 with
-dept_scope as (
-    select t.department_id
-    from stg_department_tree as t
-    join stg_department_map as m on m.department_id = t.ancestor_id
-    where list_contains($f_department::varchar [], m.raw_department)
-),
+-- include: dept_scope
 
-as_of_clock as (
-    select
-        c.work_s_start
-        + case
-            when c.is_working
-                then (epoch_us($as_of::timestamp) - epoch_us(c.cal_date::timestamp)) / 1e6
-            else 0
-        end as as_of_work_s
-    from stg_calendar as c
-    where c.cal_date = $as_of::date
-),
+-- include: as_of_clock
 
 open_now as (
     select c.*
@@ -34,18 +19,7 @@ open_now as (
     where
         c.received_at <= $as_of::timestamp
         and (c.resolved_at is null or c.resolved_at > $as_of::timestamp)
-        and (
-            len($f_department::varchar []) = 0
-            or c.department_id in (select d.department_id from dept_scope as d)
-        )
-        and (len($f_category::varchar []) = 0 or list_contains($f_category::varchar [], c.category))
-        and (len($f_channel::varchar []) = 0 or list_contains($f_channel::varchar [], c.channel))
-        and (len($f_severity::varchar []) = 0 or list_contains($f_severity::varchar [], c.severity))
-        and (len($f_region::varchar []) = 0 or list_contains($f_region::varchar [], c.region))
-        and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
-        and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
-        and (not $exclude_malicious::boolean or not c.is_excluded)
-        and not c.is_void  -- withdrawn / duplicate / cancelled are not in the backlog
+-- include: cohort_filters
         and ($due_before::timestamp is null or c.resolution_deadline <= $due_before::timestamp)
 ),
 

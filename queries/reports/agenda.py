@@ -305,7 +305,11 @@ def scope_name(pack: dict, lang: str) -> str:
 
 def footer(pack: dict, lang: str) -> str:
     """The footer line of every slide: scope, as-of, rule version, meeting id."""
-    head = f"{text('filters', lang)}: {scope_name(pack, lang)}"
+    viewer = pack.get("scope") or {}
+    if viewer.get("ids") is not None and not pack.get("department_scope"):
+        head = str(viewer.get(lang) or viewer.get("zh"))  # "范围：华东区（含下级部门）"
+    else:
+        head = f"{text('filters', lang)}: {scope_name(pack, lang)}"
     rules = (pack.get("rules_version") or {}).get("id") or "—"
     return (
         f"{head} · {text('as_of', lang)} {pack['as_of'][:16]} · "

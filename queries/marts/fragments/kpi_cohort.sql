@@ -4,13 +4,7 @@
 -- Parameters: $start, $end, $as_of, $f_department, $f_category, $f_channel, $f_severity,
 --   $f_region, $f_product, $f_handler, $exclude_malicious (see the including files).
 -- Ends with a comma: the including query continues with its own CTEs.
-dept_scope as (
-    -- the filtered departments and all their descendants
-    select t.department_id
-    from stg_department_tree as t
-    join stg_department_map as m on m.department_id = t.ancestor_id
-    where list_contains($f_department::varchar [], m.raw_department)
-),
+-- include: dept_scope
 
 volume_scope as (
     -- department-months with a business volume, whole months inside the period
@@ -50,20 +44,7 @@ cohort as (
         c.received_at >= $start::timestamp
         and c.received_at < $end::timestamp
         and c.received_at <= $as_of::timestamp
-        and (
-            len($f_department::varchar []) = 0
-            or c.department_id in (select d.department_id from dept_scope as d)
-        )
-        and (len($f_category::varchar []) = 0 or list_contains($f_category::varchar [], c.category))
-        and (len($f_channel::varchar []) = 0 or list_contains($f_channel::varchar [], c.channel))
-        and (len($f_severity::varchar []) = 0 or list_contains($f_severity::varchar [], c.severity))
-        and (len($f_region::varchar []) = 0 or list_contains($f_region::varchar [], c.region))
-        and (len($f_product::varchar []) = 0 or list_contains($f_product::varchar [], c.product))
-        and (len($f_handler::varchar []) = 0 or list_contains($f_handler::varchar [], c.handler))
-        and (not $exclude_malicious::boolean or not c.is_excluded)
-        -- void complaints (withdrawn / duplicate / cancelled) are in no KPI denominator and
-        -- not in the backlog; quality.void_complaints counts them on their own
-        and not c.is_void
+-- include: cohort_filters
 ),
 
 flags as (
