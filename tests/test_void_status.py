@@ -59,3 +59,24 @@ def test_stg_void_list_matches_the_schema():
     text = sql_file("stg_complaints")
     quoted = ", ".join(f"'{s}'" for s in schema.VOID_STATUSES)
     assert f"t.status in ({quoted})" in text
+
+
+def test_void_complaints_cost_no_points_and_are_not_in_accountability(make_db):
+    from queries.marts import accountability, scoring
+
+    rows = [
+        row("v1", T(2025, 10, 6, 9), is_valid=True, status="resolved"),
+        row("w1", T(2025, 10, 6, 9), is_valid=True, status="withdrawn"),
+        row("d1", T(2025, 10, 7, 9), is_valid=True, status="duplicate"),
+    ]
+    conn = db.open_snapshot(make_db(complaints=rows))
+    scores = scoring.department_scores(conn, "2025-10", AS_OF)
+    assert (int(scores["n_complaints"].iloc[0]), float(scores["ded_valid_complaints"].iloc[0])) == (
+        1,
+        1.0,
+    )
+    behind = scoring.score_complaints(conn, "2025-10", "客服中心", "valid_complaints", AS_OF)
+    assert list(behind["complaint_id"]) == ["v1"]
+    acct = accountability.accountability(conn, OCT, as_of=AS_OF).iloc[0]
+    assert int(acct["n_valid"]) == 1
+    conn.close()

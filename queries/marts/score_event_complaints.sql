@@ -29,6 +29,7 @@ where
     and received_at < $end
     and received_at <= $as_of
     and not coalesce(is_excluded, false)
+    and not is_void  -- withdrawn / duplicate / cancelled: in no KPI, no score
     and department_id = $department_id
     and (
         ($event = 'valid' and coalesce(is_valid, false))

@@ -1,7 +1,7 @@
 -- score_events: per_event counts behind the department scores (docs/definitions.md#scoring) of one month.
 -- Returns: department_id varchar (as resolved by staging),
 --          n_complaints bigint (the scoring population: received in the month by the
---          as-of, not verified malicious), n_malicious bigint (left out),
+--          as-of, not verified malicious, not void), n_malicious bigint (left out),
 --          valid_general, valid_urgent, valid_major, valid_ungraded bigint (is_valid true,
 --          by grade; ungraded = severity null),
 --          concealed_major bigint (severity major and concealed true).
@@ -19,6 +19,7 @@ with cohort as (
         received_at >= $start
         and received_at < $end
         and received_at <= $as_of
+        and not is_void  -- withdrawn / duplicate / cancelled: in no KPI, no score
 ),
 
 final as (
