@@ -46,7 +46,8 @@ def main() -> None:
     except Exception as exc:  # a damaged or unreadable file: one localised line, no traceback
         components.failure_page(exc, lang)
         st.stop()
-    nav = st.navigation(navigation.build_pages(lang), position="sidebar")
+    # expanded: every page listed (Streamlit's own "View N more" button is English-only)
+    nav = st.navigation(navigation.build_pages(lang), position="sidebar", expanded=True)
     if demo_data:
         components.demo_banner(lang)
     with components.guard(lang):

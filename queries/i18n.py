@@ -306,8 +306,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sum_total": ("合计", "Total"),
     "sum_definitions": ("口径说明", "Definitions"),
     "sum_equal_note": (
-        "每个数字与同期“指标”引擎（complaints kpi）的结果一致",
-        "Every figure equals the KPI engine (complaints kpi) over the same period",
+        "每个数字与同期“指标”引擎（`complaints kpi`）的结果一致",
+        "Every figure equals the KPI engine (`complaints kpi`) over the same period",
     ),
     "download_xlsx": ("下载 Excel", "Download Excel"),
     # sign-in, roles, department scope and audit trail (issue 14)
@@ -415,7 +415,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "demo_banner_help": (
         "这是演示公司（华信电器）的虚构数据，不是贵公司的数据。导入自己的数据请使用"
         " `complaints import 文件 --db data/complaints.duckdb`，再用 `complaints serve` 打开。",
-        "These are the made-up records of a demo company (华信电器), not yours. Import your"
+        "These are the made-up records of a demo company (Huaxin Electric), not yours. Import your"
         " own with `complaints import FILE --db data/complaints.duckdb`, then run"
         " `complaints serve`.",
     ),

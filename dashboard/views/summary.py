@@ -85,7 +85,8 @@ def main() -> None:
         )
         with st.expander(i18n.t("sum_definitions", lang), expanded=True):
             for _, d in defs.iterrows():
-                st.markdown(f"**{ui.md_escape(d['name'])}**：{ui.md_escape(d['definition'])}")
+                sep = "：" if lang == "zh" else ": "
+                st.markdown(f"**{ui.md_escape(d['name'])}**{sep}{ui.md_escape(d['definition'])}")
 
 
 if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing

@@ -25,6 +25,7 @@ ZH_ALLOWED = {"KPI", "CSV", "XLSX", "PDF", "PPTX", "Excel", "PowerPoint", "Esc",
 ZH_ALLOWED |= {"PageDown", "Home", "End", "Space", "Backspace", "Tab", "Enter", "English"}
 ZH_ALLOWED |= {"DuckDB", "TOML", "SLA", "ID", "Streamlit", "Pareto", "Top", "Shift"}
 ZH_ALLOWED |= {"TSV", "TXT", "XLS", "XLSM"}  # file types
+ZH_ALLOWED |= {"yyyy"}  # the date fields' format placeholder (yyyy/MM/dd)
 EN_ALLOWED = {"中文"}  # the language switch names itself
 
 # The page text, without what Streamlit draws itself outside our control: data grids
@@ -33,8 +34,9 @@ _TEXT = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   const side = document.querySelector('[data-testid="stSidebar"]');
   // data grids are canvases of data values; icon ligatures ("info") are not words
+  // code (commands such as `complaints import`) reads the same in both languages
   const skip = el => el.closest('[data-testid="stDataFrame"], [data-testid="stTable"], '
-    + '[data-testid="stCode"], .js-plotly-plot .hoverlayer, [data-testid="stIconMaterial"], '
+    + '[data-testid="stCode"], code, .js-plotly-plot .hoverlayer, [data-testid="stIconMaterial"], '
     + '[translate="no"]');
   const out = [];
   for (const root of [main, side]) {
