@@ -102,7 +102,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> int:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"complaints serve did not answer:\n{log.read_text(encoding='utf-8')}")
-        time.sleep(0.3)
+        time.sleep(0.3)  # poll interval, until serve answers
 
 
 def test_plain_install_runs_from_outside_the_checkout(wheel: Path, tmp_path: Path):

@@ -111,7 +111,7 @@ def serve_app(
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"streamlit did not start:\n{log.read_text(encoding='utf-8')}")
-            time.sleep(0.3)
+            time.sleep(0.3)  # poll interval, until the health check answers
         yield url
     finally:
         proc.terminate()

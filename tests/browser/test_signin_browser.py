@@ -196,7 +196,7 @@ def _audited_downloads(company: Path) -> list[tuple[str, int]]:
         rows = sorted(zip(got["who"], got["rows"].astype(int), strict=True))
         if len(rows) >= len(DOWNLOADS) or time.monotonic() > deadline:
             return rows
-        time.sleep(0.2)
+        time.sleep(0.2)  # poll interval, until the downloads are audited
 
 
 def _cli(*args: str) -> str:
