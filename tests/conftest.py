@@ -82,7 +82,7 @@ def serve_on(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
 def as_loopback_client(monkeypatch: pytest.MonkeyPatch, address: str = "localhost") -> None:
     """Make AppTest's visitor one on this machine, of a server on ``address``: Streamlit
     reports no IP address for loopback clients, while AppTest's own client context is a
-    mock, which ``data.can_write`` rightly refuses. For page tests that write."""
+    mock, which ``auth.can_write`` rightly refuses. For page tests that write."""
     from streamlit.runtime.context import ContextProxy
 
     monkeypatch.setattr(ContextProxy, "ip_address", property(lambda self: None))

@@ -62,7 +62,9 @@ def test_the_rectification_page_counts_and_lists_the_actions():
     assert list(table["状态"]) == ["超期", "已验证"]
 
 
-def test_a_new_action_is_created_with_the_typed_name(fixture_db: Path, tmp_path: Path):
+def test_a_new_action_is_created_with_the_typed_name(
+    fixture_db: Path, tmp_path: Path, loopback_client: None
+):
     at = open_app("rectification")
     at.text_area(key="act_new_form_title").input("重复投诉专项治理")
     at.text_input(key="act_new_form_owner").input("钱主管")
@@ -109,7 +111,9 @@ def test_the_summary_page_shows_the_engines_figures(fixture_db: Path):
     assert len(rows) == len(by) + 1
 
 
-def test_a_meeting_slide_decides_an_action_recorded_in_the_meeting(fixture_db: Path):
+def test_a_meeting_slide_decides_an_action_recorded_in_the_meeting(
+    fixture_db: Path, loopback_client: None
+):
     meeting.prepare(fixture_db, "2025-10", today=TODAY)
     at = open_app("meeting")
     no_errors(at)
