@@ -118,9 +118,10 @@ def test_plain_install_runs_from_outside_the_checkout(wheel: Path, tmp_path: Pat
     assert Path(where.stdout.strip()).is_relative_to(venv)
 
     _run([str(exe), "demo", "--rows", "3000", "--no-exports"], work, env)
-    db_file = work / "data" / "complaints.duckdb"  # the default: data/ under the cwd
+    db_file = work / "data" / "demo.duckdb"  # the demo's own file in data/ under the cwd
     assert db_file.is_file()
-    installed = json.loads(_run([str(exe), *KPI_ARGS], work, env).stdout)
+    assert not (work / "data" / "complaints.duckdb").exists()  # the working db stays apart
+    installed = json.loads(_run([str(exe), "--db", str(db_file), *KPI_ARGS], work, env).stdout)
     # the same numbers as the checkout's engine on the same database
     checkout = subprocess.run(
         [sys.executable, "-m", "dashboard", "--db", str(db_file), *KPI_ARGS],
