@@ -64,7 +64,7 @@ def test_html_names_render_as_text(html_url, page, screenshots, stem, lang):
     for i in range(plots.count()):  # charts below the fold are drawn when scrolled to
         plots.nth(i).scroll_into_view_if_needed()
     if stem in ("overview", "scores", "departments"):  # charts by department or category
-        page.locator("svg text", has_text="<a href").first.wait_for(timeout=60_000)
+        page.locator("svg text", has_text="<a href").first.wait_for()
     found = page.evaluate(FROM_DATA)
     page.screenshot(path=str(screenshots / f"html-names-{stem}-{lang}.png"), full_page=True)
     assert {k: found[k] for k in ("links", "styled", "images", "scripts", "ran")} == {

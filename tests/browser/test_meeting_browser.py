@@ -25,7 +25,7 @@ def prepared(demo_db):
 
 
 def _wait_counter(page, n: int) -> None:
-    page.wait_for_selector(f".st-key-meeting_counter >> text='{n} / 10'", timeout=30000)
+    page.wait_for_selector(f".st-key-meeting_counter >> text='{n} / 10'")
     page.wait_for_timeout(600)  # let the slide's charts draw before a screenshot
 
 
@@ -69,7 +69,7 @@ def test_presentation_keys_type_size_and_screenshots(prepared, app_url, page, sc
     body = '[data-testid="stMain"] [data-testid="stTable"] td, ' + MAIN_CAPTION
     assert _font_px(page, body) >= 28
     page.keyboard.press("Escape")
-    page.wait_for_selector('[data-testid="stSidebar"]', state="visible", timeout=30000)
+    page.wait_for_selector('[data-testid="stSidebar"]', state="visible")
     _wait_counter(page, 8)
     page.get_by_role("button", name="下一页").click()
     _wait_counter(page, 9)

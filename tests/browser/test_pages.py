@@ -103,7 +103,7 @@ def test_overview_category_bar_drills_to_complaints(app_url, page, screenshots):
     bars = page.locator(".st-key-overview_categories .bars .point path")
     assert bars.count() > 0
     click_center(page, bars.first)
-    page.locator("h3", has_text="对应投诉:").first.wait_for(timeout=60000)
+    page.locator("h3", has_text="对应投诉:").first.wait_for()
     wait_idle(page)
     assert_clean(page)
     grid = page.locator('.st-key-overview_category_drill [data-testid="stDataFrame"]')
@@ -117,7 +117,7 @@ def test_department_bar_opens_the_department_view(app_url, page, screenshots):
     bars = page.locator(".st-key-dept_score_chart .bars .point path")
     assert bars.count() > 0
     click_center(page, bars.last)  # the top-ranked department (horizontal bars, best on top)
-    page.locator("h2", has_text="Department view:").first.wait_for(timeout=60000)
+    page.locator("h2", has_text="Department view:").first.wait_for()
     wait_idle(page)
     assert_clean(page)
     assert "dept_view=" in page.url  # the selection is kept in the link
@@ -133,7 +133,7 @@ def test_overview_at_risk_row_opens_the_department(app_url, page):
     assert box is not None
     # the row-selection column of the first data row (header row ≈ 35 px, rows ≈ 35 px)
     page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
-    page.locator("h2", has_text="部门详情:").first.wait_for(timeout=60000)
+    page.locator("h2", has_text="部门详情:").first.wait_for()
     wait_idle(page)
     assert "/departments" in page.url and "dept_view=" in page.url
     assert_clean(page)

@@ -18,6 +18,7 @@ import pytest
 from queries import store as db
 from queries.marts import kpi, scoring, status
 from queries.reports import meeting
+from tests.browser.conftest import BROWSER_TIMEOUT_MS
 from tests.browser.test_pages import assert_clean, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -38,6 +39,7 @@ def _engine(demo_db, fn, *args, **kwargs):
 
 def _context_page(browser, viewport):
     context = browser.new_context(viewport=viewport, locale="zh-CN")
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)  # waits on conditions; load varies
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -119,7 +121,7 @@ def test_analyst_last_months_worst_department_to_a_timeline(app_url, page, demo_
     _click_row(page, '.st-key-overview_at_risk [data-testid="stDataFrame"]')
     clicks += 1
     header = page.locator("h2", has_text=f"部门详情: {worst.name}").first
-    header.wait_for(timeout=60000)
+    header.wait_for()
     wait_idle(page)
     assert_clean(page)
     assert "period=last_month" in page.url and f"dept_view={worst.department_id}" in page.url
@@ -136,7 +138,7 @@ def test_analyst_last_months_worst_department_to_a_timeline(app_url, page, demo_
     clicks += 1
     first_id = str(behind.iloc[0]["complaint_id"])
     detail = page.locator("h3", has_text=f"投诉详情 · {first_id}").first
-    detail.wait_for(timeout=60000)
+    detail.wait_for()
     wait_idle(page)
     assert_clean(page)
     assert _in_viewport(page, detail)
@@ -147,7 +149,7 @@ def test_analyst_last_months_worst_department_to_a_timeline(app_url, page, demo_
     assert clicks <= 4
     # the breadcrumb goes back to the department with the filters intact
     page.locator(".st-key-crumb_department button").click()
-    page.locator("h2", has_text=f"部门详情: {worst.name}").first.wait_for(timeout=60000)
+    page.locator("h2", has_text=f"部门详情: {worst.name}").first.wait_for()
     wait_idle(page)
     assert page.get_by_text("考核月份: 2025年9月").first.is_visible()
 
@@ -201,7 +203,7 @@ def test_meeting_with_a_clicker_fits_every_slide(
     context, page = _context_page(browser, {"width": width, "height": height})
     try:
         page.goto(f"{app_url}/meeting")
-        page.wait_for_selector(".st-key-meeting_counter", timeout=60000)
+        page.wait_for_selector(".st-key-meeting_counter")
         wait_idle(page)
         page.get_by_role("button", name="开始投屏").click()
         _wait_slide(page, 1)
