@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TypeAlias
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import duckdb
 import pandas as pd
@@ -43,6 +43,10 @@ class ReadContext:
             scoped context), None without complaints.
         scope: the department ids the viewer sees (whole subtrees), None = the company.
         scope_roots: the departments the scope was given as (ids or names), for display.
+        memo: results already computed on this snapshot within this unit of work (e.g. the
+            12-month trend behind both the KPI cards' sparklines and a page's trend chart),
+            keyed by the engine function and its arguments; the snapshot never changes under
+            a context, so a result stays valid for the context's life.
     """
 
     cur: duckdb.DuckDBPyConnection
@@ -50,6 +54,7 @@ class ReadContext:
     data_as_of: dt.datetime | None
     scope: tuple[str, ...] | None = None
     scope_roots: tuple[str, ...] = ()
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def in_scope(self, department_id: str | None) -> bool:
         """Whether a department id lies in the viewer's scope (always True for the company)."""

@@ -1079,3 +1079,11 @@ LABELS.update(
         ),
     }
 )
+
+# --- page read cost (issue 12): lists paged in the database
+LABELS.update(
+    {
+        "list_page": ("页", "Page"),
+        "rows_range": ("第 {first}–{last} 条，共 {total} 条", "rows {first}–{last} of {total}"),
+    }
+)

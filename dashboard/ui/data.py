@@ -310,10 +310,44 @@ def trend(
 
 
 def drill(
-    metric: str, period: Any, filters: Any, as_of: dt.datetime | None, part: str = "numerator"
+    metric: str,
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    part: str = "numerator",
+    limit: int | None = None,
+    offset: int = 0,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """``kpi.drill``: the complaints behind a number, masked for the role."""
-    return cached(kpi.drill, metric, period, filters, as_of=as_of, part=part, pii=True)
+    """``kpi.drill``: the complaints behind a number (``limit``/``offset``: one page of
+    them, selected and paged in SQL; ``columns``: only those), masked for the role (only
+    the rows returned are masked)."""
+    kw: dict[str, Any] = {"as_of": as_of, "part": part, "limit": limit, "offset": offset}
+    if columns is not None:
+        kw["columns"] = tuple(columns)
+    return cached(kpi.drill, metric, period, filters, pii=True, **kw)
+
+
+def drill_count(
+    metric: str, period: Any, filters: Any, as_of: dt.datetime | None, part: str = "numerator"
+) -> int:
+    """``kpi.drill_count``: how many complaints are behind a number (a paged list's total)."""
+    return cached(kpi.drill_count, metric, period, filters, as_of=as_of, part=part)
+
+
+def hours_distribution(
+    metric: str, column: str, period: Any, filters: Any, as_of: dt.datetime | None
+) -> dict[str, Any]:
+    """``kpi.hours_distribution``: histogram bins, n and percentiles of an hour column over
+    a number's denominator rows (aggregated in SQL)."""
+    return cached(kpi.hours_distribution, metric, column, period, filters, as_of=as_of)
+
+
+def backlog_ages(
+    as_of: dt.datetime | None, filters: Any, bounds_days: Sequence[float]
+) -> list[int]:
+    """``kpi.backlog_ages``: open complaints counted per age bucket (in SQL)."""
+    return cached(kpi.backlog_ages, as_of=as_of, filters=filters, bounds_days=tuple(bounds_days))
 
 
 def at_risk(
@@ -449,9 +483,20 @@ def recent_imports(limit: int = 20) -> pd.DataFrame:
     return cached(quality.recent_imports, limit=limit)
 
 
-def dissatisfied(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.DataFrame:
-    """``kpi.dissatisfied``: surveyed complaints with a dissatisfied answer, masked."""
-    return cached(kpi.dissatisfied, period, filters, as_of=as_of, pii=True)
+def dissatisfied(
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    limit: int | None = None,
+    offset: int = 0,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """``kpi.dissatisfied``: surveyed complaints with a dissatisfied answer (one page of
+    them with ``limit``/``offset``, only ``columns``), masked for the role."""
+    kw: dict[str, Any] = {"as_of": as_of, "limit": limit, "offset": offset}
+    if columns is not None:
+        kw["columns"] = tuple(columns)
+    return cached(kpi.dissatisfied, period, filters, pii=True, **kw)
 
 
 def customer_complaints(customer_id: str, as_of: dt.datetime | None) -> pd.DataFrame:

@@ -8,6 +8,8 @@ identifiers (the group-by expression) and binds values as ``$name`` parameters.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +146,9 @@ DRILL_FLAGS: dict[str, tuple[str, str]] = {
     "complaint_rate_per_10k": ("with_volume", "with_volume"),
 }
 
+#: The rows behind ``n_dissatisfied`` (kpi_summary.sql's definition).
+DISSATISFIED_FLAG = "is_surveyed and satisfaction <= 2"
+
 _COUNT_COLUMNS_ZERO = ("received", "resolved", "backlog_open", "overdue_open", "group_incidents")
 
 
@@ -202,6 +207,15 @@ def kpis(
     _check_dimension(by)
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
+    key = ("kpis", period, filters, as_of, by)
+    if key not in ctx.memo:
+        ctx.memo[key] = _kpis(conn, period, filters, as_of, by)
+    return ctx.memo[key].copy()
+
+
+def _kpis(
+    conn: Any, period: Period, filters: Filters, as_of: dt.datetime, by: str | None
+) -> pd.DataFrame:
     sql = db.sql_file("kpi_summary")
     sql = _replace_marker(sql, "dim", "'all'", DIMENSION_SQL[by] if by else "'all'")
     vdim, vkey = _VOLUME_DIM_SQL.get(by, ("'all'", "'all'"))
@@ -375,26 +389,125 @@ def drill(
     as_of: dt.datetime | None = None,
     part: str = "numerator",
     limit: int | None = None,
+    offset: int = 0,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The complaints behind a number: the rows of its numerator or denominator (for counts
-    and hours the rows counted or measured), newest first."""
+    and hours the rows counted or measured), newest first. ``limit``/``offset`` page the
+    rows in SQL (``drill_count`` gives the total); ``columns`` selects only those cohort
+    columns (names of ``kpi_cohort.sql``'s output)."""
+    ctx = context.of(conn)
+    sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
+    if columns is not None:
+        sql = f"select {_select_list(columns)} from ({sql}) as r"
+    params.update(limit=None if limit is None else int(limit), offset=int(offset))
+    rows = ctx.cur.execute(sql, params).df()
+    return rows if columns is not None else rows.drop(columns=["dim"])
+
+
+def _drill_sql(
+    metric: str, part: str, period: Period, filters: Filters, as_of: dt.datetime
+) -> tuple[str, dict[str, Any]]:
+    """The cohort query of a number's numerator or denominator rows and its parameters
+    (``$limit``/``$offset`` unset: all rows)."""
     if metric not in DRILL_FLAGS:
         raise KpiError(f"unknown metric {metric!r}")
     if part not in ("numerator", "denominator"):
         raise KpiError("part must be numerator or denominator")
-    ctx = context.of(conn)
-    conn, as_of = ctx.cur, ctx.as_of(as_of)
-    flag = DRILL_FLAGS[metric][0 if part == "numerator" else 1]
+    return _flagged_sql(
+        DRILL_FLAGS[metric][0 if part == "numerator" else 1], period, filters, as_of
+    )
+
+
+def _flagged_sql(
+    flag: str, period: Period, filters: Filters, as_of: dt.datetime
+) -> tuple[str, dict[str, Any]]:
+    """The cohort query keeping the rows where the allow-listed ``flag`` holds."""
     params = {
         "start": period.start,
         "end": period.end,
         "as_of": as_of,
         "search": None,
-        "limit": None if limit is None else int(limit),
+        "limit": None,
+        "offset": 0,
         **filter_params(filters),
     }
-    sql = _replace_marker(db.sql_file("kpi_cohort"), "part", "true", flag)
-    return conn.execute(sql, params).df().drop(columns=["dim"])
+    return _replace_marker(db.sql_file("kpi_cohort"), "part", "true", flag), params
+
+
+#: Columns a caller may select from the cohort rows (allow-list: never user text).
+COHORT_COLUMN = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _select_list(columns: Sequence[str]) -> str:
+    bad = [c for c in columns if not COHORT_COLUMN.fullmatch(str(c))]
+    if bad or not columns:
+        raise KpiError(f"bad column names {bad or list(columns)}")
+    return ", ".join(f"r.{c}" for c in columns)
+
+
+def drill_count(
+    conn: context.Source,
+    metric: str,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+    part: str = "numerator",
+) -> int:
+    """How many complaints ``drill`` returns without a limit (the total of a paged list)."""
+    ctx = context.of(conn)
+    sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
+    sql = f"select count(*) from ({sql}) as r"
+    return int(ctx.cur.execute(sql, params).fetchall()[0][0])
+
+
+#: Hour columns of the cohort rows ``hours_distribution`` may summarise.
+HOUR_COLUMNS: tuple[str, ...] = ("first_response_h", "resolution_h")
+
+
+def hours_distribution(
+    conn: context.Source,
+    metric: str,
+    column: str,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+    part: str = "denominator",
+    bins: int = 40,
+) -> dict[str, Any]:
+    """The distribution of an hour column over a number's rows, aggregated in SQL: ``n``
+    (rows with a value), ``p50``/``p90``/``p99`` (exact, linear interpolation as pandas'
+    ``quantile``), and ``bins`` equal-width bins from the minimum to the 99th percentile
+    (values above it counted in the last bin) as ``edges`` (bins + 1) and ``counts``."""
+    if column not in HOUR_COLUMNS:
+        raise KpiError(f"column must be one of {', '.join(HOUR_COLUMNS)}")
+    ctx = context.of(conn)
+    sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
+    stats = ctx.cur.execute(
+        f"select count(r.{column}), quantile_cont(r.{column}, [0.5, 0.9, 0.99]), "
+        f"min(r.{column}) from ({sql}) as r where r.{column} is not null",
+        params,
+    ).fetchall()[0]
+    n, quantiles, low = int(stats[0]), stats[1], stats[2]
+    out: dict[str, Any] = {"n": n, "p50": None, "p90": None, "p99": None}
+    out.update(edges=[], counts=[])
+    if not n:
+        return out
+    p50, p90, cap = (float(q) for q in quantiles)
+    low = float(low)
+    width = (cap - low) / bins if cap > low else 1.0
+    counted = ctx.cur.execute(
+        f"select least(greatest(floor((least(r.{column}, $cap) - $low) / $width), 0), "
+        f"$bins - 1)::integer as b, count(*) from ({sql}) as r "
+        f"where r.{column} is not null group by b",
+        {**params, "cap": cap, "low": low, "width": width, "bins": bins},
+    ).fetchall()
+    counts = [0] * bins
+    for b, c in counted:
+        counts[int(b)] = int(c)
+    out.update(p50=p50, p90=p90, p99=cap, counts=counts)
+    out["edges"] = [low + width * i for i in range(bins + 1)]
+    return out
 
 
 def at_risk(
@@ -416,6 +529,29 @@ def at_risk(
         **filter_params(filters),
     }
     return db.run_query(conn, "kpi_at_risk", params)
+
+
+def backlog_ages(
+    conn: context.Source,
+    as_of: dt.datetime | None = None,
+    filters: Filters = Filters(),
+    bounds_days: Sequence[float] = (1, 3, 7, 30),
+) -> list[int]:
+    """The open complaints of ``at_risk`` counted by age at the as-of (days since receipt)
+    in the buckets [0, b1), [b1, b2), ..., [b_last, ∞) of ``bounds_days``, counted in SQL."""
+    ctx = context.of(conn)
+    as_of = ctx.as_of(as_of)
+    params = {"as_of": as_of, "limit": None, "due_before": None, **filter_params(filters)}
+    params["bounds"] = [float(b) for b in bounds_days]
+    sql = (
+        "select len(list_filter($bounds::double[], lambda b: b <= "
+        "(epoch_us($as_of::timestamp) - epoch_us(r.received_at)) / 86400e6)) as bucket, "
+        f"count(*) from ({db.sql_file('kpi_at_risk')}) as r group by bucket"
+    )
+    counts = [0] * (len(params["bounds"]) + 1)
+    for bucket, n in ctx.cur.execute(sql, params).fetchall():
+        counts[int(bucket)] = int(n)
+    return counts
 
 
 def complaints_list(
@@ -443,6 +579,7 @@ def complaints_list(
         "as_of": as_of,
         "search": None if masked else search or None,
         "limit": None if limit is None or masked else int(limit),
+        "offset": 0,
         **filter_params(filters),
     }
     rows = db.run_query(conn, "kpi_cohort", params).drop(columns=["dim"])
@@ -484,8 +621,13 @@ def group_incidents(
     first/last received, qualified_at, n_complaints, n_customers."""
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
-    rows = drill(ctx, "group_incidents", period, filters, as_of, part="numerator")
-    ids = sorted({str(v) for v in rows["group_incident_id"].dropna()})
+    sql, params = _drill_sql("group_incidents", "numerator", period, filters, as_of)
+    found = conn.execute(
+        f"select distinct r.group_incident_id::varchar from ({sql}) as r "
+        "where r.group_incident_id is not null order by 1",
+        params,
+    ).fetchall()
+    ids = [r[0] for r in found]
     return db.run_query(conn, "kpi_group_incidents", {"ids": ids, "as_of": as_of})
 
 
@@ -505,8 +647,17 @@ def dissatisfied(
     period: Period,
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The complaints behind ``kpis()["n_dissatisfied"]``: surveyed by the as-of with a
-    dissatisfied answer (1-2), newest first; unmasked: mask before showing."""
-    rows = drill(conn, "csat_rate", period, filters, as_of, part="denominator")
-    return rows[rows["satisfaction"] <= 2].reset_index(drop=True)
+    dissatisfied answer (1-2), newest first (``limit``/``offset``/``columns`` as in
+    ``drill``); unmasked: mask before showing."""
+    ctx = context.of(conn)
+    sql, params = _flagged_sql(DISSATISFIED_FLAG, period, filters, ctx.as_of(as_of))
+    if columns is not None:
+        sql = f"select {_select_list(columns)} from ({sql}) as r"
+    params.update(limit=None if limit is None else int(limit), offset=int(offset))
+    rows = ctx.cur.execute(sql, params).df()
+    return rows if columns is not None else rows.drop(columns=["dim"])

@@ -1,0 +1,131 @@
+"""Pages ask the database only for what they draw (issue 12): the aggregated and paged
+engine reads equal the whole-period computation they replace, on the seeded demo
+(``app_db``, 2,000 complaints to 2025-10)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from queries import context
+from queries import store as db
+from queries.marts import kpi
+
+MONTH = kpi.Period(dt.date(2025, 1, 1), dt.date(2025, 11, 1))  # ten months, ~800 rows
+AS_OF = dt.datetime(2025, 10, 20, 18)
+
+
+@pytest.fixture
+def ctx(app_db: Path):
+    cur = db.open_snapshot(app_db)
+    try:
+        yield context.open_context(cur)
+    finally:
+        cur.close()
+
+
+@pytest.mark.parametrize(
+    ("metric", "column"),
+    [("first_response_median_h", "first_response_h"), ("resolution_median_h", "resolution_h")],
+)
+def test_hours_distribution_equals_the_rows_it_summarises(ctx, metric: str, column: str):
+    rows = kpi.drill(ctx, metric, MONTH, as_of=AS_OF, part="denominator")
+    values = rows[column].dropna()
+    dist = kpi.hours_distribution(ctx, metric, column, MONTH, as_of=AS_OF, bins=40)
+    assert dist["n"] == len(values) > 100
+    assert dist["p50"] == pytest.approx(values.median(), rel=1e-12)
+    assert dist["p90"] == pytest.approx(values.quantile(0.9), rel=1e-12)
+    assert dist["p99"] == pytest.approx(values.quantile(0.99), rel=1e-12)
+    assert sum(dist["counts"]) == len(values)
+    assert len(dist["edges"]) == 41
+    # the same bins counted in Python: equal-width from the minimum to P99, tail in the last
+    width = (dist["p99"] - values.min()) / 40
+    bins = ((values.clip(upper=dist["p99"]) - values.min()) // width).clip(0, 39).astype(int)
+    assert dist["counts"] == [int((bins == b).sum()) for b in range(40)]
+
+
+def test_hours_distribution_of_nothing(ctx):
+    empty = kpi.Filters(category=("no such category",))
+    dist = kpi.hours_distribution(ctx, "resolution_median_h", "resolution_h", MONTH, empty)
+    assert dist == {"n": 0, "p50": None, "p90": None, "p99": None, "edges": [], "counts": []}
+    with pytest.raises(kpi.KpiError):
+        kpi.hours_distribution(ctx, "resolution_median_h", "customer_name", MONTH)
+
+
+def test_backlog_ages_equal_the_open_rows_cut_by_age(ctx):
+    rows = kpi.at_risk(ctx, AS_OF, limit=None)
+    age = (AS_OF - pd.to_datetime(rows["received_at"])).dt.total_seconds() / 86400
+    bounds = [-float("inf"), 1, 3, 7, 30, float("inf")]
+    expected = pd.cut(age, bounds, right=False).value_counts(sort=False).tolist()
+    assert sum(expected) == len(rows) > 5
+    assert kpi.backlog_ages(ctx, AS_OF, bounds_days=(1, 3, 7, 30)) == expected
+
+
+def test_drill_pages_in_sql_add_up_to_the_whole_list(ctx):
+    full = kpi.drill(ctx, "received", MONTH, as_of=AS_OF)
+    total = kpi.drill_count(ctx, "received", MONTH, as_of=AS_OF)
+    assert total == len(full) > 40
+    cols = ("complaint_id", "received_at", "customer_name")
+    pages = [
+        kpi.drill(ctx, "received", MONTH, as_of=AS_OF, limit=17, offset=o, columns=cols)
+        for o in range(0, total, 17)
+    ]
+    assert all(list(p.columns) == list(cols) for p in pages)
+    assert all(len(p) == 17 for p in pages[:-1])
+    joined = pd.concat(pages, ignore_index=True)
+    pd.testing.assert_frame_equal(joined, full[list(cols)].reset_index(drop=True))
+    with pytest.raises(kpi.KpiError):
+        kpi.drill(ctx, "received", MONTH, columns=("complaint_id; drop table x",))
+
+
+def test_dissatisfied_page_equals_the_filtered_denominator(ctx):
+    rows = kpi.drill(ctx, "csat_rate", MONTH, as_of=AS_OF, part="denominator")
+    expected = rows[rows["satisfaction"] <= 2].reset_index(drop=True)
+    n = int(kpi.kpis(ctx, MONTH, as_of=AS_OF).iloc[0]["n_dissatisfied"])
+    assert n == len(expected) > 3
+    whole = kpi.dissatisfied(ctx, MONTH, as_of=AS_OF)
+    assert list(whole["complaint_id"]) == list(expected["complaint_id"])
+    page = kpi.dissatisfied(ctx, MONTH, as_of=AS_OF, limit=3, offset=2, columns=("complaint_id",))
+    assert list(page["complaint_id"]) == list(expected["complaint_id"][2:5])
+
+
+def test_group_incidents_are_those_of_the_cohort_rows(tmp_path: Path):
+    from tests.quality_pages_data import build
+
+    cur = db.open_snapshot(build(tmp_path / "company.duckdb"))
+    try:
+        one = context.open_context(cur)
+        october = kpi.Period.month("2025-10")
+        rows = kpi.drill(one, "group_incidents", october)
+        ids = sorted({str(v) for v in rows["group_incident_id"].dropna()})
+        found = kpi.group_incidents(one, october)
+    finally:
+        cur.close()
+    assert len(ids) == 1
+    assert list(found["group_incident_id"].astype(str)) == ids
+    assert int(found["n_complaints"].iloc[0]) == len(rows)
+
+
+def test_one_context_computes_a_kpi_query_once(ctx, monkeypatch):
+    calls: list[tuple] = []
+    real = kpi._kpis
+
+    def counting(*args):
+        calls.append(args[1:])
+        return real(*args)
+
+    monkeypatch.setattr(kpi, "_kpis", counting)
+    cards = kpi.kpi_cards(ctx, MONTH, as_of=AS_OF)
+    assert len(calls) == 4  # the period, previous, last year, the 12-month sparkline
+    window = kpi.Period(dt.date(2024, 11, 1), dt.date(2025, 11, 1))  # the sparkline's
+    trend = kpi.trend(ctx, window, as_of=AS_OF, metrics=("received",))
+    assert len(calls) == 4  # the page's 12-month trend is the sparkline's query
+    spark = next(c for c in cards if c.metric == "received").sparkline
+    assert [(m, float(v)) for m, v in zip(trend["month"], trend["received"], strict=True)] == spark
+    first = kpi.kpis(ctx, MONTH, as_of=AS_OF)
+    first.loc[0, "received"] = -1  # a caller changing its copy changes nothing else
+    assert int(kpi.kpis(ctx, MONTH, as_of=AS_OF).iloc[0]["received"]) >= 0
+    assert len(calls) == 4
