@@ -129,3 +129,37 @@ def test_one_context_computes_a_kpi_query_once(ctx, monkeypatch):
     first.loc[0, "received"] = -1  # a caller changing its copy changes nothing else
     assert int(kpi.kpis(ctx, MONTH, as_of=AS_OF).iloc[0]["received"]) >= 0
     assert len(calls) == 4
+
+
+def test_score_history_in_one_pass_equals_the_monthly_scorecards(ctx, monkeypatch):
+    from queries.marts import scoring
+
+    months = [f"2024-{m:02d}" for m in range(11, 13)] + [f"2025-{m:02d}" for m in range(1, 11)]
+    expected = pd.concat([scoring.department_scores(ctx, m) for m in months], ignore_index=True)
+    calls: list[tuple] = []
+    real = kpi._kpis
+    monkeypatch.setattr(kpi, "_kpis", lambda *a: calls.append(a) or real(*a))
+    fresh = context.open_context(ctx.cur)
+    history = scoring.score_history(fresh, months)
+    assert calls == []  # no per-month kpis query: one grouped query for the twelve months
+    assert len(history) == len(expected) > 12 * 3
+    pd.testing.assert_frame_equal(history, expected)
+
+
+def test_the_scores_page_reads_the_rule_file_once(use_app_db, monkeypatch):
+    from queries.config import rules
+    from tests.app_support import no_errors, run_page
+
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        if self == rules.rules_file():
+            reads.append(str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    at = run_page("scores")
+    no_errors(at)
+    assert len(at.dataframe) > 0
+    assert len(reads) == 1  # the page's one read context

@@ -236,6 +236,44 @@ def _kpis(
     return df
 
 
+def kpis_by_month_department(
+    conn: context.Source,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """``kpis(by="department")`` of every calendar month of ``period`` in one grouped query
+    (the monthly scorecards' rates in one pass): columns month (``YYYY-MM``), department,
+    department_id, then the ``kpis`` columns; each month's rows equal
+    ``kpis(Period.month(m), filters, as_of, by="department")`` (``period`` must start on a
+    month's first day and end on one)."""
+    ctx = context.of(conn)
+    as_of = ctx.as_of(as_of)
+    key = ("kpis_by_month_department", period, filters, as_of)
+    if key not in ctx.memo:
+        sql = db.sql_file("kpi_summary")
+        month = "strftime(c.received_date, '%Y-%m')"
+        sql = _replace_marker(sql, "dim", "'all'", f"[{month}, c.department_name_zh]")
+        sql = _replace_marker(
+            sql, "vdim", "'all'", "[strftime(v.month, '%Y-%m'), v.department_name_zh]"
+        )
+        sql = _replace_marker(sql, "vkey", "a.dim", "a.dim")
+        sql = _replace_marker(sql, "dimid", "null", "department_id")
+        params = {
+            "start": period.start,
+            "end": period.end,
+            "as_of": as_of,
+            **filter_params(filters),
+        }
+        df = _plain_numbers(ctx.cur.execute(sql, params).df())
+        dims = list(df.pop("dim"))
+        df.insert(0, "month", [str(d[0]) for d in dims])
+        df.insert(1, "department", [d[1] for d in dims])
+        df = df.rename(columns={"dim_id": "department_id"})
+        ctx.memo[key] = df.sort_values(["month"], kind="stable").reset_index(drop=True)
+    return ctx.memo[key].copy()
+
+
 def _plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
     """Nullable integer columns (a count that is null when not measured) as int64 when
     complete, else float64 with NaN, so rows mix no pd.NA into the float metrics."""
