@@ -163,3 +163,27 @@ def test_the_scores_page_reads_the_rule_file_once(use_app_db, monkeypatch):
     no_errors(at)
     assert len(at.dataframe) > 0
     assert len(reads) == 1  # the page's one read context
+
+
+def test_uncovered_years_reads_the_history_only_when_a_year_may_be_uncovered(make_db):
+    from queries.config import workcalendar
+
+    first = min(workcalendar.covered_years())
+    covered = make_db(
+        complaints=[
+            dict(complaint_id="A", received_at=dt.datetime(2024, 3, 1, 9), department="D"),
+            dict(complaint_id="B", received_at=dt.datetime(2026, 6, 1, 9), department="D"),
+        ]
+    )
+    gap = make_db(
+        complaints=[
+            dict(complaint_id="A", received_at=dt.datetime(first - 1, 3, 1, 9), department="D"),
+            dict(complaint_id="B", received_at=dt.datetime(2025, 6, 1, 9), department="D"),
+        ]
+    )
+    for path, expected in ((covered, []), (gap, [first - 1])):
+        conn = db.open_snapshot(path)
+        try:
+            assert workcalendar.uncovered_years(conn) == expected
+        finally:
+            conn.close()

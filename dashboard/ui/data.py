@@ -15,6 +15,8 @@ Caching rules (Streamlit's cache is shared by every user):
   ``$COMPLAINTS_RULES`` changes the key), the viewer's department scope and role (results
   that return complaint rows are masked with ``privacy.mask_frame`` inside the cached
   function), so the cache never hands one viewer's output to another.
+* the filter lists and data coverage (``departments``, ``filter_values``, ``data_months``,
+  ``data_totals``): cached once per snapshot (no TTL; the generation is in the key).
 """
 
 from __future__ import annotations
@@ -236,7 +238,9 @@ def cached(fn: Callable[..., Any], *args: Any, pii: bool = False, **kwargs: Any)
     )
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=200)
+# No TTL: the filter lists and data coverage read only the published snapshot, whose
+# generation is in the key, so they are computed once per snapshot (not every minute).
+@st.cache_data(show_spinner=False, max_entries=200)
 def _query(
     name: str,
     db_key: str,
