@@ -20,7 +20,7 @@ no other cursor is affected. ``scope=None`` is the whole company.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -178,16 +178,18 @@ def open_context(
     cur: duckdb.DuckDBPyConnection,
     rules: RuleSet | None = None,
     scope: Sequence[str] | None = None,
+    find_as_of: Callable[[duckdb.DuckDBPyConnection], dt.datetime | None] | None = None,
 ) -> ReadContext:
     """Build the context for ``cur``: load the rules (unless given), make the derived tables
     current for them, restrict the cursor to the department subtrees ``scope`` (ids or
-    names; None = the whole company) and find the data's as-of."""
+    names; None = the whole company) and find the data's as-of (``find_as_of``, default
+    ``data_as_of``: the app passes a lookup cached per snapshot)."""
     rule_set = rules if rules is not None else load_rules()
     staging.ensure_current(cur, rule_set)
     _drop_scope(cur)
     # the company's as-of, so a scoped view computes at the same cut-off as the company
     # (and as ``complaints kpi --where department=...``)
-    as_of = data_as_of(cur)
+    as_of = (find_as_of or data_as_of)(cur)
     ids: tuple[str, ...] | None = None
     if scope is not None:
         ids = resolve_scope(cur, scope)

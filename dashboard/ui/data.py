@@ -34,7 +34,7 @@ import streamlit as st
 
 from dashboard.ui import auth
 from queries import audit, context, demo, paths, privacy, store
-from queries.config.rules import RuleSet
+from queries.config.rules import RuleSet, load_rules
 from queries.marts import accountability as accountability_mart
 from queries.marts import actions as actions_mart
 from queries.marts import explain as explain_mart
@@ -128,13 +128,28 @@ class Snapshot:
     scope_key: tuple[str, ...] | None = None
 
 
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=20)
+def _data_as_of(db_key: str, gen: int, rules_key: str, _cur: Any) -> dt.datetime | None:
+    """``context.data_as_of`` once per snapshot and rule file (not on every script run: it
+    reads every timestamp of the history); the TTL bounds how long a time that was in the
+    future stays left out."""
+    return context.data_as_of(_cur)
+
+
 def begin_run() -> Snapshot:
     """Take this script run's snapshot and build its read context, restricted to the
     viewer's department scope (``auth.viewer``). Called once per run by the app (pages call
     it lazily when run alone)."""
     rdr = reader()
-    ctx = context.open_context(rdr.cursor(), scope=auth.viewer().departments)
-    snap = Snapshot(ctx, rdr.generation, str(rdr.db_path), ctx.rules.fingerprint(), ctx.scope)
+    rule_set = load_rules()
+    key = (str(rdr.db_path), rdr.generation, rule_set.fingerprint())
+    ctx = context.open_context(
+        rdr.cursor(),
+        rules=rule_set,
+        scope=auth.viewer().departments,
+        find_as_of=lambda cur: _data_as_of(*key, _cur=cur),
+    )
+    snap = Snapshot(ctx, rdr.generation, str(rdr.db_path), key[2], ctx.scope)
     st.session_state["_snapshot"] = snap
     return snap
 
