@@ -34,7 +34,8 @@ import streamlit as st
 
 from dashboard.ui import auth
 from queries import audit, context, demo, paths, privacy, store
-from queries.config.rules import RuleSet, load_rules
+from queries.config import rules as rules_config
+from queries.config.rules import RuleSet
 from queries.marts import accountability as accountability_mart
 from queries.marts import actions as actions_mart
 from queries.marts import explain as explain_mart
@@ -141,7 +142,7 @@ def begin_run() -> Snapshot:
     viewer's department scope (``auth.viewer``). Called once per run by the app (pages call
     it lazily when run alone)."""
     rdr = reader()
-    rule_set = load_rules()
+    rule_set = rules_config.load_rules()
     key = (str(rdr.db_path), rdr.generation, rule_set.fingerprint())
     ctx = context.open_context(
         rdr.cursor(),
