@@ -324,8 +324,7 @@ def _export_buttons(shown: pd.DataFrame, name: str, lang: str) -> None:
         )
         ui.download(
             i18n.t("download_xlsx", lang),
-            # built on click: an XLSX of the list costs about a second on every run
-            lambda: exports.to_xlsx_bytes({i18n.t("page_explorer", lang): shown}),
+            exports.to_xlsx_bytes({i18n.t("page_explorer", lang): shown}),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="explorer_xlsx",
