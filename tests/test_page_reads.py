@@ -187,3 +187,28 @@ def test_uncovered_years_reads_the_history_only_when_a_year_may_be_uncovered(mak
             assert workcalendar.uncovered_years(conn) == expected
         finally:
             conn.close()
+
+
+@pytest.mark.parametrize(
+    "kind", ["ledger", "overdue", "appealed", "without_record", "repeat_after_penalty"]
+)
+def test_accountability_lists_page_in_sql(ctx, kind: str):
+    from queries.marts import accountability
+
+    year = kpi.Period(dt.date(2024, 11, 1), dt.date(2025, 11, 1))
+    full = accountability.accountability_list(ctx, kind, year)
+    total = accountability.accountability_count(ctx, kind, year)
+    assert total == len(full)
+    assert total > 7 or kind in ("overdue", "repeat_after_penalty")  # several pages
+    pages = [
+        accountability.accountability_list(ctx, kind, year, limit=7, offset=o)
+        for o in range(0, total, 7)
+    ]
+    joined = pd.concat(pages, ignore_index=True) if pages else full.iloc[0:0]
+    assert all(len(p) == 7 for p in pages[:-1])
+
+    def plain(frame: pd.DataFrame) -> list[list[object]]:  # nulls alike (a page may be all-null)
+        return frame.astype(object).where(frame.notna(), None).values.tolist()
+
+    assert list(joined.columns) == list(full.columns)
+    assert plain(joined) == plain(full)

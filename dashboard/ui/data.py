@@ -452,12 +452,30 @@ def accountability(
 
 
 def accountability_list(
-    kind: str, period: Any, filters: Any, as_of: dt.datetime | None
+    kind: str,
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """``accountability.accountability_list``, masked for the role."""
+    """``accountability.accountability_list`` (one page with ``limit``/``offset``, paged
+    in SQL), masked for the role."""
     return cached(
-        accountability_mart.accountability_list, kind, period, filters, as_of=as_of, pii=True
+        accountability_mart.accountability_list,
+        kind,
+        period,
+        filters,
+        as_of=as_of,
+        limit=limit,
+        offset=offset,
+        pii=True,
     )
+
+
+def accountability_count(kind: str, period: Any, filters: Any, as_of: dt.datetime | None) -> int:
+    """``accountability.accountability_count``: the records of a list (its total)."""
+    return cached(accountability_mart.accountability_count, kind, period, filters, as_of=as_of)
 
 
 def explain(complaint_id: str, as_of: dt.datetime | None = None) -> dict[str, Any]:
