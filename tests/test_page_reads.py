@@ -212,3 +212,18 @@ def test_accountability_lists_page_in_sql(ctx, kind: str):
 
     assert list(joined.columns) == list(full.columns)
     assert plain(joined) == plain(full)
+
+
+@pytest.mark.parametrize(
+    ("search", "masked_for"), [(None, None), ("TS", None), ("1", "viewer"), ("1", "analyst")]
+)
+def test_complaint_list_pages_and_count(ctx, search, masked_for):
+    full = kpi.complaints_list(ctx, MONTH, search=search, limit=None, masked_for=masked_for)
+    total = kpi.complaints_count(ctx, MONTH, search=search, masked_for=masked_for)
+    assert total == len(full) > 20
+    pages = [
+        kpi.complaints_list(ctx, MONTH, search=search, limit=20, offset=o, masked_for=masked_for)
+        for o in range(0, total, 20)
+    ]
+    joined = pd.concat(pages, ignore_index=True)
+    assert list(joined["complaint_id"]) == list(full["complaint_id"])

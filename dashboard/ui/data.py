@@ -389,9 +389,10 @@ def complaints_list(
     as_of: dt.datetime | None,
     search: str | None = None,
     limit: int = 1000,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """``kpi.complaints_list``, masked for the role; for a role without the right to
-    personal data the search runs over the masked text."""
+    """``kpi.complaints_list`` (one page: ``limit``/``offset``), masked for the role; for a
+    role without the right to personal data the search runs over the masked text."""
     return cached(
         kpi.complaints_list,
         period,
@@ -399,8 +400,18 @@ def complaints_list(
         as_of=as_of,
         search=search,
         limit=limit,
+        offset=offset,
         masked_for=role(),
         pii=True,
+    )
+
+
+def complaints_count(
+    period: Any, filters: Any, as_of: dt.datetime | None, search: str | None = None
+) -> int:
+    """``kpi.complaints_count``: the complaints the list holds (its total)."""
+    return cached(
+        kpi.complaints_count, period, filters, as_of=as_of, search=search, masked_for=role()
     )
 
 

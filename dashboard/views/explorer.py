@@ -23,7 +23,7 @@ from queries import exports, i18n
 from queries.config import vocab
 from queries.config.schema import COMPLAINT_COLUMNS
 
-LIST_LIMIT = 1000
+LIST_LIMIT = 500  # complaints per page of the list (paged in the database)
 TABLE_KEY = "explorer_rows"
 # the list's columns, in this order (what is on screen is what is exported)
 EXPLORER_COLUMNS: tuple[str, ...] = (
@@ -343,21 +343,22 @@ def _list(period, filters, as_of, lang: str) -> None:
         max_chars=200,
     )
     search = (st.session_state.get("q") or "").strip() or None
-    frame = ui.english_departments(
-        data.complaints_list(period, filters, as_of, search=search, limit=LIST_LIMIT), lang
-    )
-    if frame.empty:
+    total = data.complaints_count(period, filters, as_of, search=search)
+    if not total:
         ui.empty_state(lang)
         return
+    offset = ui.list_page(total, LIST_LIMIT, "explorer_list", lang)
+    frame = ui.english_departments(
+        data.complaints_list(
+            period, filters, as_of, search=search, limit=LIST_LIMIT, offset=offset
+        ),
+        lang,
+    )
     order = [c for c in EXPLORER_COLUMNS if c in frame.columns]
     ids = [str(v) for v in frame["complaint_id"]]
     st.caption(i18n.t("click_row_detail", lang))
     st.session_state[_LIST_IDS] = ids
     ui.table(frame, lang, key=TABLE_KEY, selectable=True, column_order=order, height=420)
-    if len(frame) >= LIST_LIMIT:
-        st.caption(i18n.t("first_n_shown", lang, n=i18n.fmt_int(LIST_LIMIT, lang)))
-    else:
-        st.caption(i18n.t("rows_shown", lang, n=i18n.fmt_int(len(frame), lang)))
     name = "complaints_" + period.label().replace("..", "_")
     _export_buttons(ui.localize_frame(frame[order], lang), name, lang)
 

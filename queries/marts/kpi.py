@@ -600,6 +600,7 @@ def complaints_list(
     search: str | None = None,
     limit: int | None = 1000,
     masked_for: str | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """Complaint records of the cohort (canonical + derived columns + as-of facts, unmasked:
     mask with ``privacy.mask_frame`` before showing), newest first; ``search`` matches a
@@ -617,7 +618,7 @@ def complaints_list(
         "as_of": as_of,
         "search": None if masked else search or None,
         "limit": None if limit is None or masked else int(limit),
-        "offset": 0,
+        "offset": 0 if masked else int(offset),
         **filter_params(filters),
     }
     rows = db.run_query(conn, "kpi_cohort", params).drop(columns=["dim"])
@@ -629,8 +630,37 @@ def complaints_list(
     for col in ("complaint_id", "description", "handler", "customer_id"):
         if col in seen.columns:
             hit |= seen[col].fillna("").astype(str).str.lower().str.contains(needle, regex=False)
-    rows = rows[hit]
+    rows = rows[hit].iloc[int(offset) :]
     return (rows if limit is None else rows.head(int(limit))).reset_index(drop=True)
+
+
+def complaints_count(
+    conn: context.Source,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+    search: str | None = None,
+    masked_for: str | None = None,
+) -> int:
+    """How many complaints ``complaints_list`` returns without a limit (counted in SQL; a
+    search over masked text counts the rows that search keeps)."""
+    ctx = context.of(conn)
+    as_of = ctx.as_of(as_of)
+    masked = bool(search) and masked_for is not None
+    if masked and not privacy.can_see_personal_data(str(masked_for)):
+        rows = complaints_list(ctx, period, filters, as_of, search, None, masked_for)
+        return len(rows)
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "as_of": as_of,
+        "search": search or None,
+        "limit": None,
+        "offset": 0,
+        **filter_params(filters),
+    }
+    sql = f"select count(*) from ({db.sql_file('kpi_cohort')}) as r"
+    return int(ctx.cur.execute(sql, params).fetchall()[0][0])
 
 
 # --------------------------------------------------------------------------- repeat chains, groups
