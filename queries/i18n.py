@@ -816,10 +816,6 @@ QUALITY_LABELS: dict[str, tuple[str, str]] = {
         "or customer id contains the text (case-insensitive)",
     ),
     "click_row_detail": ("点击一行查看投诉详情", "Click a row to see the complaint's detail"),
-    "first_n_shown": (
-        "仅显示最新的 {n} 条，请缩小筛选范围或使用搜索",
-        "Only the newest {n} are shown: narrow the filters or search",
-    ),
     "download_xlsx": ("下载 Excel", "Download Excel"),
     "complaint_detail": ("投诉详情", "Complaint detail"),
     "close_detail": ("关闭", "Close"),
