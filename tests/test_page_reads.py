@@ -227,3 +227,34 @@ def test_complaint_list_pages_and_count(ctx, search, masked_for):
     ]
     joined = pd.concat(pages, ignore_index=True)
     assert list(joined["complaint_id"]) == list(full["complaint_id"])
+
+
+def _paged_list() -> None:
+    import streamlit as st
+
+    from dashboard.ui import components as ui
+
+    st.session_state["offset"] = ui.list_page(st.session_state["total"], 500, "k", "zh")
+
+
+def test_list_page_picks_a_page_and_survives_a_shorter_list():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_paged_list)
+    at.session_state["total"] = 1200
+    at.run()
+    assert at.session_state["offset"] == 0
+    assert [c.value for c in at.caption] == ["第 1–500 条，共 1,200 条"]
+    at.number_input(key="k_page").set_value(3).run()
+    assert at.session_state["offset"] == 1000
+    assert [c.value for c in at.caption] == ["第 1,001–1,200 条，共 1,200 条"]
+    at.session_state["total"] = 700  # the filters changed: page 3 no longer exists
+    at.run()
+    assert not at.exception
+    assert at.session_state["offset"] == 0
+    assert at.number_input(key="k_page").value == 1
+    assert [c.value for c in at.caption] == ["第 1–500 条，共 700 条"]
+    at.session_state["total"] = 400  # one page: no picker
+    at.run()
+    assert len(at.number_input) == 0
+    assert [c.value for c in at.caption] == ["第 1–400 条，共 400 条"]
