@@ -407,6 +407,8 @@ def localize_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.rename(columns=i18n.column_labels(out.columns, lang))
 
 
+# fractions shown as percentages that are not metric names (the handling-ladder tables)
+RATE_COLUMNS = frozenset({"on_time_rate", "coverage", "share", "cumulative_share"})
 # score and points columns: one decimal (``24.4``), like ``i18n.fmt_score``
 SCORE_COLUMNS = frozenset(
     {"score", "min_score", "max_score", "score_change", "deduction", "cap", "points"}
@@ -420,6 +422,8 @@ def column_unit(col: str, series: pd.Series) -> str | None:
         unit = i18n.metric_unit(col)
         if unit in ("rate", "hours", "score", "cny"):
             return unit
+    if col in RATE_COLUMNS:
+        return "rate"
     if col in SCORE_COLUMNS or col.startswith("ded_"):
         return "score"
     if col.endswith(("_amount", "fine", "fines", "fines_total")) or col == "fines":

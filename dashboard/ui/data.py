@@ -305,14 +305,22 @@ def default_as_of() -> dt.datetime | None:
     return _snapshot().ctx.data_as_of
 
 
-def kpis(period: Any, filters: Any, as_of: dt.datetime | None, by: str | None = None):
-    """``kpi.kpis`` (one row, or one per ``by`` group)."""
-    return cached(kpi.kpis, period, filters, as_of=as_of, by=by)
+def kpis(
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    by: str | None = None,
+    ladder: bool = False,
+):
+    """``kpi.kpis`` (one row, or one per ``by`` group); the handling-ladder columns only with
+    ``ladder=True`` (the Handling ladder page: they are most of the query cost)."""
+    return cached(kpi.kpis, period, filters, as_of=as_of, by=by, ladder=ladder)
 
 
 def kpi_cards(period: Any, filters: Any, as_of: dt.datetime | None) -> list[Any]:
-    """``kpi.kpi_cards``."""
-    return cached(kpi.kpi_cards, period, filters, as_of=as_of)
+    """``kpi.kpi_cards`` of the headline metrics (no page shows a handling-ladder card; the
+    Handling ladder page reads ``kpis``)."""
+    return cached(kpi.kpi_cards, period, filters, as_of=as_of, ladder=False)
 
 
 def trend(
@@ -492,6 +500,23 @@ def accountability_count(kind: str, period: Any, filters: Any, as_of: dt.datetim
 def explain(complaint_id: str, as_of: dt.datetime | None = None) -> dict[str, Any]:
     """``explain.explain`` for one complaint, masked for the role."""
     return cached(explain_mart.explain, complaint_id, as_of=as_of, pii=True)
+
+
+def ladder_summary(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.DataFrame:
+    """``kpi.ladder_summary``: one row per handling-ladder stage."""
+    return cached(kpi.ladder_summary, period, filters, as_of=as_of)
+
+
+def ladder_rows(
+    period: Any, filters: Any, as_of: dt.datetime | None, stage: str | None = None
+) -> pd.DataFrame:
+    """``kpi.ladder_rows``: the cohort's stages (one stage, or all) with their state."""
+    return cached(kpi.ladder_rows, period, filters, as_of=as_of, stage=stage, pii=True)
+
+
+def root_causes(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.DataFrame:
+    """``kpi.root_causes``: the root-cause Pareto with recurring / one-off."""
+    return cached(kpi.root_causes, period, filters, as_of=as_of)
 
 
 def data_warnings() -> list[Any]:

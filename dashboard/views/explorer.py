@@ -22,6 +22,7 @@ from dashboard.ui import data, state, theme
 from queries import exports, i18n
 from queries.config import vocab
 from queries.config.schema import COMPLAINT_COLUMNS
+from queries.metrics import LADDER_STAGES
 
 LIST_LIMIT = 500  # complaints per page of the list (paged in the database)
 TABLE_KEY = "explorer_rows"
@@ -422,6 +423,10 @@ def _detail(complaint_id: str, as_of, lang: str) -> None:
         ui.table(frame, lang, key="explorer_penalties", column_order=PENALTY_COLUMNS)
     else:
         st.caption(i18n.t("no_penalties", lang))
+    ladder = result.get("ladder") or []
+    if ladder:
+        st.markdown(f"**{i18n.t('page_ladder', lang)}**")
+        ui.table(ladder_frame(ladder, lang), lang, key="explorer_ladder")
     fields = result.get("fields") or {}
     with st.expander(i18n.t("act_from_complaint", lang)):
         ui.action_form(
@@ -432,6 +437,18 @@ def _detail(complaint_id: str, as_of, lang: str) -> None:
             category=fields.get("category"),
             complaint_ids=[complaint_id],
         )
+
+
+def ladder_frame(ladder: list[dict], lang: str) -> pd.DataFrame:
+    """A complaint's handling-ladder stages against their limits (explain's ``ladder``), with
+    the stage names, units and states in ``lang``."""
+    frame = pd.DataFrame(ladder)
+    zh_en = 1 if lang == "en" else 0
+    frame["stage"] = [LADDER_STAGES[s][zh_en] for s in frame["stage"]]
+    frame["unit"] = [i18n.t(f"unit_{u}", lang) for u in frame["unit"]]
+    frame["state"] = [i18n.t(f"state_{s}", lang) for s in frame["state"]]
+    order = ["stage", "state", "started_at", "limit_value", "unit", "due_at", "done_at"]
+    return frame[[*order, "duration_h"]]
 
 
 def main() -> None:

@@ -49,6 +49,7 @@ import pandas as pd
 from queries import context
 from queries.config.rules import RuleSet, RuleVersion, ScoringItem
 from queries.marts import kpi
+from queries.metrics import LADDER_METRICS, LADDER_STAGES
 from queries.periods import add_months, months_of, parse_month
 from queries.store import run_query
 
@@ -68,6 +69,8 @@ RATE_GAP_COMPLAINTS: dict[str, str] = {
     "csat_rate": "missed",
     "repeat_rate": "numerator",
     "complaint_rate_per_10k": "numerator",
+    # handling-ladder stages: the stages done late, skipped or overdue
+    **{f"stage_{stage}_on_time_rate": "missed" for stage in LADDER_STAGES},
 }
 
 
@@ -166,6 +169,10 @@ def _months_rates(
     (``kpi.kpis_by_month_department``): month -> department name -> rates."""
     if not months:
         return {}
+    if any(item.metric in LADDER_METRICS for v in ctx.rules.versions for item in v.scoring_items):
+        # the grouped query has no handling-ladder columns: a ladder item needs each month's
+        # full kpis
+        return {m: _month_rates(ctx, m, as_of) for m in months}
     first = parse_month(min(months))
     last = parse_month(max(months))
     period = kpi.Period(first, add_months(last, 1))
