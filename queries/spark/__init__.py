@@ -40,6 +40,10 @@ PARTITIONS: dict[str, tuple[str, str]] = {
     "stg_complaints": ("received_month", "received_date"),
     "complaints": ("received_month", "received_at"),
 }
+#: Position of a complaint in its source (file order), DuckDB's ``rowid`` of ``complaints``:
+#: carried into ``stg_complaints`` so the attached tables keep the DuckDB engine's row order
+#: (sums of floating-point numbers depend on it in their last digit).
+ROW_COLUMN = "source_row"
 MANIFEST = "_manifest"
 CANONICAL_DIR = "canonical"
 #: Checked by the tests: in CI the Spark tests must run, never skip.
@@ -82,9 +86,8 @@ def _rewrite(node: Any) -> Any:
         zero = exp.Literal.number(0)
         return exp.Anonymous(this="make_dt_interval", expressions=[node.this, zero, zero, zero])
     if isinstance(node, exp.Column) and node.name == "rowid":
-        # DuckDB's row number of `complaints`, used only to join a complaint to itself:
-        # its key complaint_id does the same on Spark
-        return exp.column("complaint_id", table=node.table or None)
+        # DuckDB's row number of `complaints`: the build numbers the rows as it reads them
+        return exp.column(ROW_COLUMN, table=node.table or None)
     return node
 
 
@@ -134,6 +137,9 @@ def session(master: str | None = None, app_name: str = "complaints") -> SparkSes
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
+    if master and master.startswith("local"):
+        # one machine: a few shuffle partitions, not the cluster default of 200
+        builder = builder.config("spark.sql.shuffle.partitions", "8")
     for key, value in {
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.timestampType": "TIMESTAMP_NTZ",
@@ -248,6 +254,10 @@ def build(
                 raise FileNotFoundError(f"{source}: no table {table} (Parquet or catalog)")
             schema = StructType([StructField("key", StringType()), StructField("value", StringType())])
             frame = spark.createDataFrame([], schema)
+        if table == "complaints":
+            from pyspark.sql import functions as F
+
+            frame = frame.withColumn(ROW_COLUMN, F.monotonically_increasing_id())
         result.counts[f"{CANONICAL_DIR}/{table}"] = _write(
             spark, frame, f"{out}/{CANONICAL_DIR}", table
         )

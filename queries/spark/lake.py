@@ -16,7 +16,7 @@ from queries import staging
 from queries import store as db
 from queries.config import rules
 from queries.errors import MartsOutOfDateError
-from queries.spark import CANONICAL_DIR, MANIFEST, PARTITIONS
+from queries.spark import CANONICAL_DIR, MANIFEST, PARTITIONS, ROW_COLUMN
 
 MARTS_KEY = staging.MARTS_KEY
 
@@ -102,12 +102,15 @@ def _derived_schema(rule_set: rules.RuleSet) -> dict[str, list[tuple[str, str]]]
 
 
 def _parquet_source(folder: Path, name: str) -> str:
-    """``read_parquet`` of a table written by the Spark build (hive month partitions
-    dropped from the columns)."""
+    """``read_parquet`` of a table written by the Spark build: hive month partitions
+    dropped from the columns, complaints in their source order (``ROW_COLUMN``)."""
     glob = _literal(str(folder / name / "**" / "*.parquet"))
     if name in PARTITIONS:
         column = PARTITIONS[name][0]
-        return f"(select * exclude ({column}) from read_parquet({glob}, hive_partitioning = true))"
+        return (
+            f"(select * exclude ({column}, {ROW_COLUMN}) from "
+            f"read_parquet({glob}, hive_partitioning = true) order by {ROW_COLUMN})"
+        )
     return f"read_parquet({glob})"
 
 
