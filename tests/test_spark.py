@@ -188,3 +188,34 @@ def test_other_rules_stop_the_reader_and_the_attach_with_a_rebuild_on_spark_mess
     code = main(["--db", str(tmp_path / "x.duckdb"), "attach", "--marts", str(built[0])])
     err = capsys.readouterr().err
     assert code == 1 and "rebuild them on Spark" in err and not (tmp_path / "x.duckdb").exists()
+
+
+def test_export_writes_every_canonical_table_and_no_derived_one(demo_db: Path, tmp_path: Path):
+    counts = lake.export_parquet(demo_db, tmp_path / "pq")
+    assert counts["complaints"] == ROWS and counts["departments"] == 20
+    assert not [t for t in counts if t.startswith("stg_") or t == "schema_version"]
+    written = sorted(p.stem for p in (tmp_path / "pq").glob("*.parquet"))
+    assert written == sorted(counts)
+    conn = duckdb.connect()
+    path = str(tmp_path / "pq" / "complaints.parquet")
+    assert conn.execute("select count(*) from read_parquet($p)", {"p": path}).fetchall() == [
+        (ROWS,)
+    ]
+
+
+def test_a_reader_of_spark_tables_under_other_rules_is_told_to_rebuild_on_spark(tmp_path: Path):
+    """No silent rebuild from the raw history: a database marked as serving a Spark build
+    whose fingerprint is not the current one stops every read (no Spark needed here)."""
+    path = tmp_path / "served.duckdb"
+    with db.write_transaction(path, derive=staging.refresh) as conn:
+        conn.execute(
+            "insert or replace into meta values ($k, 'lake/marts')", {"k": staging.MARTS_KEY}
+        )
+    with db.write_transaction(path, derive=None) as conn:
+        conn.execute("update meta set value = 'old' where key = 'staging_fingerprint'")
+    snap = db.open_snapshot(path)
+    try:
+        with pytest.raises(MartsOutOfDateError, match=r"lake/marts.*rebuild them on Spark"):
+            staging.ensure_current(snap.cursor())
+    finally:
+        snap.close()

@@ -107,9 +107,7 @@ def transpile(sql: str) -> str:
     except ImportError as exc:
         raise SparkUnavailableError(_missing("sqlglot")) from exc
     tree = sqlglot.parse_one(sql, read="duckdb")
-    return tree.transform(_rewrite).sql(
-        dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE
-    )
+    return tree.transform(_rewrite).sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
 def overrides() -> list[str]:
@@ -252,7 +250,9 @@ def build(
         if frame is None:
             if table != "meta":
                 raise FileNotFoundError(f"{source}: no table {table} (Parquet or catalog)")
-            schema = StructType([StructField("key", StringType()), StructField("value", StringType())])
+            schema = StructType(
+                [StructField("key", StringType()), StructField("value", StringType())]
+            )
             frame = spark.createDataFrame([], schema)
         if table == "complaints":
             from pyspark.sql import functions as F

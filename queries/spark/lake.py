@@ -41,7 +41,9 @@ def export_parquet(db_path: Path, out_dir: Path) -> dict[str, int]:
     (read-only: the serving file is not locked); returns rows per table."""
     db_path = Path(db_path)
     if not db_path.exists():
-        raise db.DatabaseMissingError(f"{db_path}: no database yet (run `complaints demo` or import)")
+        raise db.DatabaseMissingError(
+            f"{db_path}: no database yet (run `complaints demo` or import)"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(db_path), read_only=True)
     try:

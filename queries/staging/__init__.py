@@ -273,15 +273,20 @@ def _audit_rule_change(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet)
     )
 
 
-def published_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
-    """The configuration fingerprint recorded when the derived tables were published."""
+def _published(conn: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """A ``meta`` value of the published database (a snapshot's or a plain connection's)."""
     try:
         row = conn.execute(
-            f"select value from {db.CATALOG}.main.meta where key = 'staging_fingerprint'"
+            f"select value from {db.CATALOG}.main.meta where key = $k", {"k": key}
         ).fetchall()
     except duckdb.CatalogException:
-        row = conn.execute("select value from meta where key = 'staging_fingerprint'").fetchall()
+        row = conn.execute("select value from meta where key = $k", {"k": key}).fetchall()
     return row[0][0] if row else None
+
+
+def published_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The configuration fingerprint recorded when the derived tables were published."""
+    return _published(conn, "staging_fingerprint")
 
 
 def _catalogs(conn: duckdb.DuckDBPyConnection) -> set[str]:
@@ -303,10 +308,10 @@ def ensure_current(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | No
     want = current_fingerprint(rule_set)
     if published_fingerprint(conn) == want:
         return False
-    marts = conn.execute("select value from meta where key = $k", {"k": MARTS_KEY}).fetchall()
+    marts = _published(conn, MARTS_KEY)
     if marts:
         raise MartsOutOfDateError(
-            f"the derived tables come from the Spark build {marts[0][0]}, made with other rules"
+            f"the derived tables come from the Spark build {marts}, made with other rules"
             f" or calendar than the current ones ({want}); rebuild them on Spark"
             " (`complaints spark build --rules FILE ...`) and attach the new build"
         )
