@@ -122,6 +122,20 @@ def _cli_json(capsys: pytest.CaptureFixture[str], path: Path, *args: str) -> obj
     return json.loads(capsys.readouterr().out)
 
 
+def _differences(a: object, b: object, path: str = "") -> list[str]:
+    """Where two JSON documents differ (for the failure message)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [
+            d
+            for k in sorted(set(a) | set(b))
+            for d in _differences(a.get(k), b.get(k), f"{path}.{k}")
+        ]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        pairs = enumerate(zip(a, b, strict=True))
+        return [d for i, (x, y) in pairs for d in _differences(x, y, f"{path}[{i}]")]
+    return [] if a == b else [f"{path}: duckdb {a!r} spark {b!r}"]
+
+
 def _month_bounds(month: str) -> tuple[str, str]:
     year, mon = map(int, month.split("-"))
     nxt = f"{year + mon // 12}-{mon % 12 + 1:02d}"
@@ -140,15 +154,19 @@ def test_every_kpi_scores_and_accountability_json_equals_the_duckdb_engine(
                 args = ["kpi", "--from", start, "--to", end, *by, *when, "--format", "json"]
                 expected = _cli_json(capsys, demo_db, *args)
                 assert expected, args
-                assert _cli_json(capsys, attached, *args) == expected, args
+                got = _cli_json(capsys, attached, *args)
+                assert got == expected, (args, _differences(expected, got)[:5])
                 compared += 1
             args = ["accountability", "--from", start, "--to", end, *when, "--format", "json"]
-            assert _cli_json(capsys, attached, *args) == _cli_json(capsys, demo_db, *args)
+            expected = _cli_json(capsys, demo_db, *args)
+            got = _cli_json(capsys, attached, *args)
+            assert got == expected, (args, _differences(expected, got)[:5])
             compared += 1
         args = ["scores", "--month", month, "--format", "json"]
         expected = _cli_json(capsys, demo_db, *args)
         assert expected, args
-        assert _cli_json(capsys, attached, *args) == expected, args
+        got = _cli_json(capsys, attached, *args)
+        assert got == expected, (args, _differences(expected, got)[:5])
         compared += 1
     assert compared == 3 * 2 * 5 + 3
 
