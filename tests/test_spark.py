@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import shutil
 from pathlib import Path
@@ -122,18 +123,31 @@ def _cli_json(capsys: pytest.CaptureFixture[str], path: Path, *args: str) -> obj
     return json.loads(capsys.readouterr().out)
 
 
+#: Floating-point means may differ in their last binary digits: a sum of doubles depends on
+#: the order the rows are added, and the DuckDB engine's own row order of stg_complaints is
+#: not fixed (a `complaints rebuild` of the same database changes the last digit of
+#: first_response_mean_h). Every other value (counts, rates, medians, ids, text) is exact.
+FLOAT_REL_TOL = 1e-12
+
+
 def _differences(a: object, b: object, path: str = "") -> list[str]:
-    """Where two JSON documents differ (for the failure message)."""
+    """Where two JSON documents differ: exactly, but floats within ``FLOAT_REL_TOL``."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return [
-            d
-            for k in sorted(set(a) | set(b))
-            for d in _differences(a.get(k), b.get(k), f"{path}.{k}")
-        ]
+        keys = sorted(set(a) | set(b))
+        return [d for k in keys for d in _differences(a.get(k), b.get(k), f"{path}.{k}")]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         pairs = enumerate(zip(a, b, strict=True))
         return [d for i, (x, y) in pairs for d in _differences(x, y, f"{path}[{i}]")]
-    return [] if a == b else [f"{path}: duckdb {a!r} spark {b!r}"]
+    if isinstance(a, float) and isinstance(b, float):
+        return [] if math.isclose(a, b, rel_tol=FLOAT_REL_TOL) else [f"{path}: {a!r} != {b!r}"]
+    return [] if a == b and type(a) is type(b) else [f"{path}: duckdb {a!r} spark {b!r}"]
+
+
+def test_the_float_tolerance_is_only_the_last_digits():
+    assert _differences({"m": [2.9489004096262152]}, {"m": [2.9489004096262166]}) == []
+    assert _differences({"m": [2.948900409626]}, {"m": [2.948900409627]}) != []
+    assert _differences({"n": 217}, {"n": 217.0}) != []
+    assert _differences({"a": [1, 2]}, {"a": [1, 2, 3]}) != []
 
 
 def _month_bounds(month: str) -> tuple[str, str]:
@@ -155,18 +169,18 @@ def test_every_kpi_scores_and_accountability_json_equals_the_duckdb_engine(
                 expected = _cli_json(capsys, demo_db, *args)
                 assert expected, args
                 got = _cli_json(capsys, attached, *args)
-                assert got == expected, (args, _differences(expected, got)[:5])
+                assert not _differences(expected, got), (args, _differences(expected, got)[:5])
                 compared += 1
             args = ["accountability", "--from", start, "--to", end, *when, "--format", "json"]
             expected = _cli_json(capsys, demo_db, *args)
             got = _cli_json(capsys, attached, *args)
-            assert got == expected, (args, _differences(expected, got)[:5])
+            assert not _differences(expected, got), (args, _differences(expected, got)[:5])
             compared += 1
         args = ["scores", "--month", month, "--format", "json"]
         expected = _cli_json(capsys, demo_db, *args)
         assert expected, args
         got = _cli_json(capsys, attached, *args)
-        assert got == expected, (args, _differences(expected, got)[:5])
+        assert not _differences(expected, got), (args, _differences(expected, got)[:5])
         compared += 1
     assert compared == 3 * 2 * 5 + 3
 
