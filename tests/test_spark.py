@@ -27,7 +27,7 @@ from queries.spark import REQUIRE_ENV, lake
 from tests import app_support
 
 #: The seeded demo of the parity tests (see README "Beyond one machine" for the size).
-ROWS = 5000
+ROWS = 50_000
 END_MONTH = "2025-10"
 MONTHS = ("2025-08", "2025-09", "2025-10")
 AS_OFS = (None, "2025-10-15 12:00:00")
