@@ -136,8 +136,15 @@ def session(master: str | None = None, app_name: str = "complaints") -> SparkSes
     if master:
         builder = builder.master(master)
     if master and master.startswith("local"):
-        # one machine: a few shuffle partitions, not the cluster default of 200
-        builder = builder.config("spark.sql.shuffle.partitions", "8")
+        # one machine: a few shuffle partitions, not the cluster default of 200; the
+        # driver's ports and no web UI on the loopback interface only
+        for key, value in {
+            "spark.sql.shuffle.partitions": "8",
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.driver.host": "127.0.0.1",
+            "spark.ui.enabled": "false",
+        }.items():
+            builder = builder.config(key, value)
     for key, value in {
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.timestampType": "TIMESTAMP_NTZ",
