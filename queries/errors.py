@@ -10,3 +10,8 @@ class DatabaseBusyError(RuntimeError):
 
 class DatabaseMissingError(FileNotFoundError):
     """The database file does not exist yet (CLI exit code 4)."""
+
+
+class MartsOutOfDateError(RuntimeError):
+    """The database serves derived tables built on Spark (``complaints attach --marts``)
+    with other rules or calendar than the current ones: rebuild them on Spark."""

@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
     ("queries.store",),
     ("queries.staging",),
-    ("queries.context", "queries.importer"),
+    ("queries.context", "queries.importer", "queries.spark"),
     ("queries.marts",),
     ("queries.reports",),
     ("queries.demo",),

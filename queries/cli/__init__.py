@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from queries.errors import DatabaseBusyError, DatabaseMissingError
+from queries.errors import DatabaseBusyError, DatabaseMissingError, MartsOutOfDateError
 from queries.output import one_line, terminal_safe
 
 # Order = order in --help.
@@ -37,6 +37,9 @@ COMMANDS = (
     "alerts",
     "summary",
     "audit",
+    "export",
+    "spark",
+    "attach",
 )
 
 
@@ -91,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseBusyError as exc:
         print(terminal_safe(f"complaints {args.command}: {exc}"), file=sys.stderr)
         return 3
+    except MartsOutOfDateError as exc:  # a reader of Spark-built tables under other rules
+        print(terminal_safe(f"complaints {args.command}: {exc}"), file=sys.stderr)
+        return 1
     except DatabaseMissingError as exc:
         print(terminal_safe(f"complaints {args.command}: {exc}"), file=sys.stderr)
         return 4

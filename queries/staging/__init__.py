@@ -34,6 +34,7 @@ import pandas as pd
 from queries import audit
 from queries import store as db
 from queries.config import rules, workcalendar
+from queries.errors import MartsOutOfDateError
 
 #: Columns of ``stg_complaints`` added to the canonical ``complaints`` columns.
 STG_COMPLAINTS_DERIVED: tuple[str, ...] = (
@@ -93,6 +94,9 @@ _TARGETS = {"default": "", "memory": "memory.main.", "temp": "temp.main."}
 _CALENDAR_MARGIN_BEFORE = dt.timedelta(days=31)
 _CALENDAR_MARGIN_AFTER = dt.timedelta(days=400)
 _lock = threading.Lock()
+#: ``meta`` key of a database serving derived tables built on Spark (``complaints attach``):
+#: they are never rebuilt here from the raw history.
+MARTS_KEY = "marts_source"
 
 
 def current_fingerprint(rule_set: rules.RuleSet | None = None) -> str:
@@ -101,7 +105,9 @@ def current_fingerprint(rule_set: rules.RuleSet | None = None) -> str:
     return f"{rule_set.derived_fingerprint()}:{workcalendar.overrides_fingerprint()}"
 
 
-def _rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
+def rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
+    """The rule tables ``stg_rules``, ``stg_rules_grade``, ``stg_rules_channel`` and
+    ``stg_rules_stage`` (also passed to the Spark build as they are)."""
     versions, grades, channels, stages = [], [], [], []
     for i, v in enumerate(rule_set.versions):
         acc = v.accountability
@@ -170,33 +176,26 @@ def _rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
     }
 
 
-def _calendar_range(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
-    """Every complaint and penalty date, with margins for deadlines and as-of times."""
-    lo, hi = conn.execute(
-        """
-        with complaint_days as (
-            select
-                min(received_at)::date as lo,
-                greatest(
-                    max(received_at), max(acknowledged_at), max(first_response_at),
-                    max(resolved_at), max(closed_at), max(surveyed_at), max(extended_deadline)
-                )::date as hi
-            from complaints
-        ),
-        penalty_days as (
-            select
-                least(min(investigation_end), min(decided_at)) as lo,
-                greatest(max(investigation_end), max(decided_at)) as hi
-            from penalties
-        )
-        select least(c.lo, p.lo), greatest(c.hi, p.hi)
-        from complaint_days as c, penalty_days as p
-        """
-    ).fetchall()[0]
+def calendar_span(lo: dt.date | None, hi: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The calendar's first and last day from the data's first and last date
+    (``calendar_range.sql``), with margins for deadlines and as-of times."""
     today = dt.date.today()
     lo = lo or today
     hi = max(hi or today, lo)
     return lo - _CALENDAR_MARGIN_BEFORE, hi + _CALENDAR_MARGIN_AFTER
+
+
+def _calendar_range(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
+    """Every complaint and penalty date, with margins for deadlines and as-of times."""
+    lo, hi = conn.execute(db.sql_file("calendar_range")).fetchall()[0]
+    return calendar_span(lo, hi)
+
+
+def group_rule_pairs(rule_set: rules.RuleSet) -> list[tuple[float, int]]:
+    """The distinct (group window hours, minimum customers) pairs of the rule versions:
+    ``stg_group_triggers`` runs once per pair."""
+    pairs = {(v.group_window_hours, v.group_min_customers) for v in rule_set.versions}
+    return [(float(h), int(m)) for h, m in sorted(pairs)]
 
 
 def _create_from_frame(
@@ -223,7 +222,7 @@ def _build(
     conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet, target: str = "default"
 ) -> None:
     prefix = _TARGETS[target]
-    for name, frame in _rule_frames(rule_set).items():
+    for name, frame in rule_frames(rule_set).items():
         _create_from_frame(conn, prefix, name, frame)
     for name in ("stg_department_map", "stg_department_tree", "stg_volumes", "stg_supplied"):
         _create_from_sql(conn, prefix, name)
@@ -231,11 +230,10 @@ def _build(
     days = workcalendar.calendar_frame(start, end).rename(columns={"date": "cal_date"})
     _create_from_frame(conn, prefix, "stg_calendar_days", days)
     _create_from_sql(conn, prefix, "stg_calendar")
-    combos = sorted({(v.group_window_hours, v.group_min_customers) for v in rule_set.versions})
     sql = db.sql_file("stg_group_triggers")
-    for i, (hours, minimum) in enumerate(combos):
+    for i, (hours, minimum) in enumerate(group_rule_pairs(rule_set)):
         verb = f"create or replace table {prefix}stg_group_triggers as" if i == 0 else None
-        params = {"window_hours": float(hours), "min_customers": int(minimum)}
+        params = {"window_hours": hours, "min_customers": minimum}
         if verb:
             conn.execute(f"{verb} {sql}", params)
         else:
@@ -303,15 +301,20 @@ def _audit_rule_change(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet)
     )
 
 
-def published_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
-    """The configuration fingerprint recorded when the derived tables were published."""
+def _published(conn: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """A ``meta`` value of the published database (a snapshot's or a plain connection's)."""
     try:
         row = conn.execute(
-            f"select value from {db.CATALOG}.main.meta where key = 'staging_fingerprint'"
+            f"select value from {db.CATALOG}.main.meta where key = $k", {"k": key}
         ).fetchall()
     except duckdb.CatalogException:
-        row = conn.execute("select value from meta where key = 'staging_fingerprint'").fetchall()
+        row = conn.execute("select value from meta where key = $k", {"k": key}).fetchall()
     return row[0][0] if row else None
+
+
+def published_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The configuration fingerprint recorded when the derived tables were published."""
+    return _published(conn, "staging_fingerprint")
 
 
 def _catalogs(conn: duckdb.DuckDBPyConnection) -> set[str]:
@@ -333,6 +336,13 @@ def ensure_current(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | No
     want = current_fingerprint(rule_set)
     if published_fingerprint(conn) == want:
         return False
+    marts = _published(conn, MARTS_KEY)
+    if marts:
+        raise MartsOutOfDateError(
+            f"the derived tables come from the Spark build {marts}, made with other rules"
+            f" or calendar than the current ones ({want}); rebuild them on Spark"
+            " (`complaints spark build --rules FILE ...`) and attach the new build"
+        )
     catalogs = _catalogs(conn)
     if db.CATALOG in catalogs and "memory" in catalogs:
         target, path = "memory", f"memory.main,{db.CATALOG}.main"
