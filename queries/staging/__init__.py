@@ -107,7 +107,7 @@ def current_fingerprint(rule_set: rules.RuleSet | None = None) -> str:
 
 def rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
     """The rule tables ``stg_rules``, ``stg_rules_grade``, ``stg_rules_channel`` and
-    ``stg_rules_stage`` (also passed to the Spark build as they are)."""
+    ``stg_rules_stages`` (also passed to the Spark build as they are)."""
     versions, grades, channels, stages = [], [], [], []
     for i, v in enumerate(rule_set.versions):
         acc = v.accountability

@@ -6,8 +6,10 @@ slides, Esc ends the presentation. Screenshots of every slide go to
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from queries.reports import meeting
 from tests.meeting_data import DEMO_MONTH
@@ -29,6 +31,27 @@ def _wait_counter(page, n: int) -> None:
     page.wait_for_timeout(600)  # let the slide's charts draw before a screenshot
 
 
+def _turn(page, key: str, n: int, bound_s: float = 180.0) -> None:
+    """Press ``key`` until the counter shows slide ``n``. A press before the page bound its
+    shortcuts is lost, so when the app is idle and the counter has not moved the key is
+    pressed again; while the app runs, it waits (a press being handled is never repeated)."""
+    counter = f".st-key-meeting_counter >> text='{n} / 11'"
+    deadline = time.monotonic() + bound_s
+    while True:
+        page.keyboard.press(key)
+        try:
+            page.wait_for_selector(counter, timeout=5000)
+            break
+        except PlaywrightTimeout:
+            while page.locator('[data-testid="stStatusWidget"]').count() > 0:
+                assert time.monotonic() < deadline, f"the app never finished turning to {n}"
+                page.wait_for_timeout(200)
+            if page.locator(counter).count() > 0:
+                break
+            assert time.monotonic() < deadline, f"{key} never turned the slide to {n}"
+    page.wait_for_timeout(600)  # let the slide's charts draw before a screenshot
+
+
 # the hidden sidebar's captions stay in the DOM: measure the slide's own text
 MAIN_CAPTION = '[data-testid="stMain"] [data-testid="stCaptionContainer"] p'
 
@@ -40,7 +63,6 @@ def _font_px(page, selector: str) -> float:
 def test_presentation_keys_type_size_and_screenshots(prepared, app_url, page, screenshots):
     page.goto(f"{app_url}/meeting")
     _wait_counter(page, 1)
-    page.wait_for_timeout(1500)  # keyboard shortcuts are bound once the page settled
     page.screenshot(path=str(screenshots / "meeting-control.png"))
     assert page.locator('[data-testid="stSidebar"]').is_visible()
 
@@ -52,8 +74,7 @@ def test_presentation_keys_type_size_and_screenshots(prepared, app_url, page, sc
     assert not page.get_by_role("button", name="下一页").is_visible()
     page.screenshot(path=str(screenshots / "meeting-01.png"))
     for n in range(2, 11):
-        page.keyboard.press("ArrowRight" if n % 2 else "PageDown")
-        _wait_counter(page, n)
+        _turn(page, "ArrowRight" if n % 2 else "PageDown", n)
         page.screenshot(path=str(screenshots / f"meeting-{n:02d}.png"))
         if n == 2:  # headline KPIs: big numbers, body >= 28 px
             assert _font_px(page, '[data-testid="stMetricValue"] p') >= 60
@@ -62,10 +83,8 @@ def test_presentation_keys_type_size_and_screenshots(prepared, app_url, page, sc
             values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
             received = next(c for c in prepared["cards"] if c["metric"] == "received")
             assert f"{int(received['value']):,}" in values
-    page.keyboard.press("PageUp")
-    _wait_counter(page, 9)
-    page.keyboard.press("ArrowLeft")
-    _wait_counter(page, 8)
+    _turn(page, "PageUp", 9)
+    _turn(page, "ArrowLeft", 8)
     body = '[data-testid="stMain"] [data-testid="stTable"] td, ' + MAIN_CAPTION
     assert _font_px(page, body) >= 28
     page.keyboard.press("Escape")
@@ -78,9 +97,7 @@ def test_presentation_keys_type_size_and_screenshots(prepared, app_url, page, sc
 def test_typing_in_the_notes_box_does_not_turn_the_slide(prepared, app_url, page):
     page.goto(f"{app_url}/meeting")
     _wait_counter(page, 1)
-    page.wait_for_timeout(1500)
-    page.keyboard.press("ArrowRight")
-    _wait_counter(page, 2)
+    _turn(page, "ArrowRight", 2)
     box = page.locator(".st-key-meeting_note_2025-10_headline textarea")
     box.click()
     box.type("整改")
