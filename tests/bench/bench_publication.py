@@ -112,8 +112,13 @@ def recent_rows(db: Path, n: int, prefix: str, seed: int) -> list[list[str]]:
     conn = duckdb.connect(str(db), read_only=True)
     try:
         hi = conn.execute("select max(received_at) from complaints").fetchall()[0][0]
-        depts = [r[0] for r in conn.execute("select distinct department from complaints")]
-        cats = [r[0] for r in conn.execute("select distinct category from complaints limit 20")]
+        depts = [
+            r[0] for r in conn.execute("select distinct department from complaints").fetchall()
+        ]
+        cats = [
+            r[0]
+            for r in conn.execute("select distinct category from complaints limit 20").fetchall()
+        ]
     finally:
         conn.close()
     rnd = random.Random(seed)
