@@ -250,6 +250,8 @@ def _build(
     _create_from_sql(conn, prefix, "stg_calendar")
     if plan is not None and not plan.holds(conn, start):
         plan = None
+        if target == "default":
+            _release(conn, tuple(INCREMENTAL_KEYS))
     if plan is None:
         _group_triggers(conn, f"{prefix}stg_group_triggers", rule_set, create=True)
     else:
@@ -502,6 +504,7 @@ def refresh(
     keep_order = conn.execute("select current_setting('preserve_insertion_order')").fetchall()
     conn.execute("set preserve_insertion_order = false")
     try:
+        _release(conn, tuple(t for t in STAGING_TABLES if not plan or t not in INCREMENTAL_KEYS))
         mode = _build(conn, rule_set, "default", plan)
     finally:
         conn.execute(f"set preserve_insertion_order = {bool(keep_order[0][0])}")
@@ -521,6 +524,15 @@ def refresh(
             "insert or replace into meta (key, value) values ($k, $v)", {"k": key, "v": value}
         )
     return mode
+
+
+def _release(conn: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
+    """Drop the published derived tables about to be rebuilt and checkpoint, so their
+    blocks are free for the new ones: a rebuild then reuses the space instead of growing
+    the file by the tables' size on every publication (the writer's private copy only)."""
+    for name in names:
+        conn.execute(f"drop table if exists {name}")
+    conn.execute("checkpoint")
 
 
 def _incremental_plan(
