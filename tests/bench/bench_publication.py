@@ -51,36 +51,36 @@ def load() -> str:
 
 def run(code_root: Path, db: Path, *args: str) -> dict[str, object]:
     """Run ``python3 -m dashboard --db DB ARGS`` with the code in ``code_root``; return wall,
-    CPU, peak RSS (of the largest process in its tree), load before, exit code."""
+    CPU (the process and the worker it waits for), peak RSS (GNU time's ``%M``: measured on
+    a process forked from ``time`` itself, as a child forked from this large benchmark
+    process would report this process's high-water mark), load before, exit code."""
     before = load()
     env = {**os.environ, "PYTHONPATH": str(code_root)}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard", "--db", str(db), *args],
-        cwd=code_root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        t0 = time.perf_counter()
+        cmd = ["/usr/bin/time", "-f", "%M", "-o", rss.name, sys.executable, "-m", "dashboard"]
+        proc = subprocess.Popen(
+            [*cmd, "--db", str(db), *args],
+            cwd=code_root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        peak_kib = int((rss.read().strip().splitlines() or ["0"])[-1])
     code = os.waitstatus_to_exitcode(status)
-    if code not in (0,):
+    if code != 0:
         print(f"  ! exit {code}: {err.strip().splitlines()[-1:] if err else ''}", file=sys.stderr)
     return {
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mib": usage.ru_maxrss / 1024,
+        "rss_mib": peak_kib / 1024,
         "load": before,
         "code": code,
         "stderr": err,
     }
-
-
-def read_rows(path: Path) -> list[list[str]]:
-    with path.open(encoding="gb18030", newline="") as fh:
-        return list(csv.reader(fh))[1:]
 
 
 def write_rows(path: Path, rows: list[list[str]]) -> None:
@@ -90,19 +90,23 @@ def write_rows(path: Path, rows: list[list[str]]) -> None:
         w.writerows(rows)
 
 
-def changed_every_tenth(rows: list[list[str]]) -> list[list[str]]:
-    """Every 10th row resolved a day later with another status (10 % changed)."""
+def write_changed_every_tenth(src: Path, dst: Path) -> None:
+    """``src`` with every 10th row resolved a day later and another status (10 % changed),
+    streamed row by row."""
     status = _ZH.index("处理状态")
     resolved = _ZH.index("办结时间")
-    out = []
-    for i, row in enumerate(rows):
-        if i % 10 == 0:
-            row = [*row]
-            row[status] = "已结案" if row[status] != "已结案" else "已办结"
-            when = dt.datetime.strptime(row[resolved], "%Y-%m-%d %H:%M:%S")
-            row[resolved] = (when + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
-        out.append(row)
-    return out
+    with (
+        src.open(encoding="gb18030", newline="") as fin,
+        dst.open("w", encoding="gb18030", newline="") as fout,
+    ):
+        reader, w = csv.reader(fin), csv.writer(fout)
+        w.writerow(next(reader))
+        for i, row in enumerate(reader):
+            if i % 10 == 0:
+                row[status] = "已结案" if row[status] != "已结案" else "已办结"
+                when = dt.datetime.strptime(row[resolved], "%Y-%m-%d %H:%M:%S")
+                row[resolved] = (when + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+            w.writerow(row)
 
 
 def recent_rows(db: Path, n: int, prefix: str, seed: int) -> list[list[str]]:
@@ -157,6 +161,33 @@ def fresh_size(db: Path, tmp: Path) -> int:
     return size
 
 
+def growth(seeded: Path, n: int, trees, tmp: Path, emit, *extra: str) -> None:
+    """20 publications of 1,000 changed rows (two alternating id sets) on a copy of
+    ``seeded``; the file size against a fresh copy of the same content."""
+    cmd = "complaints --db DB import grow<k>.csv " + " ".join(extra)
+    for tag, code in trees:
+        db = tmp / f"{tag}-grow.duckdb"
+        shutil.copyfile(seeded, db)
+        start = db.stat().st_size
+        runs = []
+        for k in range(20):
+            f = tmp / f"grow{k}.csv"
+            write_rows(f, recent_rows(seeded, 1000, f"G{k % 2}", k))
+            runs.append(run(code, db, "import", str(f), *extra))
+        end, fresh = db.stat().st_size, fresh_size(db, tmp)
+        walls = sorted(r["wall"] for r in runs)
+        cpus = sorted(r["cpu"] for r in runs)
+        rss = max(r["rss_mib"] for r in runs)
+        emit(
+            f"| file after 20 publications of 1,000 rows ({tag}) | {n:,} rows |"
+            f" {start / 2**20:.0f} → {end / 2**20:.0f} MiB; fresh copy {fresh / 2**20:.0f} MiB"
+            f" ({end / fresh - 1:+.0%}); median publication {walls[10]:.1f} s wall,"
+            f" {cpus[10]:.1f} s CPU, peak {rss:.0f} MiB, load {runs[10]['load']}-{load()} | |"
+            f" `{cmd.strip()}` |"
+        )
+        db.unlink()
+
+
 def row(what: str, size: str, new: dict, base: dict | None, cmd: str) -> str:
     def fmt(r: dict) -> str:
         return (
@@ -176,6 +207,13 @@ def main() -> None:
     ap.add_argument("--big", type=Path, help="an existing large database (e.g. the 10M demo)")
     ap.add_argument("--tmp", type=Path, default=None)
     ap.add_argument("--skip-growth", action="store_true")
+    ap.add_argument(
+        "--growth-only",
+        type=Path,
+        metavar="DB",
+        help="only the file-growth case, on a copy of this N-row (demo) database",
+    )
+    ap.add_argument("--trees", choices=("both", "new"), default="both")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench_pub_", dir=args.tmp))
     out: list[str] = []
@@ -186,14 +224,16 @@ def main() -> None:
 
     emit("| what | size | this branch | baseline (main) | command |")
     emit("|---|---|---|---|---|")
+    trees = [("new", ROOT)] + ([("base", args.baseline)] if args.trees == "both" else [])
     try:
         n = args.rows
+        if args.growth_only:
+            growth(args.growth_only, n, trees, tmp, emit, "--into-demo")
+            return
         full = tmp / "full.csv"
         write_csv(full, n)
-        rows = read_rows(full)
         ten = tmp / "ten.csv"
-        write_rows(ten, changed_every_tenth(rows))
-        del rows
+        write_changed_every_tenth(full, ten)
         cmd = "complaints --db DB import {}"
         res = {}
         for tag, code in (("new", ROOT), ("base", args.baseline)):
@@ -258,23 +298,7 @@ def main() -> None:
             )
         )
         if not args.skip_growth:
-            for tag, code in (("new", ROOT), ("base", args.baseline)):
-                db = tmp / f"{tag}-grow.duckdb"
-                shutil.copyfile(seeded, db)
-                start = db.stat().st_size
-                walls = []
-                for k in range(20):
-                    f = tmp / f"grow{k}.csv"
-                    write_rows(f, recent_rows(seeded, 1000, f"G{k % 2}", k))
-                    walls.append(run(code, db, "import", str(f))["wall"])
-                end, fresh = db.stat().st_size, fresh_size(db, tmp)
-                emit(
-                    f"| file after 20 publications of 1,000 rows ({tag}) | {n:,} rows |"
-                    f" {start / 2**20:.0f} → {end / 2**20:.0f} MiB; fresh copy"
-                    f" {fresh / 2**20:.0f} MiB ({end / fresh - 1:+.0%}); median publication"
-                    f" {sorted(walls)[10]:.1f} s, load {load()} | | `{cmd.format('grow*.csv')}` |"
-                )
-                db.unlink()
+            growth(seeded, n, trees, tmp, emit)
         if args.big:
             small = tmp / "big_small.csv"
             write_rows(small, recent_rows(args.big, 1000, "BIGN", 9))
