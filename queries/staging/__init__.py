@@ -277,6 +277,8 @@ def _group_triggers(
         conn.execute(f"{verb.format(table)} {sql}", params)
 
 
+#: The ``complaints`` columns stg_group_triggers/_members/_incidents.sql read.
+_GROUP_INPUTS = ("complaint_id", "received_at", "customer_id", "category", "department")
 _IN_PARTS = "(department_id, category) in (select (department_id, category) from _inc_parts)"
 
 
@@ -346,10 +348,12 @@ class _Incremental:
             " where c.complaint_id in (select complaint_id from _inc_keys)"
             " and c.category is not null"
         )
+        # only the columns the group selects read (a select reading another one fails
+        # loudly here, never silently): copying the wide rows cost more than the windows
         self._shadow(
             conn,
             "complaints",
-            f"select c.* from {d}complaints as c"
+            f"select {', '.join('c.' + col for col in _GROUP_INPUTS)} from {d}complaints as c"
             f" join {d}stg_department_map as m on m.raw_department = c.department"
             " semi join _inc_parts as p"
             " on p.department_id = m.department_id and p.category = c.category",
