@@ -20,9 +20,9 @@ no other cursor is affected. ``scope=None`` is the whole company.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TypeAlias
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import duckdb
 import pandas as pd
@@ -43,6 +43,10 @@ class ReadContext:
             scoped context), None without complaints.
         scope: the department ids the viewer sees (whole subtrees), None = the company.
         scope_roots: the departments the scope was given as (ids or names), for display.
+        memo: results already computed on this snapshot within this unit of work (e.g. the
+            12-month trend behind both the KPI cards' sparklines and a page's trend chart),
+            keyed by the engine function and its arguments; the snapshot never changes under
+            a context, so a result stays valid for the context's life.
     """
 
     cur: duckdb.DuckDBPyConnection
@@ -50,6 +54,7 @@ class ReadContext:
     data_as_of: dt.datetime | None
     scope: tuple[str, ...] | None = None
     scope_roots: tuple[str, ...] = ()
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def in_scope(self, department_id: str | None) -> bool:
         """Whether a department id lies in the viewer's scope (always True for the company)."""
@@ -173,16 +178,18 @@ def open_context(
     cur: duckdb.DuckDBPyConnection,
     rules: RuleSet | None = None,
     scope: Sequence[str] | None = None,
+    find_as_of: Callable[[duckdb.DuckDBPyConnection], dt.datetime | None] | None = None,
 ) -> ReadContext:
     """Build the context for ``cur``: load the rules (unless given), make the derived tables
     current for them, restrict the cursor to the department subtrees ``scope`` (ids or
-    names; None = the whole company) and find the data's as-of."""
+    names; None = the whole company) and find the data's as-of (``find_as_of``, default
+    ``data_as_of``: the app passes a lookup cached per snapshot)."""
     rule_set = rules if rules is not None else load_rules()
     staging.ensure_current(cur, rule_set)
     _drop_scope(cur)
     # the company's as-of, so a scoped view computes at the same cut-off as the company
     # (and as ``complaints kpi --where department=...``)
-    as_of = data_as_of(cur)
+    as_of = (find_as_of or data_as_of)(cur)
     ids: tuple[str, ...] | None = None
     if scope is not None:
         ids = resolve_scope(cur, scope)

@@ -816,10 +816,6 @@ QUALITY_LABELS: dict[str, tuple[str, str]] = {
         "or customer id contains the text (case-insensitive)",
     ),
     "click_row_detail": ("点击一行查看投诉详情", "Click a row to see the complaint's detail"),
-    "first_n_shown": (
-        "仅显示最新的 {n} 条，请缩小筛选范围或使用搜索",
-        "Only the newest {n} are shown: narrow the filters or search",
-    ),
     "download_xlsx": ("下载 Excel", "Download Excel"),
     "complaint_detail": ("投诉详情", "Complaint detail"),
     "close_detail": ("关闭", "Close"),
@@ -1077,5 +1073,69 @@ LABELS.update(
             "该月早于首个规则版本生效日，仍按首个版本评判",
             "this month is before the first rule version took effect; judged by it anyway",
         ),
+    }
+)
+
+# --- page read cost (issue 12): lists paged in the database
+LABELS.update(
+    {
+        "list_page": ("页", "Page"),
+        "rows_range": ("第 {first}–{last} 条，共 {total} 条", "rows {first}–{last} of {total}"),
+    }
+)
+
+# --- handling ladder (issue 16): the Handling ladder page, its columns and states
+LABELS.update(
+    {
+        "page_ladder": ("处理环节", "Handling ladder"),
+        "ladder_intro": (
+            "每个处理环节对照其时限（规则文件中的环节时限）；"
+            "未提供该环节时间列的数据源为“未测量”，不计为超时。",
+            "Every handling stage against its limit (rules version.stages); a source without "
+            "the stage's timestamp column is 'not measured', never late.",
+        ),
+        "ladder_stages": ("各环节时限达成", "Stages against their limits"),
+        "ladder_pick_stage": ("查看环节明细", "Show the complaints of a stage"),
+        "ladder_stage_rows": ("环节明细", "Stage rows"),
+        "ladder_other": ("升级、回访与投诉性质", "Escalation, visits and complaint nature"),
+        "ladder_time_shares": ("环节耗时占比", "Stage time shares"),
+        "ladder_benchmark": ("种子基准（004）", "Seed benchmark (004)"),
+        "ladder_measured": ("本数据", "This data"),
+        "ladder_root_causes": ("根本原因帕累托", "Root-cause Pareto"),
+        "ladder_root_cause_help": (
+            "反复性：近 M 个月内至少 N 件（规则文件中的根本原因设置）；其余为偶发。",
+            "Recurring: at least N complaints in M months (rules version.root_cause); "
+            "the rest are one-off.",
+        ),
+        "ladder_no_root_causes": ("本期没有填写根本原因的投诉", "No complaint with a root cause"),
+        "stage": ("环节", "Stage"),
+        "state": ("状态", "State"),
+        "due_at": ("到期时间", "Due"),
+        "done_at": ("完成时间", "Done"),
+        "duration_h": ("用时（小时）", "Duration (h)"),
+        "limit_value": ("时限", "Limit"),
+        "limit_general": ("时限（一般）", "Limit (general)"),
+        "limit_urgent": ("时限（紧急）", "Limit (urgent)"),
+        "limit_major": ("时限（重大）", "Limit (major)"),
+        "unit": ("单位", "Unit"),
+        "on_time_rate": ("按时率", "On-time rate"),
+        "median_h": ("用时中位数（小时）", "Median (h)"),
+        "p90_h": ("用时P90（小时）", "P90 (h)"),
+        "n_done": ("已完成", "Done"),
+        "coverage": ("覆盖率", "Coverage"),
+        "share": ("占比", "Share"),
+        "n_window": ("窗口内件数", "In the window"),
+        "recurring": ("反复性", "Recurring"),
+        "one_off": ("偶发", "One-off"),
+        "root_cause": ("根本原因", "Root cause"),
+        "unit_hours": ("小时", "hours"),
+        "unit_working_days": ("工作日", "working days"),
+        "state_on_time": ("按时", "on time"),
+        "state_late": ("超时完成", "late"),
+        "state_skipped": ("跳级", "skipped"),
+        "state_overdue": ("已超时未完成", "overdue"),
+        "state_open": ("未到期", "open"),
+        "state_not_measured": ("未测量", "not measured"),
+        "ladder_slide": ("处理环节时限", "Handling ladder"),
     }
 )

@@ -301,6 +301,208 @@ METRICS: dict[str, MetricDef] = dict(
     ]
 )
 
+#: Handling-ladder stages (docs/definitions.md#handling-ladder), in ladder order: code ->
+#: (zh, en, the stage's timestamp column). ``rules.STAGES`` is this order.
+LADDER_STAGES: dict[str, tuple[str, str, str]] = {
+    "acknowledge": ("确认收到", "Acknowledge", "acknowledged_at"),
+    "classify": ("分类分级", "Classify", "classified_at"),
+    "assign": ("责任界定", "Assign responsibility", "responsibility_assigned_at"),
+    "investigate": ("启动调查", "Start investigation", "investigation_started_at"),
+    "manager_contact": ("客服经理联系", "Manager contact", "manager_contacted_at"),
+    "escalate_t1": ("升级至主管", "Escalate to supervisor", "escalated_t1_at"),
+    "escalate_t2": ("升级至经理", "Escalate to manager", "escalated_t2_at"),
+    "escalate_t3": ("升级至总监", "Escalate to director", "escalated_t3_at"),
+    "resolve": ("解决答复", "Resolve", "resolved_at"),
+    "return_visit": ("回访", "Return visit", "surveyed_at"),
+    "revisit": ("再次回访", "Re-visit", "revisited_at"),
+    "record": ("记录完成", "Record completed", "record_completed_at"),
+}
+TIME_SHARE_PHASES: dict[str, tuple[str, str]] = {
+    "receive": ("接收", "Receive"),
+    "classify": ("分类", "Classify"),
+    "investigate": ("调查", "Investigate"),
+    "resolve": ("解决", "Resolve"),
+    "follow_up": ("回访", "Follow up"),
+}
+
+
+def _ladder_metrics() -> list[tuple[str, MetricDef]]:
+    """The handling-ladder metrics (docs/definitions.md#handling-ladder)."""
+    out = []
+    for stage, (zh, en, column) in LADDER_STAGES.items():
+        inputs, measured = (column,), f"n_measured_stage_{stage}"
+        out += [
+            _m(
+                f"stage_{stage}_on_time_rate",
+                f"{zh}按时率",
+                f"{en}: on-time rate",
+                f"{zh}环节在时限内完成的 / 已完成或已到期的（未到期未完成的不计入）",
+                f"Stages '{stage}' done within the limit / done or due by the as-of",
+                f"n_stage_{stage}",
+                "rate",
+                "higher",
+                inputs,
+                measured,
+            ),
+            _m(
+                f"stage_{stage}_median_h",
+                f"{zh}用时中位数（小时）",
+                f"{en}: median (h)",
+                f"已完成的{zh}环节：完成时间 − 环节起点（小时）的中位数",
+                f"Over stages '{stage}' done by the as-of: done − start in hours, median",
+                f"n_stage_{stage}_done",
+                "hours",
+                "lower",
+                inputs,
+                measured,
+            ),
+            _m(
+                f"stage_{stage}_p90_h",
+                f"{zh}用时P90（小时）",
+                f"{en}: P90 (h)",
+                f"已完成的{zh}环节：用时的第90百分位",
+                f"Over stages '{stage}' done by the as-of: hours, 90th percentile",
+                f"n_stage_{stage}_done",
+                "hours",
+                "lower",
+                inputs,
+                measured,
+            ),
+        ]
+    ladder = ("escalated_t1_at", "escalated_t2_at", "escalated_t3_at")
+    out += [
+        _m(
+            "escalation_compliance_rate",
+            "升级合规率",
+            "Escalation compliance",
+            "已升级的投诉中，逐级升级（无跳级）且每级均在时限内的 / 已升级的",
+            "Escalated complaints that reached every tier in order (none skipped), each within "
+            "its limit / escalated complaints",
+            "n_escalated_ladder",
+            "rate",
+            "higher",
+            ladder,
+            "n_measured_ladder_escalation",
+        ),
+        _m(
+            "escalation_skipped",
+            "跳级升级数",
+            "Escalations skipping a tier",
+            "已升级的投诉中跳过某一级的件数",
+            "Escalated complaints with a lower tier without a time below the highest reached",
+            "n_escalated_ladder",
+            "count",
+            "lower",
+            ladder,
+            "n_measured_ladder_escalation",
+        ),
+        _m(
+            "return_visit_resolved_rate",
+            "回访确认解决率",
+            "Return visits: resolved",
+            "回访结论为问题已解决的 / 有回访结论的",
+            "Return visits whose outcome is 'resolved' / return visits with an outcome",
+            "n_visit_outcome",
+            "rate",
+            "higher",
+            ("return_visit_outcome",),
+            "n_measured_visit_outcome",
+        ),
+        _m(
+            "revisit_done_rate",
+            "不满意再次回访率",
+            "Re-visits done",
+            "回访不满意（满意度≤2或结论为未解决）的客户中已再次回访的 / 回访不满意的",
+            "Dissatisfied return visits (satisfaction ≤ 2 or outcome 'unresolved') re-visited "
+            "by the as-of / dissatisfied return visits",
+            "n_revisit_due",
+            "rate",
+            "higher",
+            ("revisited_at",),
+            "n_measured_revisit",
+        ),
+        _m(
+            "revisit_resolved_rate",
+            "再次回访解决率",
+            "Re-visits: resolved",
+            "再次回访结论为问题已解决的 / 有结论的再次回访",
+            "Re-visits whose outcome is 'resolved' / re-visits with an outcome",
+            "n_revisit_outcome",
+            "rate",
+            "higher",
+            ("revisit_outcome",),
+            "n_measured_revisit_outcome",
+        ),
+        _m(
+            "consecutive_unresolved",
+            "连续未解决问题数",
+            "Consecutive unresolved problems",
+            "同一客户同一类别连续N次及以上未解决的问题数（N：规则 min_in_row）",
+            "Customer + category problems unresolved in N or more consecutive complaints "
+            "(N: rule min_in_row), one of them in the cohort",
+            "n_received",
+            "count",
+            "lower",
+            ("customer_id", "category"),
+            "n_measured_repeat",
+        ),
+        _m(
+            "malicious_share",
+            "恶意投诉占比",
+            "Malicious share",
+            "认定为恶意投诉的 / 有恶意认定字段的投诉",
+            "Complaints verified malicious / complaints with is_malicious given",
+            "n_malicious_known",
+            "rate",
+            None,
+            ("is_malicious",),
+            "n_malicious_known",
+        ),
+        _m(
+            "recurring_root_cause_share",
+            "反复性原因占比",
+            "Recurring root causes",
+            "根本原因属反复性问题（M个月内≥N件）的 / 有根本原因的投诉",
+            "Complaints whose root cause is recurring (≥ N complaints in M months) / complaints "
+            "with a root cause",
+            "n_root_cause",
+            "rate",
+            "lower",
+            ("root_cause",),
+            "n_measured_root_cause",
+        ),
+    ]
+    share_inputs = (
+        "acknowledged_at",
+        "classified_at",
+        "responsibility_assigned_at",
+        "resolved_at",
+        "surveyed_at",
+    )
+    for phase, (zh, en) in TIME_SHARE_PHASES.items():
+        out.append(
+            _m(
+                f"time_share_{phase}",
+                f"{zh}环节耗时占比",
+                f"Time share: {en.lower()}",
+                f"各里程碑齐全的投诉：{zh}环节用时合计 / 处理全程用时合计",
+                f"Over complaints with every milestone in order: time in '{phase}' / total "
+                "handling time (sums)",
+                "n_time_share",
+                "rate",
+                None,
+                share_inputs,
+                "n_measured_time_share",
+            )
+        )
+    return out
+
+
+_LADDER = _ladder_metrics()
+METRICS.update(_LADDER)
+#: The handling-ladder metric names (computed only by ``kpis(..., ladder=True)``).
+LADDER_METRICS: frozenset[str] = frozenset(name for name, _ in _LADDER)
+
 #: The metric columns of ``kpi.kpis`` in order (n_* and extra columns follow them).
 METRIC_COLUMNS: tuple[str, ...] = tuple(METRICS)
 

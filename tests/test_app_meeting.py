@@ -20,7 +20,7 @@ from tests.meeting_data import DEMO_MONTH, sample_pack
 
 
 def _counter(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if m.value.endswith(" / 10"))
+    return next(m.value for m in at.markdown if m.value.endswith(" / 11"))
 
 
 def _open(db_path, monkeypatch, lang: str = "zh") -> AppTest:
@@ -45,21 +45,21 @@ def stored(tmp_path):
 
 def test_next_and_previous_change_the_slide_and_counter(stored, monkeypatch):
     at = _open(stored, monkeypatch)
-    assert _counter(at) == "1 / 10"
+    assert _counter(at) == "1 / 11"
     assert at.button(key="meeting_prev").disabled
     assert [t.value for t in at.title][-1] == "2025年10月 投诉分析会"
     at.button(key="meeting_next").click().run()
-    assert _counter(at) == "2 / 10"
+    assert _counter(at) == "2 / 11"
     assert [t.value for t in at.title][-1] == "核心指标：目标与去年同期"
     assert {m.label: m.value for m in at.metric}["按时办结率"] == "82.5%"
     at.button(key="meeting_next_pgdn").click().run()  # the presenter clicker's PageDown
-    assert _counter(at) == "3 / 10"
+    assert _counter(at) == "3 / 11"
     at.button(key="meeting_prev_pgup").click().run()
     at.button(key="meeting_prev").click().run()
-    assert _counter(at) == "1 / 10"
+    assert _counter(at) == "1 / 11"
     for _ in range(12):
         at.button(key="meeting_next_pgdn").click().run()
-    assert _counter(at) == "10 / 10" and at.button(key="meeting_next").disabled
+    assert _counter(at) == "11 / 11" and at.button(key="meeting_next").disabled
 
 
 def test_presentation_hides_controls_and_esc_exits(stored, monkeypatch):
@@ -72,11 +72,11 @@ def test_presentation_hides_controls_and_esc_exits(stored, monkeypatch):
     styles = [h.proto.body for h in at.get("html") if "<style>" in h.proto.body]
     assert styles and '[data-testid="stSidebar"]' in styles[0]
     at.button(key="meeting_next").click().run()
-    assert _counter(at) == "2 / 10"
+    assert _counter(at) == "2 / 11"
     at.button(key="meeting_exit").click().run()
     assert at.session_state["meeting_present"] is False
     assert at.selectbox(key="meeting_pick").value == "2025-10"
-    assert _counter(at) == "2 / 10"
+    assert _counter(at) == "2 / 11"
 
 
 def test_notes_are_saved_into_the_meeting(stored, monkeypatch):

@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 from queries import demo as demo_mod
 from queries import store as db
 from queries.config import schema, vocab
-from queries.demo import company, export
+from queries.demo import company, export, generate
 
 END = "2025-10"  # fixed so the tests do not depend on today's date
 TABLES = {
@@ -487,7 +487,27 @@ def test_export_files_follow_the_templates(small, file_name, template):
     path, summary = small
     rows = _read_csv(Path(summary.export_dir) / file_name)
     assert rows[0] == [c.zh for c in schema.TEMPLATES[template]]
-    assert len(rows) - 1 == _one(path, f"select count(*) from {TABLES[template]}")
+    north = (
+        _read_csv(Path(summary.export_dir) / export.NORTH_FILE)
+        if template == "complaints"
+        else [[]]
+    )
+    assert len(rows) - 1 + len(north) - 1 == _one(path, f"select count(*) from {TABLES[template]}")
+
+
+def test_north_stores_export_no_ladder_columns_and_their_stages_are_not_measured(small):
+    # issue 16: 华北分公司 and its stores run another system without the stage columns
+    path, summary = small
+    north = _read_csv(Path(summary.export_dir) / export.NORTH_FILE)
+    ladder = set(generate.LADDER_COLUMNS)
+    assert north[0] == [c.zh for c in schema.COMPLAINT_COLUMNS if c.name not in ladder]
+    departments = {r[north[0].index("责任部门")] for r in north[1:]}
+    assert departments <= set(generate.NO_LADDER_DEPARTMENTS) and departments
+    main = _read_csv(Path(summary.export_dir) / "complaints.csv")
+    assert not {r[main[0].index("责任部门")] for r in main[1:]} & departments
+    measured = dict(_q(path, "select department_id, sup_classified from stg_supplied"))
+    assert not any(measured[d] for d in ("D04", "D0401", "D0402"))
+    assert measured["D0101"]
 
 
 def test_complaints_export_uses_chinese_words(small):
@@ -554,7 +574,8 @@ def test_complaints_workbook_matches_the_csv(small):
     assert len(cells) == len(_read_csv(folder / "complaints.csv"))
     assert str(cells[1][0]) == _read_csv(folder / "complaints.csv")[1][0]
     assert sorted(p.name for p in folder.iterdir()) == [
-        "complaints.csv", "complaints.xlsx", "departments.csv", "penalties.csv", "volumes.csv",
+        "complaints.csv", "complaints.xlsx", "complaints_north.csv", "departments.csv",
+        "penalties.csv", "volumes.csv",
     ]  # fmt: skip
 
 
@@ -597,7 +618,13 @@ def test_export_files_import_back_to_identical_tables(small, tmp_path, capsys):
     path, summary = small
     folder = Path(summary.export_dir)
     target = tmp_path / "imported.duckdb"
-    files = ["departments.csv", "volumes.csv", "complaints.xlsx", "penalties.csv"]
+    files = [
+        "departments.csv",
+        "volumes.csv",
+        "complaints.xlsx",
+        export.NORTH_FILE,
+        "penalties.csv",
+    ]
     code = main(["--db", str(target), "import", *(str(folder / f) for f in files)])
     capsys.readouterr()
     assert code == 0
@@ -613,5 +640,10 @@ def test_export_files_import_back_to_identical_tables(small, tmp_path, capsys):
             ).fetchall()[0][0]
             assert differ == 0, table
         assert conn.execute("select count(*) from imported.complaints").fetchall() == [(3000,)]
+        # the north stores' file had no stage columns: their stages are not measured
+        sup = conn.execute(
+            "select department_id, sup_classified from imported.stg_supplied order by 1"
+        ).fetchall()
+        assert [d for d, s in sup if not s] == ["D04", "D0401", "D0402"]
     finally:
         conn.close()

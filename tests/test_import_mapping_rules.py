@@ -401,7 +401,8 @@ MISTAKES = [
         {"kind": "complaints", "values": {"department": {"a": "b"}}},
         "mapping m: values.department: department is not a coded column, so it takes no value"
         " map (coded columns: channel, compensation_type, concealed, is_malicious, is_valid,"
-        " multi_department, satisfaction, severity, status)",
+        " multi_department, return_visit_outcome, revisit_outcome, root_cause, satisfaction,"
+        " severity, status)",
     ),
     (
         {"kind": "complaints", "formats": {"received_at": "YYYY-MM-DD"}},

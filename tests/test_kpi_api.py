@@ -11,6 +11,7 @@ import pytest
 
 from queries import cli
 from queries import store as db
+from queries.config.rules import STAGES
 from queries.marts import kpi
 from queries.paths import FRAGMENTS_DIR, SQL_DIRS
 from tests.kpi_rows import row
@@ -37,20 +38,34 @@ def test_period_helpers():
         kpi.Period(dt.date(2025, 10, 2), dt.date(2025, 10, 1))
 
 
+# issue 16: the handling-ladder metrics follow the others (docs/definitions.md#handling-ladder)
+LADDER_METRICS = (
+    *(f"stage_{s}_{k}" for s in STAGES for k in ("on_time_rate", "median_h", "p90_h")),
+    "escalation_compliance_rate", "escalation_skipped", "return_visit_resolved_rate",
+    "revisit_done_rate", "revisit_resolved_rate", "consecutive_unresolved", "malicious_share",
+    "recurring_root_cause_share", "time_share_receive", "time_share_classify",
+    "time_share_investigate", "time_share_resolve", "time_share_follow_up",
+)  # fmt: skip
+
+
 def test_metric_registry_covers_every_metric_column():
-    assert kpi.METRIC_COLUMNS == (
+    expected = (
         "received", "resolved", "resolution_rate", "on_time_resolution_rate",
         "first_response_median_h", "first_response_mean_h", "first_response_p90_h",
         "response_sla_rate", "resolution_median_h", "resolution_p90_h", "backlog_open",
         "overdue_open", "repeat_rate", "group_incidents", "valid_rate", "csat_rate",
         "csat_mean", "survey_coverage", "escalation_rate", "compensation_total",
-        "complaint_rate_per_10k",
+        "complaint_rate_per_10k", *LADDER_METRICS,
     )  # fmt: skip
+    assert expected == kpi.METRIC_COLUMNS
     for m in kpi.METRICS.values():
         assert m.zh and m.en and m.definition_zh and m.definition_en
         assert m.unit in ("count", "rate", "hours", "score", "cny", "per_10k")
         assert m.better in ("higher", "lower", None)
-    assert set(kpi.DRILL_FLAGS) == set(kpi.METRICS)
+    # every metric drills to its complaints: the cohort flags, or the ladder's stage rows
+    assert set(kpi.DRILL_FLAGS) | set(kpi.LADDER_DRILL) | set(kpi.LADDER_NO_DRILL) == set(
+        kpi.METRICS
+    )
     assert kpi.METRICS["csat_mean"].unit == "score"
 
 

@@ -51,7 +51,7 @@ def _render_pngs(data: bytes, name: str) -> list[Path]:
 def test_zh_pages_carry_titles_numbers_footer_and_embedded_font():
     data = pdf_report.render(sample_pack(), "zh")
     reader = PdfReader(io.BytesIO(data))
-    assert len(reader.pages) == 10
+    assert len(reader.pages) == 11
     box = reader.pages[0].mediabox
     assert abs(float(box.width) / float(box.height) - 16 / 9) < 0.001
     fonts = {
@@ -71,14 +71,14 @@ def test_zh_pages_carry_titles_numbers_footer_and_embedded_font():
         assert expected in pages[1], expected
     assert "按时办结率未达标，物流配送部两周内提交整改方案" in pages[1]  # the slide's notes
     assert "物流配送部" in pages[4] and "72.5" in pages[4] and "C-0009" in pages[4]
-    assert "交付延迟2025-10-0809:12" in pages[6]  # the group incident next to the repeats
-    assert "罚款金额¥4,500" in pages[8] and "P-77" in pages[8] and "超期3天" not in pages[8]
-    assert "已作出决定8" in pages[8] and "按时追责率75.0%" in pages[8]
+    assert "交付延迟2025-10-0809:12" in pages[7]  # the group incident next to the repeats
+    assert "罚款金额¥4,500" in pages[9] and "P-77" in pages[9] and "超期3天" not in pages[9]
+    assert "已作出决定8" in pages[9] and "按时追责率75.0%" in pages[9]
     for number, text in enumerate(pages, start=1):
         assert "数据截至2025-11-0209:30" in text and "范围:全公司" in text
-        assert f"{number}/10" in text
+        assert f"{number}/11" in text
     pngs = _render_pngs(data, "sample-zh")
-    assert len(pngs) == 10 and all(p.stat().st_size > 2000 for p in pngs)
+    assert len(pngs) == 11 and all(p.stat().st_size > 2000 for p in pngs)
 
 
 def test_en_pages_use_english_names():
@@ -88,7 +88,7 @@ def test_en_pages_use_english_names():
     assert "On-timeresolutionrate" in pages[1] and "82.5%" in pages[1] and "target90.0%" in pages[1]
     assert "Logistics" in pages[4]
     assert "Dataasof2025-11-0209:30" in pages[5]
-    assert len(_render_pngs(data, "sample-en")) == 10
+    assert len(_render_pngs(data, "sample-en")) == 11
 
 
 def test_missing_font_names_the_package(monkeypatch, tmp_path):
@@ -119,5 +119,5 @@ def test_demo_pdf_numbers_equal_kpis(demo, lang):
     on_time = f"{row['on_time_resolution_rate'] * 100:.1f}%"
     csat = f"{row['csat_rate'] * 100:.1f}%"
     assert received in pages[1] and on_time in pages[1] and csat in pages[1]
-    assert on_time in pages[5] and csat in pages[7]
-    assert len(_render_pngs(data, f"demo-{lang}")) == 10
+    assert on_time in pages[5] and csat in pages[8]
+    assert len(_render_pngs(data, f"demo-{lang}")) == 11

@@ -30,13 +30,14 @@ def _texts(slide) -> list[str]:
 
 def test_agenda_slides_16_9_with_titles_in_order():
     prs = _open(sample_pack())
-    assert len(prs.slides) == len(agenda.AGENDA) == 10
+    assert len(prs.slides) == len(agenda.AGENDA) == 11
     assert abs(prs.slide_width / prs.slide_height - 16 / 9) < 0.001
     titles = [_texts(s)[0] for s in prs.slides]
     assert titles[0] == "2025年10月 投诉分析会"
     assert titles[1] == "核心指标：目标与去年同期"
     assert titles[4] == "最低分部门：扣分原因 — 物流配送部 · 得分 72.5"
-    assert titles[9] == "会议决定与行动项"
+    assert titles[6] == "处理环节：时限、升级与根本原因"
+    assert titles[10] == "会议决定与行动项"
     en_titles = [_texts(s)[0] for s in _open(sample_pack(), "en").slides]
     assert en_titles[0] == "Complaint review 2025-10"
     assert en_titles[3] == "Department ranking and biggest movers"
@@ -90,7 +91,7 @@ def test_headline_numbers_footer_font_and_notes():
     for number, slide in enumerate(prs.slides, start=1):
         texts = _texts(slide)
         assert any("数据截至 2025-11-02 09:30" in t and "全公司" in t for t in texts), number
-        assert f"{number} / 10" in texts
+        assert f"{number} / 11" in texts
         for shape in slide.shapes:
             if not shape.has_text_frame:
                 continue
@@ -99,7 +100,7 @@ def test_headline_numbers_footer_font_and_notes():
                     ea = run._r.find(qn("a:rPr")).find(qn("a:ea"))
                     assert ea is not None and ea.get("typeface") == "Microsoft YaHei"
     assert "物流配送部两周内提交整改方案" in headline.notes_slide.notes_text_frame.text
-    actions = prs.slides[9]
+    actions = prs.slides[10]
     (table,) = [s.table for s in actions.shapes if s.has_table]
     assert table.cell(1, 0).text == "核心指标：目标与去年同期"
 

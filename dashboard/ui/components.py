@@ -54,6 +54,8 @@ CODED_COLUMNS: dict[str, str] = {
 }
 # the columns a complaint table shows (in this order, those present); the internal flag
 # columns of the KPI cohort (on_time_num, sla_den, received_work_s...) are left out
+#: Columns ``drill_table`` reads besides those it shows (English names, the row link).
+ROW_KEYS: tuple[str, ...] = ("department_id", "department_name_en")
 DRILL_COLUMNS: tuple[str, ...] = (
     "complaint_id",
     "received_at",
@@ -405,6 +407,8 @@ def localize_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.rename(columns=i18n.column_labels(out.columns, lang))
 
 
+# fractions shown as percentages that are not metric names (the handling-ladder tables)
+RATE_COLUMNS = frozenset({"on_time_rate", "coverage", "share", "cumulative_share"})
 # score and points columns: one decimal (``24.4``), like ``i18n.fmt_score``
 SCORE_COLUMNS = frozenset(
     {"score", "min_score", "max_score", "score_change", "deduction", "cap", "points"}
@@ -418,6 +422,8 @@ def column_unit(col: str, series: pd.Series) -> str | None:
         unit = i18n.metric_unit(col)
         if unit in ("rate", "hours", "score", "cny"):
             return unit
+    if col in RATE_COLUMNS:
+        return "rate"
     if col in SCORE_COLUMNS or col.startswith("ded_"):
         return "score"
     if col.endswith(("_amount", "fine", "fines", "fines_total")) or col == "fines":
@@ -631,6 +637,32 @@ def drill_table(
         rows=len(shown),
         kind="list",
     )
+
+
+def list_page(total: int, rows: int, key: str, lang: str) -> int:
+    """For a list of ``total`` rows shown ``rows`` at a time (paged in the database): a page
+    picker when there is more than one page and the caption "rows x–y of total"; returns the
+    offset of the page to fetch."""
+    pages = max(1, -(-int(total) // int(rows)))
+    page = 1
+    if pages > 1:
+        page = int(
+            st.number_input(
+                i18n.t("list_page", lang), min_value=1, max_value=pages, step=1, key=f"{key}_page"
+            )
+        )
+    offset = (min(page, pages) - 1) * int(rows)
+    if total:
+        st.caption(
+            i18n.t(
+                "rows_range",
+                lang,
+                first=i18n.fmt_int(offset + 1, lang),
+                last=i18n.fmt_int(min(offset + rows, total), lang),
+                total=i18n.fmt_int(total, lang),
+            )
+        )
+    return offset
 
 
 # --------------------------------------------------------------------------- charts

@@ -15,6 +15,8 @@ Caching rules (Streamlit's cache is shared by every user):
   ``$COMPLAINTS_RULES`` changes the key), the viewer's department scope and role (results
   that return complaint rows are masked with ``privacy.mask_frame`` inside the cached
   function), so the cache never hands one viewer's output to another.
+* the filter lists and data coverage (``departments``, ``filter_values``, ``data_months``,
+  ``data_totals``): cached once per snapshot (no TTL; the generation is in the key).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import streamlit as st
 
 from dashboard.ui import auth
 from queries import audit, context, demo, paths, privacy, store
+from queries.config import rules as rules_config
 from queries.config.rules import RuleSet
 from queries.marts import accountability as accountability_mart
 from queries.marts import actions as actions_mart
@@ -126,13 +129,28 @@ class Snapshot:
     scope_key: tuple[str, ...] | None = None
 
 
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=20)
+def _data_as_of(db_key: str, gen: int, rules_key: str, _cur: Any) -> dt.datetime | None:
+    """``context.data_as_of`` once per snapshot and rule file (not on every script run: it
+    reads every timestamp of the history); the TTL bounds how long a time that was in the
+    future stays left out."""
+    return context.data_as_of(_cur)
+
+
 def begin_run() -> Snapshot:
     """Take this script run's snapshot and build its read context, restricted to the
     viewer's department scope (``auth.viewer``). Called once per run by the app (pages call
     it lazily when run alone)."""
     rdr = reader()
-    ctx = context.open_context(rdr.cursor(), scope=auth.viewer().departments)
-    snap = Snapshot(ctx, rdr.generation, str(rdr.db_path), ctx.rules.fingerprint(), ctx.scope)
+    rule_set = rules_config.load_rules()
+    key = (str(rdr.db_path), rdr.generation, rule_set.fingerprint())
+    ctx = context.open_context(
+        rdr.cursor(),
+        rules=rule_set,
+        scope=auth.viewer().departments,
+        find_as_of=lambda cur: _data_as_of(*key, _cur=cur),
+    )
+    snap = Snapshot(ctx, rdr.generation, str(rdr.db_path), key[2], ctx.scope)
     st.session_state["_snapshot"] = snap
     return snap
 
@@ -236,7 +254,9 @@ def cached(fn: Callable[..., Any], *args: Any, pii: bool = False, **kwargs: Any)
     )
 
 
-@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=200)
+# No TTL: the filter lists and data coverage read only the published snapshot, whose
+# generation is in the key, so they are computed once per snapshot (not every minute).
+@st.cache_data(show_spinner=False, max_entries=200)
 def _query(
     name: str,
     db_key: str,
@@ -285,14 +305,22 @@ def default_as_of() -> dt.datetime | None:
     return _snapshot().ctx.data_as_of
 
 
-def kpis(period: Any, filters: Any, as_of: dt.datetime | None, by: str | None = None):
-    """``kpi.kpis`` (one row, or one per ``by`` group)."""
-    return cached(kpi.kpis, period, filters, as_of=as_of, by=by)
+def kpis(
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    by: str | None = None,
+    ladder: bool = False,
+):
+    """``kpi.kpis`` (one row, or one per ``by`` group); the handling-ladder columns only with
+    ``ladder=True`` (the Handling ladder page: they are most of the query cost)."""
+    return cached(kpi.kpis, period, filters, as_of=as_of, by=by, ladder=ladder)
 
 
 def kpi_cards(period: Any, filters: Any, as_of: dt.datetime | None) -> list[Any]:
-    """``kpi.kpi_cards``."""
-    return cached(kpi.kpi_cards, period, filters, as_of=as_of)
+    """``kpi.kpi_cards`` of the headline metrics (no page shows a handling-ladder card; the
+    Handling ladder page reads ``kpis``)."""
+    return cached(kpi.kpi_cards, period, filters, as_of=as_of, ladder=False)
 
 
 def trend(
@@ -310,10 +338,44 @@ def trend(
 
 
 def drill(
-    metric: str, period: Any, filters: Any, as_of: dt.datetime | None, part: str = "numerator"
+    metric: str,
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    part: str = "numerator",
+    limit: int | None = None,
+    offset: int = 0,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """``kpi.drill``: the complaints behind a number, masked for the role."""
-    return cached(kpi.drill, metric, period, filters, as_of=as_of, part=part, pii=True)
+    """``kpi.drill``: the complaints behind a number (``limit``/``offset``: one page of
+    them, selected and paged in SQL; ``columns``: only those), masked for the role (only
+    the rows returned are masked)."""
+    kw: dict[str, Any] = {"as_of": as_of, "part": part, "limit": limit, "offset": offset}
+    if columns is not None:
+        kw["columns"] = tuple(columns)
+    return cached(kpi.drill, metric, period, filters, pii=True, **kw)
+
+
+def drill_count(
+    metric: str, period: Any, filters: Any, as_of: dt.datetime | None, part: str = "numerator"
+) -> int:
+    """``kpi.drill_count``: how many complaints are behind a number (a paged list's total)."""
+    return cached(kpi.drill_count, metric, period, filters, as_of=as_of, part=part)
+
+
+def hours_distribution(
+    metric: str, column: str, period: Any, filters: Any, as_of: dt.datetime | None
+) -> dict[str, Any]:
+    """``kpi.hours_distribution``: histogram bins, n and percentiles of an hour column over
+    a number's denominator rows (aggregated in SQL)."""
+    return cached(kpi.hours_distribution, metric, column, period, filters, as_of=as_of)
+
+
+def backlog_ages(
+    as_of: dt.datetime | None, filters: Any, bounds_days: Sequence[float]
+) -> list[int]:
+    """``kpi.backlog_ages``: open complaints counted per age bucket (in SQL)."""
+    return cached(kpi.backlog_ages, as_of=as_of, filters=filters, bounds_days=tuple(bounds_days))
 
 
 def at_risk(
@@ -335,9 +397,10 @@ def complaints_list(
     as_of: dt.datetime | None,
     search: str | None = None,
     limit: int = 1000,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """``kpi.complaints_list``, masked for the role; for a role without the right to
-    personal data the search runs over the masked text."""
+    """``kpi.complaints_list`` (one page: ``limit``/``offset``), masked for the role; for a
+    role without the right to personal data the search runs over the masked text."""
     return cached(
         kpi.complaints_list,
         period,
@@ -345,8 +408,18 @@ def complaints_list(
         as_of=as_of,
         search=search,
         limit=limit,
+        offset=offset,
         masked_for=role(),
         pii=True,
+    )
+
+
+def complaints_count(
+    period: Any, filters: Any, as_of: dt.datetime | None, search: str | None = None
+) -> int:
+    """``kpi.complaints_count``: the complaints the list holds (its total)."""
+    return cached(
+        kpi.complaints_count, period, filters, as_of=as_of, search=search, masked_for=role()
     )
 
 
@@ -398,17 +471,52 @@ def accountability(
 
 
 def accountability_list(
-    kind: str, period: Any, filters: Any, as_of: dt.datetime | None
+    kind: str,
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """``accountability.accountability_list``, masked for the role."""
+    """``accountability.accountability_list`` (one page with ``limit``/``offset``, paged
+    in SQL), masked for the role."""
     return cached(
-        accountability_mart.accountability_list, kind, period, filters, as_of=as_of, pii=True
+        accountability_mart.accountability_list,
+        kind,
+        period,
+        filters,
+        as_of=as_of,
+        limit=limit,
+        offset=offset,
+        pii=True,
     )
+
+
+def accountability_count(kind: str, period: Any, filters: Any, as_of: dt.datetime | None) -> int:
+    """``accountability.accountability_count``: the records of a list (its total)."""
+    return cached(accountability_mart.accountability_count, kind, period, filters, as_of=as_of)
 
 
 def explain(complaint_id: str, as_of: dt.datetime | None = None) -> dict[str, Any]:
     """``explain.explain`` for one complaint, masked for the role."""
     return cached(explain_mart.explain, complaint_id, as_of=as_of, pii=True)
+
+
+def ladder_summary(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.DataFrame:
+    """``kpi.ladder_summary``: one row per handling-ladder stage."""
+    return cached(kpi.ladder_summary, period, filters, as_of=as_of)
+
+
+def ladder_rows(
+    period: Any, filters: Any, as_of: dt.datetime | None, stage: str | None = None
+) -> pd.DataFrame:
+    """``kpi.ladder_rows``: the cohort's stages (one stage, or all) with their state."""
+    return cached(kpi.ladder_rows, period, filters, as_of=as_of, stage=stage, pii=True)
+
+
+def root_causes(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.DataFrame:
+    """``kpi.root_causes``: the root-cause Pareto with recurring / one-off."""
+    return cached(kpi.root_causes, period, filters, as_of=as_of)
 
 
 def data_warnings() -> list[Any]:
@@ -449,9 +557,20 @@ def recent_imports(limit: int = 20) -> pd.DataFrame:
     return cached(quality.recent_imports, limit=limit)
 
 
-def dissatisfied(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.DataFrame:
-    """``kpi.dissatisfied``: surveyed complaints with a dissatisfied answer, masked."""
-    return cached(kpi.dissatisfied, period, filters, as_of=as_of, pii=True)
+def dissatisfied(
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    limit: int | None = None,
+    offset: int = 0,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """``kpi.dissatisfied``: surveyed complaints with a dissatisfied answer (one page of
+    them with ``limit``/``offset``, only ``columns``), masked for the role."""
+    kw: dict[str, Any] = {"as_of": as_of, "limit": limit, "offset": offset}
+    if columns is not None:
+        kw["columns"] = tuple(columns)
+    return cached(kpi.dissatisfied, period, filters, pii=True, **kw)
 
 
 def customer_complaints(customer_id: str, as_of: dt.datetime | None) -> pd.DataFrame:

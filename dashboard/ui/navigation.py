@@ -22,6 +22,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("summary", "page_summary", "nav_executive"),
     ("departments", "page_departments", "nav_quality"),
     ("time_limits", "page_time_limits", "nav_quality"),
+    ("ladder", "page_ladder", "nav_quality"),
     ("scores", "page_scores", "nav_quality"),
     ("breakdowns", "page_breakdowns", "nav_quality"),
     ("repeats", "page_repeats", "nav_quality"),

@@ -42,6 +42,7 @@ BY_COLUMNS: tuple[str, ...] = (
     "accountability_coverage",
     "n_valid",
 )
+LIST_ROWS = 500  # records per page of each list (paged in the database)
 LIST_KINDS: tuple[str, ...] = (
     "ledger",
     "overdue",
@@ -220,10 +221,12 @@ def _by_dimension(period, filters, as_of, lang: str) -> None:
 
 
 def _list(kind: str, period, filters, as_of, lang: str) -> None:
-    frame = data.accountability_list(kind, period, filters, as_of)
-    if frame.empty:
+    total = data.accountability_count(kind, period, filters, as_of)
+    if not total:
         st.info(i18n.t("no_rows", lang))
         return
+    offset = ui.list_page(total, LIST_ROWS, f"acct_list_{kind}", lang)
+    frame = data.accountability_list(kind, period, filters, as_of, limit=LIST_ROWS, offset=offset)
     # a click on a row opens its complaint in the explorer (components.drill_table)
     ui.drill_table(
         for_display(frame, lang),

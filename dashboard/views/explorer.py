@@ -22,8 +22,9 @@ from dashboard.ui import data, state, theme
 from queries import exports, i18n
 from queries.config import vocab
 from queries.config.schema import COMPLAINT_COLUMNS
+from queries.metrics import LADDER_STAGES
 
-LIST_LIMIT = 1000
+LIST_LIMIT = 500  # complaints per page of the list (paged in the database)
 TABLE_KEY = "explorer_rows"
 # the list's columns, in this order (what is on screen is what is exported)
 EXPLORER_COLUMNS: tuple[str, ...] = (
@@ -343,21 +344,22 @@ def _list(period, filters, as_of, lang: str) -> None:
         max_chars=200,
     )
     search = (st.session_state.get("q") or "").strip() or None
-    frame = ui.english_departments(
-        data.complaints_list(period, filters, as_of, search=search, limit=LIST_LIMIT), lang
-    )
-    if frame.empty:
+    total = data.complaints_count(period, filters, as_of, search=search)
+    if not total:
         ui.empty_state(lang)
         return
+    offset = ui.list_page(total, LIST_LIMIT, "explorer_list", lang)
+    frame = ui.english_departments(
+        data.complaints_list(
+            period, filters, as_of, search=search, limit=LIST_LIMIT, offset=offset
+        ),
+        lang,
+    )
     order = [c for c in EXPLORER_COLUMNS if c in frame.columns]
     ids = [str(v) for v in frame["complaint_id"]]
     st.caption(i18n.t("click_row_detail", lang))
     st.session_state[_LIST_IDS] = ids
     ui.table(frame, lang, key=TABLE_KEY, selectable=True, column_order=order, height=420)
-    if len(frame) >= LIST_LIMIT:
-        st.caption(i18n.t("first_n_shown", lang, n=i18n.fmt_int(LIST_LIMIT, lang)))
-    else:
-        st.caption(i18n.t("rows_shown", lang, n=i18n.fmt_int(len(frame), lang)))
     name = "complaints_" + period.label().replace("..", "_")
     _export_buttons(ui.localize_frame(frame[order], lang), name, lang)
 
@@ -421,6 +423,10 @@ def _detail(complaint_id: str, as_of, lang: str) -> None:
         ui.table(frame, lang, key="explorer_penalties", column_order=PENALTY_COLUMNS)
     else:
         st.caption(i18n.t("no_penalties", lang))
+    ladder = result.get("ladder") or []
+    if ladder:
+        st.markdown(f"**{i18n.t('page_ladder', lang)}**")
+        ui.table(ladder_frame(ladder, lang), lang, key="explorer_ladder")
     fields = result.get("fields") or {}
     with st.expander(i18n.t("act_from_complaint", lang)):
         ui.action_form(
@@ -431,6 +437,18 @@ def _detail(complaint_id: str, as_of, lang: str) -> None:
             category=fields.get("category"),
             complaint_ids=[complaint_id],
         )
+
+
+def ladder_frame(ladder: list[dict], lang: str) -> pd.DataFrame:
+    """A complaint's handling-ladder stages against their limits (explain's ``ladder``), with
+    the stage names, units and states in ``lang``."""
+    frame = pd.DataFrame(ladder)
+    zh_en = 1 if lang == "en" else 0
+    frame["stage"] = [LADDER_STAGES[s][zh_en] for s in frame["stage"]]
+    frame["unit"] = [i18n.t(f"unit_{u}", lang) for u in frame["unit"]]
+    frame["state"] = [i18n.t(f"state_{s}", lang) for s in frame["state"]]
+    order = ["stage", "state", "started_at", "limit_value", "unit", "due_at", "done_at"]
+    return frame[[*order, "duration_h"]]
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from queries.config import vocab
 CARD_METRICS: tuple[str, ...] = ("repeat_rate", "group_incidents", "received")
 BY_CHOICES: tuple[str, ...] = ("department", "category")
 BY_COLUMNS: tuple[str, ...] = ("repeat_rate", "n_repeat", "received", "group_incidents")
+LIST_ROWS = 500  # repeat complaints per page of the list (paged in the database)
 REPEAT_COLUMNS: tuple[str, ...] = (
     "complaint_id",
     "received_at",
@@ -167,11 +168,21 @@ def _by_dimension(period, filters, as_of, lang: str) -> None:
 
 def _chains(period, filters, as_of, lang: str) -> None:
     st.subheader(i18n.t("repeat_chains", lang))
-    repeats = data.drill("repeat_rate", period, filters, as_of, part="numerator")
-    if repeats.empty:
+    total = data.drill_count("repeat_rate", period, filters, as_of, part="numerator")
+    if not total:
         st.info(i18n.t("no_repeats", lang))
         return
-    repeats = repeats[[c for c in REPEAT_COLUMNS if c in repeats.columns]]
+    offset = ui.list_page(total, LIST_ROWS, "repeats_list", lang)
+    repeats = data.drill(
+        "repeat_rate",
+        period,
+        filters,
+        as_of,
+        part="numerator",
+        limit=LIST_ROWS,
+        offset=offset,
+        columns=REPEAT_COLUMNS,
+    )
     customers = [None if v is None else str(v) for v in repeats["customer_id"]]
     st.caption(i18n.t("repeat_list_help", lang))
     ui.table(

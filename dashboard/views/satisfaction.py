@@ -26,6 +26,7 @@ BY_COLUMNS: tuple[str, ...] = (
     "n_resolved",
     "received",
 )
+LIST_ROWS = 500  # dissatisfied complaints per page of the list (paged in the database)
 DISSATISFIED_COLUMNS: tuple[str, ...] = (
     "complaint_id",
     "received_at",
@@ -127,10 +128,19 @@ def _dissatisfied(period, filters, as_of, lang: str, by: str, group: str | None)
         title = f"{title}: {ui.md_escape(vocab.label(by, group, lang))}"
     st.subheader(title)
     st.caption(i18n.t("dissatisfied_help", lang))
-    rows = data.dissatisfied(period, scope, as_of)
-    if rows.empty:
+    total = int(data.kpis(period, scope, as_of).iloc[0]["n_dissatisfied"])
+    if not total:
         st.info(i18n.t("no_dissatisfied", lang))
         return
+    offset = ui.list_page(total, LIST_ROWS, "dissatisfied", lang)
+    rows = data.dissatisfied(
+        period,
+        scope,
+        as_of,
+        limit=LIST_ROWS,
+        offset=offset,
+        columns=(*DISSATISFIED_COLUMNS, *ui.ROW_KEYS),
+    )
     ui.drill_table(rows, lang, "dissatisfied", columns=DISSATISFIED_COLUMNS)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -64,19 +64,21 @@ def working_day_end(as_of: dt.datetime, working_days: int) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
 
 
-def _histogram(frame: pd.DataFrame, column: str, title_key: str, colour: str, lang: str):
-    values = frame[column].dropna() if column in frame.columns else pd.Series(dtype=float)
+def _histogram(dist: dict, column: str, title_key: str, colour: str, lang: str) -> None:
+    """A histogram of hours from ``data.hours_distribution`` (binned in SQL, the long tail
+    above the 99th percentile counted in the last bin so it does not flatten the chart)."""
     st.markdown(f"**{i18n.t(title_key, lang)}**")
-    if values.empty:
+    if not dist["n"]:
         st.info(i18n.t("empty_title", lang))
         return
-    cap = float(values.quantile(0.99))  # keep the long tail from flattening the chart
+    edges = dist["edges"]
     fig = go.Figure(
-        go.Histogram(
-            x=values.clip(upper=cap),
-            nbinsx=40,
+        go.Bar(
+            x=[(lo + hi) / 2 for lo, hi in itertools.pairwise(edges)],
+            y=dist["counts"],
+            width=[hi - lo for lo, hi in itertools.pairwise(edges)],
             marker_color=colour,
-            hovertemplate="%{x} h: %{y:,}<extra></extra>",
+            hovertemplate="%{x:.1f} h: %{y:,}<extra></extra>",
         )
     )
     fig.update_layout(
@@ -84,19 +86,23 @@ def _histogram(frame: pd.DataFrame, column: str, title_key: str, colour: str, la
     )
     ui.chart(fig, key=f"tl_hist_{column}", height=300)
     st.caption(
-        f"n = {i18n.fmt_int(len(values), lang)} · P50 {i18n.fmt_hours(values.median(), lang)}"
-        f" · P90 {i18n.fmt_hours(values.quantile(0.9), lang)}"
+        f"n = {i18n.fmt_int(dist['n'], lang)} · P50 {i18n.fmt_hours(dist['p50'], lang)}"
+        f" · P90 {i18n.fmt_hours(dist['p90'], lang)}"
     )
 
 
 def _distributions(period, filters, as_of, lang: str) -> None:
     left, right = st.columns(2)
     with left, ui.guard(lang):
-        frame = data.drill("first_response_median_h", period, filters, as_of, part="denominator")
-        _histogram(frame, "first_response_h", "first_response_dist", theme.OKABE_ITO[0], lang)
+        dist = data.hours_distribution(
+            "first_response_median_h", "first_response_h", period, filters, as_of
+        )
+        _histogram(dist, "first_response_h", "first_response_dist", theme.OKABE_ITO[0], lang)
     with right, ui.guard(lang):
-        frame = data.drill("resolution_median_h", period, filters, as_of, part="denominator")
-        _histogram(frame, "resolution_h", "resolution_dist", theme.OKABE_ITO[2], lang)
+        dist = data.hours_distribution(
+            "resolution_median_h", "resolution_h", period, filters, as_of
+        )
+        _histogram(dist, "resolution_h", "resolution_dist", theme.OKABE_ITO[2], lang)
 
 
 def _compliance(period, filters, as_of, lang: str) -> None:
@@ -146,21 +152,19 @@ def _compliance(period, filters, as_of, lang: str) -> None:
         )
 
 
-def _backlog(open_rows: pd.DataFrame, as_of: dt.datetime, lang: str) -> None:
+def _backlog(filters, as_of: dt.datetime, lang: str) -> None:
     st.markdown(f"**{i18n.t('backlog_age', lang)}**")
-    if open_rows.empty:
+    counts = data.backlog_ages(as_of, filters, [b for b, _, _ in AGE_BUCKETS[:-1]])
+    if not any(counts):
         st.info(i18n.t("empty_title", lang))
         return
-    age_days = (as_of - pd.to_datetime(open_rows["received_at"])).dt.total_seconds() / 86400
-    bounds = [-float("inf"), *[b for b, _, _ in AGE_BUCKETS]]
     names = [zh if lang == "zh" else en for _, zh, en in AGE_BUCKETS]
-    counts = pd.cut(age_days, bounds, labels=names, right=False).value_counts().reindex(names)
     fig = go.Figure(
         go.Bar(
             x=names,
-            y=counts.fillna(0).astype(int),
+            y=counts,
             marker_color=[theme.OKABE_ITO[4]] * 3 + [theme.OKABE_ITO[1], theme.OKABE_ITO[3]],
-            text=[i18n.fmt_int(v, lang) for v in counts.fillna(0)],
+            text=[i18n.fmt_int(v, lang) for v in counts],
             textposition="auto",
             hovertemplate="%{x}: %{y:,}<extra></extra>",
         )
@@ -197,7 +201,7 @@ def _escalation(period, filters, as_of, lang: str) -> None:
         st.caption(f"{i18n.t('tier_unknown', lang)}: {i18n.fmt_int(missing, lang)}")
 
 
-def _queue(open_rows: pd.DataFrame, filters, as_of: dt.datetime, lang: str) -> None:
+def _queue(filters, as_of: dt.datetime, lang: str) -> None:
     st.subheader(i18n.t("at_risk_queue", lang))
     st.caption(i18n.t("at_risk_help", lang))
     state.bind_url("due", "all")
@@ -212,7 +216,7 @@ def _queue(open_rows: pd.DataFrame, filters, as_of: dt.datetime, lang: str) -> N
     )
     assert due is not None  # required=True
     if due == "all":
-        rows = open_rows
+        rows = data.at_risk(as_of, filters, limit=QUEUE_LIMIT)
     else:
         cutoff = as_of if due == "overdue" else working_day_end(as_of, DUE_DAYS[due])
         rows = data.at_risk(as_of, filters, limit=QUEUE_LIMIT, due_before=cutoff)
@@ -242,16 +246,13 @@ def main() -> None:
     with ui.guard(lang):
         _compliance(period, filters, as_of, lang)
     assert as_of is not None  # has_data is False without an as-of
-    open_rows = pd.DataFrame()
-    with ui.guard(lang):
-        open_rows = data.at_risk(as_of, filters, limit=None)
     left, right = st.columns(2)
     with left, ui.guard(lang):
-        _backlog(open_rows, as_of, lang)
+        _backlog(filters, as_of, lang)
     with right, ui.guard(lang):
         _escalation(period, filters, as_of, lang)
     with ui.guard(lang):
-        _queue(open_rows, filters, as_of, lang)
+        _queue(filters, as_of, lang)
 
 
 if __name__ == "__main__":  # a page run (st.navigation, AppTest); importing renders nothing

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from queries.metrics import METRICS
+from queries.metrics import LADDER_STAGES, METRICS
 from queries.paths import CONFIG_DIR
 
 RULES_FILE = CONFIG_DIR / "rules.toml"
@@ -138,6 +138,46 @@ class Accountability:
         }.get(responsibility_type or "employee", self.employee_days)
 
 
+#: Handling-ladder stages (docs/definitions.md#handling-ladder), in ladder order. Each limit
+#: runs from the stage's start (receipt; for return visit and record: resolution; for the
+#: re-visit: the return visit) to the stage's own timestamp.
+STAGES: tuple[str, ...] = tuple(LADDER_STAGES)
+STAGE_UNITS = ("hours", "working_days")
+
+
+@dataclass(frozen=True)
+class StageLimit:
+    """A stage's time limit: ``limit`` (every grade) or ``grade`` (per grade, wins; a grade
+    with neither has no such stage, e.g. the manager contact of major complaints only) in
+    ``unit`` "hours" (clock hours) or "working_days" (24:00 of the N-th working day after
+    the day the stage starts, on the company calendar; make-up days count)."""
+
+    unit: str
+    limit: float | None = None
+    grade: dict[str, float] = field(default_factory=dict)
+
+    def for_grade(self, severity: str | None) -> float | None:
+        """The limit for a complaint of ``severity`` (null severity: general)."""
+        return self.grade.get(severity or "general", self.limit)
+
+
+#: The seeds' limits (rules.toml names the seed and article of each).
+DEFAULT_STAGE_LIMITS: dict[str, StageLimit] = {
+    "acknowledge": StageLimit("hours", 1),
+    "classify": StageLimit("hours", 24),
+    "assign": StageLimit("hours", 24),
+    "investigate": StageLimit("hours", 24),
+    "manager_contact": StageLimit("hours", None, {"major": 2}),
+    "escalate_t1": StageLimit("hours", 0.25),
+    "escalate_t2": StageLimit("hours", 0.5),
+    "escalate_t3": StageLimit("hours", 1),
+    "resolve": StageLimit("hours", 48),
+    "return_visit": StageLimit("working_days", 3),
+    "revisit": StageLimit("working_days", 3),
+    "record": StageLimit("hours", 48),
+}
+
+
 @dataclass(frozen=True)
 class RuleVersion:
     """One version of the rules, in force on [effective_from, effective_to)."""
@@ -164,6 +204,10 @@ class RuleVersion:
     scoring_items: tuple[ScoringItem, ...] = ()
     targets: dict[str, Target] = field(default_factory=dict)
     min_n: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MIN_N))
+    stage_limits: dict[str, StageLimit] = field(default_factory=lambda: dict(DEFAULT_STAGE_LIMITS))
+    recurring_min_complaints: int = 3  # a root cause is recurring with >= N complaints ...
+    recurring_months: int = 3  # ... in the M months ending with the period
+    consecutive_unresolved_min: int = 2  # same customer + category unresolved N times in a row
 
     def min_n_for(self, metric: str) -> int | None:
         """The minimum n below which ``metric`` is a small sample (None: counts/amounts)."""
@@ -273,6 +317,12 @@ RULE_KEYS: tuple[str, ...] = (
     "version.scoring.item.event",
     "version.scoring.item.per",
     "version.scoring.item.points_per_unit",
+    "version.stages.<stage>.unit",
+    "version.stages.<stage>.limit",
+    "version.stages.<stage>.grade.<grade>",
+    "version.root_cause.recurring_min_complaints",
+    "version.root_cause.recurring_months",
+    "version.consecutive_unresolved.min_in_row",
     "version.min_n.rate",
     "version.min_n.score",
     "version.min_n.<metric>",
@@ -472,7 +522,11 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
     grp = raw.get("group", {})
     acc = raw.get("accountability", {})
     sco = raw.get("scoring", {})
+    rc = raw.get("root_cause", {})
+    cu = raw.get("consecutive_unresolved", {})
     for section, table in (
+        ("root_cause", rc),
+        ("consecutive_unresolved", cu),
         ("response_limit_hours", resp),
         ("resolution_working_days", res),
         ("repeat", rep),
@@ -542,7 +596,52 @@ def _version(raw: dict[str, Any], index: int) -> RuleVersion:
             for m, t in raw.get("targets", {}).items()
         },
         min_n=_min_n(raw.get("min_n", {}), f"{where}.min_n"),
+        stage_limits=_stages(raw.get("stages", {}), f"{where}.stages"),
+        recurring_min_complaints=_int(
+            rc.get("recurring_min_complaints", defaults.recurring_min_complaints),
+            f"{where}.root_cause.recurring_min_complaints",
+            1,
+        ),
+        recurring_months=_int(
+            rc.get("recurring_months", defaults.recurring_months),
+            f"{where}.root_cause.recurring_months",
+            1,
+        ),
+        consecutive_unresolved_min=_int(
+            cu.get("min_in_row", defaults.consecutive_unresolved_min),
+            f"{where}.consecutive_unresolved.min_in_row",
+            2,
+        ),
     )
+
+
+def _stages(raw: Any, where: str) -> dict[str, StageLimit]:
+    """``[version.stages.<stage>]``: each stage's limit (stages not given keep the default)."""
+    if not isinstance(raw, dict):
+        raise RulesError(f"{where}: expected a table of stages")
+    out = dict(DEFAULT_STAGE_LIMITS)
+    for stage, table in raw.items():
+        here = f"{where}.{stage}"
+        if stage not in STAGES:
+            raise RulesError(f"{here}: unknown stage; use one of {', '.join(STAGES)}")
+        _check_keys(table, "version.stages.<stage>", here)
+        unit = table.get("unit", out[stage].unit)
+        if unit not in STAGE_UNITS:
+            raise RulesError(f"{here}.unit: use hours or working_days, got {unit!r}")
+        limit = None if table.get("limit") is None else _num(table["limit"], f"{here}.limit")
+        grade = _num_map(table.get("grade", {}), f"{here}.grade")
+        bad = sorted(set(grade) - set(GRADES))
+        if bad:
+            raise RulesError(f"{here}.grade: unknown grades {bad}")
+        values = [v for v in (limit, *grade.values()) if v is not None]
+        if not values:
+            raise RulesError(f"{here}: give limit or grade")
+        if any(v <= 0 for v in values) or (
+            unit == "working_days" and any(v != int(v) for v in values)
+        ):
+            raise RulesError(f"{here}: limits must be > 0 (whole numbers for working_days)")
+        out[str(stage)] = StageLimit(str(unit), limit, grade)
+    return out
 
 
 def _min_n(raw: Any, where: str) -> dict[str, int]:

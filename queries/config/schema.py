@@ -48,6 +48,20 @@ COMPLAINT_COLUMNS: tuple[Column, ...] = (
     Column("product", "产品/业务", "VARCHAR"),
     Column("description", "投诉内容", "VARCHAR"),
     Column("resolution", "处理结果", "VARCHAR"),
+    # handling-ladder stages (migration 005; docs/definitions.md#handling-ladder): optional,
+    # a source without them leaves them null and its stages are "not measured"
+    Column("classified_at", "分类分级时间", "TIMESTAMP"),
+    Column("responsibility_assigned_at", "责任界定时间", "TIMESTAMP"),
+    Column("investigation_started_at", "调查启动时间", "TIMESTAMP"),
+    Column("manager_contacted_at", "客服经理联系时间", "TIMESTAMP"),
+    Column("escalated_t1_at", "升级主管时间", "TIMESTAMP"),
+    Column("escalated_t2_at", "升级经理时间", "TIMESTAMP"),
+    Column("escalated_t3_at", "升级总监时间", "TIMESTAMP"),
+    Column("return_visit_outcome", "回访结论", "VARCHAR"),
+    Column("revisited_at", "再次回访时间", "TIMESTAMP"),
+    Column("revisit_outcome", "再次回访结论", "VARCHAR"),
+    Column("record_completed_at", "记录完成时间", "TIMESTAMP"),
+    Column("root_cause", "根本原因", "VARCHAR"),
 )
 
 PENALTY_COLUMNS: tuple[Column, ...] = (
@@ -110,6 +124,22 @@ COMPENSATION_TYPES = ("money", "service", "product", "coupon")
 RESPONSIBILITY_TYPES = ("employee", "management", "institutional")
 MEASURES = ("verbal_warning", "written_warning", "fine", "suspension", "demotion", "dismissal")
 APPEAL_STATUSES = ("none", "pending", "upheld", "revoked", "changed")
+# Outcome of a return visit (回访) or a re-visit (再次回访).
+VISIT_OUTCOMES = ("resolved", "unresolved", "unreachable")
+# Root causes (根本原因): the product's codes; companies add their own words and codes in
+# data/vocabulary.toml ([root_cause]); an unknown word is kept as written.
+ROOT_CAUSES = (
+    "product_defect",
+    "process_gap",
+    "staff_skill",
+    "staff_attitude",
+    "system_failure",
+    "supplier",
+    "communication",
+    "policy",
+    "customer_misunderstanding",
+    "other",
+)
 
 
 # Coded columns: column -> (vocabulary kind, an unknown word is a reject). Booleans are coded
@@ -121,6 +151,9 @@ CODED_COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
         "status": ("status", False),
         "compensation_type": ("compensation_type", False),
         "satisfaction": ("satisfaction", True),
+        "return_visit_outcome": ("visit_outcome", True),
+        "revisit_outcome": ("visit_outcome", True),
+        "root_cause": ("root_cause", False),
     },
     "penalties": {
         "responsibility_type": ("responsibility_type", True),

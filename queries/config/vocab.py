@@ -122,6 +122,24 @@ VOCAB: dict[str, dict[str, tuple[str, ...]]] = {
         "true": ("是", "Yes", "true", "y", "1", "t", "√", "有"),
         "false": ("否", "No", "false", "n", "0", "f", "×", "无"),
     },
+    # handling ladder (docs/definitions.md#handling-ladder): return-visit outcomes, root causes
+    "visit_outcome": {
+        "resolved": ("问题已解决", "Resolved", "已解决", "解决", "满意", "confirmed"),
+        "unresolved": ("问题未解决", "Unresolved", "未解决", "不满意", "not resolved"),
+        "unreachable": ("无法联系", "Unreachable", "联系不上", "未接通", "no answer"),
+    },
+    "root_cause": {
+        "product_defect": ("产品缺陷", "Product defect", "质量缺陷", "产品问题"),
+        "process_gap": ("流程缺陷", "Process gap", "流程问题", "流程不规范"),
+        "staff_skill": ("员工技能不足", "Staff skill", "业务不熟", "技能不足"),
+        "staff_attitude": ("员工态度", "Staff attitude", "态度问题", "服务态度差"),
+        "system_failure": ("系统故障", "System failure", "系统问题", "IT故障"),
+        "supplier": ("供应商问题", "Supplier", "供应商", "外包方"),
+        "communication": ("沟通不畅", "Communication", "信息不对称", "告知不清"),
+        "policy": ("制度政策", "Policy", "政策限制", "制度问题"),
+        "customer_misunderstanding": ("客户误解", "Customer misunderstanding", "误解"),
+        "other": ("其他原因", "Other", "其它原因"),
+    },
     # satisfaction words map to the 1-5 score (docs/definitions.md#csat_rate)
     "satisfaction": {
         "5": ("非常满意", "Very satisfied", "5"),

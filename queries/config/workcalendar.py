@@ -160,7 +160,20 @@ def years_not_covered(dates: Iterable[dt.date]) -> list[int]:
 
 def uncovered_years(conn: duckdb.DuckDBPyConnection) -> list[int]:
     """Years of the data (receipt dates and resolution deadlines in ``stg_complaints``) that
-    the statutory calendar does not cover: weekends-only fallback is used there."""
+    the statutory calendar does not cover: weekends-only fallback is used there.
+    The data's first and last days are found first (a min/max, no hashing of the whole
+    history): when the calendar covers every year between them, nothing else is read."""
+    years = covered_years()
+    low, high = conn.execute(
+        """
+        select
+            year(least(min(received_date), min(resolution_deadline - interval 1 second))),
+            year(greatest(max(received_date), max(resolution_deadline - interval 1 second)))
+        from stg_complaints
+        """
+    ).fetchall()[0]
+    if low is None or all(y in years for y in range(int(low), int(high) + 1)):
+        return []
     rows = conn.execute(
         """
         select distinct y from (
@@ -171,7 +184,6 @@ def uncovered_years(conn: duckdb.DuckDBPyConnection) -> list[int]:
         ) where y is not null order by y
         """
     ).fetchall()
-    years = covered_years()
     return [int(y) for (y,) in rows if int(y) not in years]
 
 

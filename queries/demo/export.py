@@ -17,11 +17,14 @@ import xlsxwriter
 
 from queries import exports
 from queries.config import schema, vocab
+from queries.demo.generate import LADDER_COLUMNS, NO_LADDER_DEPARTMENTS
 
 CSV_ENCODING = "gb18030"
 XLSX_MAX_ROWS = 200_000  # larger demos skip the workbook (Excel's limit is 1,048,576 rows)
 TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMAT = "%Y-%m-%d"
+
+NORTH_FILE = "complaints_north.csv"
 
 # template -> column -> vocabulary kind whose first (Chinese) word is written
 _CODED: dict[str, dict[str, str]] = {
@@ -30,6 +33,9 @@ _CODED: dict[str, dict[str, str]] = {
         "severity": "severity",
         "status": "status",
         "compensation_type": "compensation_type",
+        "return_visit_outcome": "visit_outcome",
+        "revisit_outcome": "visit_outcome",
+        "root_cause": "root_cause",
     },
     "penalties": {
         "responsibility_type": "responsibility_type",
@@ -41,6 +47,8 @@ _CODED: dict[str, dict[str, str]] = {
 # file name -> (template, table, key column for the row order)
 FILES: dict[str, tuple[str, str, str]] = {
     "complaints.csv": ("complaints", "complaints", "complaint_id"),
+    # the stores of 华北分公司 run another system: its export has no handling-ladder columns
+    NORTH_FILE: ("complaints", "complaints", "complaint_id"),
     "penalties.csv": ("penalties", "penalties", "penalty_id"),
     "departments.csv": ("departments", "departments", "department_id"),
     "volumes.csv": ("volumes", "business_volumes", "department, month"),
@@ -52,8 +60,12 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def template_query(template: str, table: str, order_by: str) -> tuple[str, dict[str, object]]:
-    """SQL (with its parameters) that renders ``table`` in the template's Chinese form."""
+def template_query(
+    template: str, table: str, order_by: str, north: bool | None = None
+) -> tuple[str, dict[str, object]]:
+    """SQL (with its parameters) that renders ``table`` in the template's Chinese form.
+    Complaints: ``north=False`` the rows of every department but NO_LADDER_DEPARTMENTS,
+    ``north=True`` theirs without the handling-ladder columns (their source has none)."""
     words = {
         "yes": vocab.VOCAB["boolean"]["true"][0],
         "no": vocab.VOCAB["boolean"]["false"][0],
@@ -64,6 +76,8 @@ def template_query(template: str, table: str, order_by: str) -> tuple[str, dict[
     params: dict[str, object] = {}
     parts = []
     for col in schema.TEMPLATES[template]:
+        if north and col.name in LADDER_COLUMNS:
+            continue
         name = _quote(col.name)
         if col.name in _CODED.get(template, {}):
             kind = _CODED[template][col.name]
@@ -85,7 +99,11 @@ def template_query(template: str, table: str, order_by: str) -> tuple[str, dict[
         else:
             expr = f"{name}::varchar"
         parts.append(f"{expr} as {_quote(col.zh)}")
-    sql = f"select {', '.join(parts)} from {table} order by {order_by}"
+    where = ""
+    if north is not None:
+        params["north"] = list(NO_LADDER_DEPARTMENTS)
+        where = f" where {'' if north else 'not '}list_contains($north, department)"
+    sql = f"select {', '.join(parts)} from {table}{where} order by {order_by}"
     return sql, params
 
 
@@ -118,7 +136,8 @@ def write_exports(
     written: list[Path] = []
     skipped: str | None = None
     for file_name, (template, table, order_by) in FILES.items():
-        sql, params = template_query(template, table, order_by)
+        north = None if template != "complaints" else file_name == NORTH_FILE
+        sql, params = template_query(template, table, order_by, north)
         utf8 = export_dir / f".{file_name}.utf8.tmp"
         target = export_dir / f"{file_name}.tmp"
         try:
@@ -150,7 +169,7 @@ def _write_xlsx(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
     """Stream the complaints template into a one-sheet workbook (xlsxwriter in constant
     memory mode: twice as fast as going through a DataFrame). Text stays text: no
     formulas, URLs or numbers are inferred, and formula-like cells are neutralised."""
-    sql, params = template_query("complaints", "complaints", "complaint_id")
+    sql, params = template_query("complaints", "complaints", "complaint_id", north=False)
     cur = conn.execute(sql, params)
     options = {
         "constant_memory": True,

@@ -592,6 +592,8 @@ def generate(rows: int, seed: int, end_month: str, months: int) -> Generated:
         "_valid": known & valid,
         "_month": month,
     }
+    # the handling ladder from its own random stream (the other columns stay as they were)
+    complaints.update(_ladder(np.random.default_rng([seed, 16]), complaints, cutoff))
     customers = _customers(np.random.default_rng([seed, 1]), next_customer)
     penalties = _penalties(rng, complaints, cal, as_of, mstarts, handlers)
     vol = _volumes(rng, rows, nm, story)
@@ -607,6 +609,94 @@ def generate(rows: int, seed: int, end_month: str, months: int) -> Generated:
         as_of=as_of,
         id_width=id_width,
     )
+
+
+#: Departments whose source exports no handling-ladder columns (their stages: not measured).
+NO_LADDER_DEPARTMENTS: tuple[str, ...] = ("华北分公司", "北京朝阳店", "天津和平店")
+LADDER_COLUMNS: tuple[str, ...] = (
+    "classified_at",
+    "responsibility_assigned_at",
+    "investigation_started_at",
+    "manager_contacted_at",
+    "escalated_t1_at",
+    "escalated_t2_at",
+    "escalated_t3_at",
+    "return_visit_outcome",
+    "revisited_at",
+    "revisit_outcome",
+    "record_completed_at",
+    "root_cause",
+)
+# root causes (schema.ROOT_CAUSES order) per category (company.CATEGORIES order)
+_ROOT_CAUSE_P = np.array(
+    [
+        [0.55, 0.10, 0.05, 0.02, 0.03, 0.15, 0.03, 0.02, 0.03, 0.02],
+        [0.00, 0.10, 0.20, 0.50, 0.00, 0.00, 0.12, 0.03, 0.03, 0.02],
+        [0.00, 0.15, 0.05, 0.05, 0.20, 0.00, 0.15, 0.25, 0.13, 0.02],
+        [0.05, 0.35, 0.05, 0.05, 0.10, 0.30, 0.05, 0.00, 0.03, 0.02],
+        [0.00, 0.10, 0.05, 0.05, 0.00, 0.00, 0.40, 0.20, 0.18, 0.02],
+        [0.00, 0.20, 0.05, 0.05, 0.00, 0.05, 0.20, 0.30, 0.13, 0.02],
+        [0.35, 0.20, 0.20, 0.05, 0.02, 0.10, 0.03, 0.02, 0.01, 0.02],
+        [0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10],
+    ]
+)
+
+
+def _ladder(
+    rng: np.random.Generator, c: dict[str, np.ndarray], cutoff: int
+) -> dict[str, np.ndarray]:
+    """Stage timestamps, visit outcomes and root causes (docs/definitions.md#handling-ladder),
+    with realistic gaps: a few stage times missing, and departments whose source has none."""
+    n = len(c["received_at"])
+    received, sev = c["received_at"], c["severity"]
+    resolved, surveyed, score = c["resolved_at"], c["surveyed_at"], c["satisfaction"]
+    has_res, has_sv = resolved != NULL_TS, surveyed != NULL_TS
+    names = [d.name_zh for d in co.DEPARTMENTS]
+    lacking = np.isin(c["department"], [names.index(x) for x in NO_LADDER_DEPARTMENTS])
+
+    def after(start: np.ndarray, median_h: float, sigma: float, keep: np.ndarray) -> np.ndarray:
+        t = start + np.maximum(60, lognormal(rng, median_h * HOUR, sigma, n)).astype(np.int64)
+        ok = keep & ~lacking & (start != NULL_TS) & (t < cutoff) & (rng.random(n) > 0.03)
+        return np.where(ok, t, NULL_TS)
+
+    everyone = np.ones(n, bool)
+    classified = after(received, 5.0, 1.0, everyone)
+    assigned = after(np.where(classified != NULL_TS, classified, received), 6.0, 0.9, everyone)
+    investigated = after(received, 9.0, 1.0, everyone)
+    manager = after(received, 1.1, 0.7, sev == 2)
+    level = c["escalation_level"]
+    t1 = after(received, 0.2, 0.6, level >= 2)
+    skip_t1 = (level >= 2) & (rng.random(n) < 0.12)  # some escalate straight to the manager
+    t1 = np.where(skip_t1, NULL_TS, t1)
+    base_t2 = np.where(t1 != NULL_TS, t1, received)
+    t2 = after(base_t2, 0.3, 0.7, level >= 2)
+    t3 = after(np.where(t2 != NULL_TS, t2, received), 0.5, 0.7, level >= 3)
+    record = after(resolved, 20.0, 1.0, has_res)
+    outcome = np.where(
+        score <= 2,
+        np.where(rng.random(n) < 0.9, 1, 2),
+        np.where(score == 3, np.where(rng.random(n) < 0.7, 0, 1), 0),
+    )
+    outcome = np.where(has_sv & ~lacking, outcome, -1).astype(np.int16)
+    dissatisfied = has_sv & ((score <= 2) | (outcome == 1))
+    revisit = after(surveyed, 40.0, 0.9, dissatisfied & (rng.random(n) < 0.8))
+    revisit_outcome = np.where(revisit != NULL_TS, (rng.random(n) < 0.4).astype(np.int16), -1)
+    cause = choice_by_group(rng, c["category"].astype(np.int64), _ROOT_CAUSE_P)
+    cause = np.where(has_res & ~lacking & (rng.random(n) > 0.08), cause, -1).astype(np.int16)
+    return {
+        "classified_at": classified,
+        "responsibility_assigned_at": assigned,
+        "investigation_started_at": investigated,
+        "manager_contacted_at": manager,
+        "escalated_t1_at": t1,
+        "escalated_t2_at": t2,
+        "escalated_t3_at": t3,
+        "return_visit_outcome": outcome,
+        "revisited_at": revisit,
+        "revisit_outcome": revisit_outcome.astype(np.int16),
+        "record_completed_at": record,
+        "root_cause": cause,
+    }
 
 
 def _receipt_seconds(

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from queries.config import schema
 from queries.demo import company as co
-from queries.demo.generate import NULL_TS, Generated
+from queries.demo.generate import LADDER_COLUMNS, NO_LADDER_DEPARTMENTS, NULL_TS, Generated
 
 CHUNK_ROWS = 1_000_000
 
@@ -28,7 +28,10 @@ select
     status, is_valid, is_malicious, satisfaction, surveyed_at, escalation_level,
     'TS' || strftime(parent_day, '%Y%m%d') || lpad(parent_seq::varchar, $width, '0'),
     multi_department, extended_deadline, concealed, compensation_type,
-    compensation_amount::decimal(14, 2), region, product, description, resolution
+    compensation_amount::decimal(14, 2), region, product, description, resolution,
+    classified_at, responsibility_assigned_at, investigation_started_at, manager_contacted_at,
+    escalated_t1_at, escalated_t2_at, escalated_t3_at, return_visit_outcome, revisited_at,
+    revisit_outcome, record_completed_at, root_cause
 from demo_chunk
 """
 
@@ -113,6 +116,10 @@ def insert_complaints(conn: duckdb.DuckDBPyConnection, g: Generated) -> None:
                 "product": _dict(c["product"][s], co.PRODUCTS),
                 "description": _dict(c["description"][s], g.descriptions),
                 "resolution": _dict(c["resolution"][s], g.resolutions),
+                **{col: _ts(c[col][s]) for col in LADDER_COLUMNS if col.endswith("_at")},
+                "return_visit_outcome": _dict(c["return_visit_outcome"][s], schema.VISIT_OUTCOMES),
+                "revisit_outcome": _dict(c["revisit_outcome"][s], schema.VISIT_OUTCOMES),
+                "root_cause": _dict(c["root_cause"][s], schema.ROOT_CAUSES),
             }
         )
         conn.register("demo_chunk", table)
@@ -188,6 +195,9 @@ def insert_master_data(conn: duckdb.DuckDBPyConnection, g: Generated, meta: dict
             }
         ),
     )
+    # the sources of NO_LADDER_DEPARTMENTS export no handling-ladder columns (stg_supplied)
+    exported = ",".join(c for c in schema.column_names("complaints") if c not in LADDER_COLUMNS)
+    meta = {**meta, **{f"supplied:{name}": exported for name in NO_LADDER_DEPARTMENTS}}
     conn.register(
         "demo_meta", pa.table({"key": list(meta), "value": [str(x) for x in meta.values()]})
     )

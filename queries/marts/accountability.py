@@ -35,7 +35,7 @@ import pandas as pd
 from queries import context
 from queries.marts import kpi
 from queries.marts.scoring import prepare
-from queries.store import run_query
+from queries.store import run_query, sql_file
 
 #: Allow-list for ``by`` (the group column of ``accountability``).
 BY_DIMENSIONS: tuple[str, ...] = ("measure", "cause", "responsibility_type", "person", "department")
@@ -114,8 +114,11 @@ def accountability_list(
     filters: kpi.Filters | None = None,
     as_of: dt.datetime | None = None,
     personal: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """The records behind the accountability figures.
+    """The records behind the accountability figures (``limit``/``offset``: one page of
+    them, paged in SQL; ``accountability_count`` gives the total).
 
     Args:
         kind: ``ledger`` (every penalty record with due date, joint fine and its source,
@@ -125,17 +128,40 @@ def accountability_list(
         personal: include complainants' customer_name/customer_phone (``without_record``
             only; callers must mask them unless the viewer's role allows them).
     """
+    ctx, as_of = prepare(conn, as_of)
+    sql, params = _list_sql(kind, period, filters or kpi.Filters(), as_of, personal)
+    if limit is not None or offset:
+        sql = f"select * from ({sql}) as r limit $limit offset $offset"
+        params.update(limit=None if limit is None else int(limit), offset=int(offset))
+    frame = ctx.cur.execute(sql, params).df()
+    if kind == "without_record" and not personal:
+        frame = frame.drop(columns=["customer_name", "customer_phone"])
+    return frame
+
+
+def accountability_count(
+    conn: context.Source,
+    kind: str,
+    period: kpi.Period,
+    filters: kpi.Filters | None = None,
+    as_of: dt.datetime | None = None,
+) -> int:
+    """How many records ``accountability_list`` returns without a limit."""
+    ctx, as_of = prepare(conn, as_of)
+    sql, params = _list_sql(kind, period, filters or kpi.Filters(), as_of, False)
+    return int(ctx.cur.execute(f"select count(*) from ({sql}) as r", params).fetchall()[0][0])
+
+
+def _list_sql(
+    kind: str, period: kpi.Period, filters: kpi.Filters, as_of: dt.datetime, personal: bool
+) -> tuple[str, dict[str, Any]]:
     if kind not in LIST_KINDS:
         raise ValueError(f"kind must be one of {', '.join(LIST_KINDS)}, got {kind!r}")
-    ctx, as_of = prepare(conn, as_of)
-    params = _cohort_params(period, filters or kpi.Filters(), as_of)
+    params = _cohort_params(period, filters, as_of)
     if kind in ("ledger", "overdue", "appealed"):
         params["kind"] = kind
-        return run_query(ctx.cur, "acct_ledger", params)
+        return sql_file("acct_ledger"), params
     if kind == "without_record":
         params["personal"] = personal
-        frame = run_query(ctx.cur, "acct_without_record", params)
-        if not personal:
-            frame = frame.drop(columns=["customer_name", "customer_phone"])
-        return frame
-    return run_query(ctx.cur, "acct_repeat_after_penalty", params)
+        return sql_file("acct_without_record"), params
+    return sql_file("acct_repeat_after_penalty"), params

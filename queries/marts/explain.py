@@ -101,6 +101,8 @@ def explain(
         limit/due/status, resolution deadline and the rule that made it, on time or late by
         hours and working hours, repeat, group incident, satisfaction class, malicious
         exclusion), ``timeline`` (list of {event, zh, at, after_as_of, deadline, met}),
+        ``ladder`` (the handling-ladder stages: {stage, started_at, unit, limit_value,
+        due_at, done_at, duration_h, state}),
         ``score_items`` (list of {month, department, item, kind, role, points,
         item_deduction, reason, ...}) and ``penalties`` (the complaint's ledger rows).
 
@@ -132,6 +134,7 @@ def explain(
         "fields": fields,
         "facts": facts,
         "timeline": _timeline(row, as_of),
+        "ladder": _ladder(conn, complaint_id, as_of),
         "score_items": _score_items(ctx, row, as_of, rules),
         "penalties": _penalties(ctx, row, as_of),
     }
@@ -216,6 +219,14 @@ def _facts(
         "escalation_level": row.get("escalation_level"),
         "calendar_covered": row.get("calendar_covered"),
     }
+
+
+def _ladder(
+    conn: duckdb.DuckDBPyConnection, complaint_id: str, as_of: dt.datetime
+) -> list[dict[str, Any]]:
+    """The complaint's handling-ladder stages against their limits (explain_ladder.sql)."""
+    rows = run_query(conn, "explain_ladder", {"complaint_id": complaint_id, "as_of": as_of})
+    return [{k: _value(v) for k, v in r.items()} for r in rows.to_dict("records")]
 
 
 def _timeline(row: dict[str, Any], as_of: dt.datetime) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@ identifiers (the group-by expression) and binds values as ``$name`` parameters.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +17,7 @@ import pandas as pd
 
 from queries import context, privacy
 from queries import store as db
+from queries.config import rules
 from queries.metrics import METRIC_COLUMNS, METRICS, MetricDef, coverage
 from queries.periods import COMPARISONS, Comparison, Period, add_months, comparison
 
@@ -144,6 +147,46 @@ DRILL_FLAGS: dict[str, tuple[str, str]] = {
     "complaint_rate_per_10k": ("with_volume", "with_volume"),
 }
 
+#: The rows behind ``n_dissatisfied`` (kpi_summary.sql's definition).
+DISSATISFIED_FLAG = "is_surveyed and satisfaction <= 2"
+# kpi_ladder_stages columns -> the kpis() column per stage (docs/definitions.md#handling-ladder)
+LADDER_STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("on_time_rate", "stage_{stage}_on_time_rate"),
+    ("median_h", "stage_{stage}_median_h"),
+    ("p90_h", "stage_{stage}_p90_h"),
+    ("n_supplied", "n_measured_stage_{stage}"),
+)
+# counts: null when no complaint of the cohort had the stage measured
+LADDER_STAGE_COUNTS: tuple[tuple[str, str], ...] = (
+    ("n_on_time_num", "n_stage_{stage}_on_time_num"),
+    ("n_on_time", "n_stage_{stage}"),
+    ("n_done", "n_stage_{stage}_done"),
+)
+
+# stage metric -> its stage (drill-through via ladder_rows)
+LADDER_DRILL: dict[str, str] = {
+    col.format(stage=stage): stage
+    for stage in rules.STAGES
+    for _src, col in LADDER_STAGE_COLUMNS[:3]
+}
+
+# ladder metrics without a complaint list (the page lists their stage rows instead)
+LADDER_NO_DRILL: tuple[str, ...] = (
+    "escalation_compliance_rate",
+    "escalation_skipped",
+    "return_visit_resolved_rate",
+    "revisit_done_rate",
+    "revisit_resolved_rate",
+    "consecutive_unresolved",
+    "malicious_share",
+    "recurring_root_cause_share",
+    "time_share_receive",
+    "time_share_classify",
+    "time_share_investigate",
+    "time_share_resolve",
+    "time_share_follow_up",
+)
+
 _COUNT_COLUMNS_ZERO = ("received", "resolved", "backlog_open", "overdue_open", "group_incidents")
 
 
@@ -185,9 +228,12 @@ def kpis(
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
     by: str | None = None,
+    ladder: bool = True,
 ) -> pd.DataFrame:
     """The metrics for the cohort: one row, or one per group with the ``by`` column first
-    (definitions: docs/definitions.md#metrics).
+    (definitions: docs/definitions.md#metrics). ``ladder=False`` leaves out the
+    handling-ladder columns (docs/definitions.md#handling-ladder) for callers that need
+    none of them (their queries are the larger part of the cost).
 
     Columns: the metric names (``METRIC_COLUMNS``), then the numerators/denominators
     ``n_*``, compensation counts ``compensation_n_<type>`` and amounts
@@ -202,6 +248,20 @@ def kpis(
     _check_dimension(by)
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
+    key = ("kpis", period, filters, as_of, by, ladder)
+    if key not in ctx.memo:
+        ctx.memo[key] = _kpis(ctx, period, filters, as_of, by, ladder)
+    return ctx.memo[key].copy()
+
+
+def _kpis(
+    ctx: context.ReadContext,
+    period: Period,
+    filters: Filters,
+    as_of: dt.datetime,
+    by: str | None,
+    ladder: bool,
+) -> pd.DataFrame:
     sql = db.sql_file("kpi_summary")
     sql = _replace_marker(sql, "dim", "'all'", DIMENSION_SQL[by] if by else "'all'")
     vdim, vkey = _VOLUME_DIM_SQL.get(by, ("'all'", "'all'"))
@@ -210,7 +270,9 @@ def kpis(
     id_name, id_expr = DIMENSION_ID_SQL.get(by or "", ("dim_id", "null"))
     sql = _replace_marker(sql, "dimid", "null", id_expr)
     params = {"start": period.start, "end": period.end, "as_of": as_of, **filter_params(filters)}
-    df = _plain_numbers(conn.execute(sql, params).df())
+    df = _plain_numbers(ctx.cur.execute(sql, params).df())
+    if ladder:
+        df = _with_ladder(ctx, df, period, params, by)
     if by is None:
         if df.empty:
             df = _empty_row(df)
@@ -220,6 +282,104 @@ def kpis(
     else:
         df = df.rename(columns={"dim": by}).drop(columns=["dim_id"])
     return df
+
+
+def kpis_by_month_department(
+    conn: context.Source,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """``kpis(by="department")`` of every calendar month of ``period`` in one grouped query
+    (the monthly scorecards' rates in one pass): columns month (``YYYY-MM``), department,
+    department_id, then the ``kpis`` columns; each month's rows equal
+    ``kpis(Period.month(m), filters, as_of, by="department")`` (``period`` must start on a
+    month's first day and end on one)."""
+    ctx = context.of(conn)
+    as_of = ctx.as_of(as_of)
+    key = ("kpis_by_month_department", period, filters, as_of)
+    if key not in ctx.memo:
+        sql = db.sql_file("kpi_summary")
+        month = "strftime(c.received_date, '%Y-%m')"
+        sql = _replace_marker(sql, "dim", "'all'", f"[{month}, c.department_name_zh]")
+        sql = _replace_marker(
+            sql, "vdim", "'all'", "[strftime(v.month, '%Y-%m'), v.department_name_zh]"
+        )
+        sql = _replace_marker(sql, "vkey", "a.dim", "a.dim")
+        sql = _replace_marker(sql, "dimid", "null", "department_id")
+        params = {
+            "start": period.start,
+            "end": period.end,
+            "as_of": as_of,
+            **filter_params(filters),
+        }
+        df = _plain_numbers(ctx.cur.execute(sql, params).df())
+        dims = list(df.pop("dim"))
+        df.insert(0, "month", [str(d[0]) for d in dims])
+        df.insert(1, "department", [d[1] for d in dims])
+        df = df.rename(columns={"dim_id": "department_id"})
+        ctx.memo[key] = df.sort_values(["month"], kind="stable").reset_index(drop=True)
+    return ctx.memo[key].copy()
+
+
+def _with_ladder(
+    ctx: context.ReadContext,
+    df: pd.DataFrame,
+    period: Period,
+    params: dict[str, Any],
+    by: str | None,
+) -> pd.DataFrame:
+    """``df`` (kpi_summary rows by ``dim``) with the handling-ladder columns joined on
+    (docs/definitions.md#handling-ladder): ``stage_<stage>_*`` from kpi_ladder_stages and
+    the other ladder metrics from kpi_ladder."""
+    dim_expr = DIMENSION_SQL[by] if by else "'all'"
+    ladder_params = {**params, **_ladder_rule_params(ctx, period)}
+    stage_sql = _replace_marker(db.sql_file("kpi_ladder_stages"), "dim", "'all'", dim_expr)
+    long = ctx.cur.execute(stage_sql, params).df()
+    dims = df["dim"] if "dim" in df.columns else pd.Series([], dtype=object)
+    index = pd.Index(dims, name="dim")
+    piv = long.set_index(["dim", "stage"]).unstack("stage") if not long.empty else None
+    columns: dict[str, Any] = {"dim": dims.to_numpy()}
+    for stage in rules.STAGES:
+
+        def pick(src: str, stage: str = stage) -> pd.Series:
+            if piv is None or (src, stage) not in piv.columns:
+                return pd.Series(float("nan"), index=index)
+            return piv[(src, stage)].reindex(index)
+
+        for src, col in LADDER_STAGE_COLUMNS:
+            columns[col.format(stage=stage)] = pick(src).to_numpy(dtype="float64")
+        measured = columns[f"n_measured_stage_{stage}"] > 0
+        for src, col in LADDER_STAGE_COUNTS:
+            counts = pick(src).to_numpy(dtype="float64")
+            columns[col.format(stage=stage)] = counts.copy()
+            columns[col.format(stage=stage)][~measured] = float("nan")
+    wide = pd.DataFrame(columns)
+    for col in wide.columns:
+        if col.startswith("n_") and wide[col].notna().all():
+            wide[col] = wide[col].astype("int64")
+    other_sql = _replace_marker(db.sql_file("kpi_ladder"), "dim", "'all'", dim_expr)
+    other = _plain_numbers(ctx.cur.execute(other_sql, ladder_params).df())
+    out = df.merge(wide, on="dim", how="left") if "dim" in wide.columns else df
+    out = out.merge(other, on="dim", how="left")
+    # the metric columns first (kpis() contract), then the n_* and other columns
+    first = ["dim", *METRIC_COLUMNS]
+    return _plain_numbers(out[[*first, *[c for c in out.columns if c not in first]]])
+
+
+def _ladder_rule_params(ctx: context.ReadContext, period: Period) -> dict[str, Any]:
+    """``$rc_start``, ``$rc_min``, ``$cu_min``: the recurring-root-cause window (the rule's
+    recurring_months whole months ending with the period's last month) and minimums, from
+    the rule version in force on the period's first day."""
+    version = ctx.rules.version_for(period.start)
+    end_month = dt.date(period.end.year, period.end.month, 1)
+    if period.end.day != 1:
+        end_month = add_months(end_month, 1)
+    return {
+        "rc_start": add_months(end_month, -version.recurring_months),
+        "rc_min": version.recurring_min_complaints,
+        "cu_min": version.consecutive_unresolved_min,
+    }
 
 
 def _plain_numbers(df: pd.DataFrame) -> pd.DataFrame:
@@ -254,28 +414,37 @@ def kpi_cards(
     period: Period,
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
+    ladder: bool = True,
 ) -> list[KpiCard]:
     """KPI cards with previous period, year-ago value, target status and a sparkline.
 
     Targets come from the rule version in force on the period's first day; with exactly one
-    department in the filter that department's target is used.
+    department in the filter that department's target is used. ``ladder=False``: no cards
+    for the handling-ladder metrics (no page shows one; their queries are most of the cost).
     """
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
-    now = kpis(ctx, period, filters, as_of).iloc[0]
+    now = kpis(ctx, period, filters, as_of, ladder=ladder).iloc[0]
     refs = comparisons(period, as_of)
-    prev = kpis(ctx, refs["previous"].period, filters, refs["previous"].as_of).iloc[0]
-    ago = kpis(ctx, refs["last_year"].period, filters, refs["last_year"].as_of).iloc[0]
+    prev = kpis(ctx, refs["previous"].period, filters, refs["previous"].as_of, ladder=ladder)
+    ago = kpis(ctx, refs["last_year"].period, filters, refs["last_year"].as_of, ladder=ladder)
+    prev, ago = prev.iloc[0], ago.iloc[0]
     cov, missing = coverage(now.to_dict())
     last_month = add_months(dt.date(period.end.year, period.end.month, 1), 0)
     if period.end.day == 1:
         last_month = add_months(last_month, -1)
     spark_period = Period(add_months(last_month, -11), add_months(last_month, 1))
-    spark = trend(ctx, spark_period, filters, as_of, grain="month")
+    # sparklines of the headline metrics; the handling-ladder cards carry none (no page
+    # draws them, and their 12 monthly ladder queries would double the cards' cost)
+    spark_metrics = tuple(m for m in METRIC_COLUMNS if m not in LADDER_DRILL)
+    spark_metrics = tuple(m for m in spark_metrics if m not in LADDER_NO_DRILL)
+    spark = trend(ctx, spark_period, filters, as_of, grain="month", metrics=spark_metrics)
     version = ctx.rules.version_for(period.start)
     department = filters.department[0] if len(filters.department) == 1 else None
     cards = []
     for name, mdef in METRICS.items():
+        if not ladder and (name in LADDER_DRILL or name in LADDER_NO_DRILL):
+            continue
         value = _value(now, name)
         target_def = version.target(name)
         target = target_def.for_department(department)[0] if target_def else None
@@ -291,7 +460,9 @@ def kpi_cards(
                 target=target,
                 status=status,
                 n=None if n is None else int(n),
-                sparkline=[(str(r["month"]), _value(r, name)) for _, r in spark.iterrows()],
+                sparkline=[(str(r["month"]), _value(r, name)) for _, r in spark.iterrows()]
+                if name in spark.columns
+                else [],
                 definition=mdef,
                 previous_ref=refs["previous"],
                 year_ago_ref=refs["last_year"],
@@ -338,7 +509,8 @@ def trend(
     unknown = [m for m in metrics if m not in METRICS and not m.startswith("n_")]
     if unknown:
         raise KpiError(f"unknown metrics {unknown}")
-    df = kpis(conn, period, filters, as_of, by=grain)
+    needs_ladder = any(m in LADDER_DRILL or m in LADDER_NO_DRILL for m in metrics)
+    df = kpis(conn, period, filters, as_of, by=grain, ladder=needs_ladder)
     buckets = _buckets(period, grain)
     full = pd.DataFrame({grain: buckets}).merge(df, on=grain, how="left")
     empty = full["received"].isna() if "received" in full.columns else None
@@ -375,26 +547,155 @@ def drill(
     as_of: dt.datetime | None = None,
     part: str = "numerator",
     limit: int | None = None,
+    offset: int = 0,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The complaints behind a number: the rows of its numerator or denominator (for counts
-    and hours the rows counted or measured), newest first."""
+    and hours the rows counted or measured), newest first. ``limit``/``offset`` page the
+    rows in SQL (``drill_count`` gives the total); ``columns`` selects only those cohort
+    columns (names of ``kpi_cohort.sql``'s output)."""
+    stage = LADDER_DRILL.get(metric)
+    if stage is not None:
+        rows = _ladder_drill(conn, metric, stage, part, period, filters, as_of)
+        stop = None if limit is None else offset + int(limit)
+        rows = rows.iloc[offset:stop].reset_index(drop=True)
+        return rows if columns is None else rows[[c for c in columns if c in rows.columns]]
+    ctx = context.of(conn)
+    sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
+    if columns is not None:
+        sql = f"select {_select_list(columns)} from ({sql}) as r"
+    params.update(limit=None if limit is None else int(limit), offset=int(offset))
+    rows = ctx.cur.execute(sql, params).df()
+    return rows if columns is not None else rows.drop(columns=["dim"])
+
+
+def _ladder_drill(
+    conn: context.Source,
+    metric: str,
+    stage: str,
+    part: str,
+    period: Period,
+    filters: Filters,
+    as_of: dt.datetime | None,
+) -> pd.DataFrame:
+    """The stage rows behind a handling-ladder stage metric (``ladder_rows`` filtered to its
+    numerator or denominator; durations: the stages done)."""
+    if part not in ("numerator", "denominator"):
+        raise KpiError("part must be numerator or denominator")
+    flags = ("on_time_num" if metric.endswith("_on_time_rate") else "is_done", "on_time_den")
+    rows = ladder_rows(conn, period, filters, as_of, stage=stage)
+    rows = rows[rows[flags[0] if part == "numerator" else flags[1]]]
+    if metric.endswith(("_median_h", "_p90_h")):
+        rows = rows[rows["is_done"]]
+    return rows.reset_index(drop=True)
+
+
+def _drill_sql(
+    metric: str, part: str, period: Period, filters: Filters, as_of: dt.datetime
+) -> tuple[str, dict[str, Any]]:
+    """The cohort query of a number's numerator or denominator rows and its parameters
+    (``$limit``/``$offset`` unset: all rows)."""
     if metric not in DRILL_FLAGS:
         raise KpiError(f"unknown metric {metric!r}")
     if part not in ("numerator", "denominator"):
         raise KpiError("part must be numerator or denominator")
-    ctx = context.of(conn)
-    conn, as_of = ctx.cur, ctx.as_of(as_of)
-    flag = DRILL_FLAGS[metric][0 if part == "numerator" else 1]
+    return _flagged_sql(
+        DRILL_FLAGS[metric][0 if part == "numerator" else 1], period, filters, as_of
+    )
+
+
+def _flagged_sql(
+    flag: str, period: Period, filters: Filters, as_of: dt.datetime
+) -> tuple[str, dict[str, Any]]:
+    """The cohort query keeping the rows where the allow-listed ``flag`` holds."""
     params = {
         "start": period.start,
         "end": period.end,
         "as_of": as_of,
         "search": None,
-        "limit": None if limit is None else int(limit),
+        "limit": None,
+        "offset": 0,
         **filter_params(filters),
     }
-    sql = _replace_marker(db.sql_file("kpi_cohort"), "part", "true", flag)
-    return conn.execute(sql, params).df().drop(columns=["dim"])
+    return _replace_marker(db.sql_file("kpi_cohort"), "part", "true", flag), params
+
+
+#: Columns a caller may select from the cohort rows (allow-list: never user text).
+COHORT_COLUMN = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _select_list(columns: Sequence[str]) -> str:
+    bad = [c for c in columns if not COHORT_COLUMN.fullmatch(str(c))]
+    if bad or not columns:
+        raise KpiError(f"bad column names {bad or list(columns)}")
+    return ", ".join(f"r.{c}" for c in columns)
+
+
+def drill_count(
+    conn: context.Source,
+    metric: str,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+    part: str = "numerator",
+) -> int:
+    """How many complaints ``drill`` returns without a limit (the total of a paged list)."""
+    stage = LADDER_DRILL.get(metric)
+    if stage is not None:
+        return len(_ladder_drill(conn, metric, stage, part, period, filters, as_of))
+    ctx = context.of(conn)
+    sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
+    sql = f"select count(*) from ({sql}) as r"
+    return int(ctx.cur.execute(sql, params).fetchall()[0][0])
+
+
+#: Hour columns of the cohort rows ``hours_distribution`` may summarise.
+HOUR_COLUMNS: tuple[str, ...] = ("first_response_h", "resolution_h")
+
+
+def hours_distribution(
+    conn: context.Source,
+    metric: str,
+    column: str,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+    part: str = "denominator",
+    bins: int = 40,
+) -> dict[str, Any]:
+    """The distribution of an hour column over a number's rows, aggregated in SQL: ``n``
+    (rows with a value), ``p50``/``p90``/``p99`` (exact, linear interpolation as pandas'
+    ``quantile``), and ``bins`` equal-width bins from the minimum to the 99th percentile
+    (values above it counted in the last bin) as ``edges`` (bins + 1) and ``counts``."""
+    if column not in HOUR_COLUMNS:
+        raise KpiError(f"column must be one of {', '.join(HOUR_COLUMNS)}")
+    ctx = context.of(conn)
+    sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
+    stats = ctx.cur.execute(
+        f"select count(r.{column}), quantile_cont(r.{column}, [0.5, 0.9, 0.99]), "
+        f"min(r.{column}) from ({sql}) as r where r.{column} is not null",
+        params,
+    ).fetchall()[0]
+    n, quantiles, low = int(stats[0]), stats[1], stats[2]
+    out: dict[str, Any] = {"n": n, "p50": None, "p90": None, "p99": None}
+    out.update(edges=[], counts=[])
+    if not n:
+        return out
+    p50, p90, cap = (float(q) for q in quantiles)
+    low = float(low)
+    width = (cap - low) / bins if cap > low else 1.0
+    counted = ctx.cur.execute(
+        f"select least(greatest(floor((least(r.{column}, $cap) - $low) / $width), 0), "
+        f"$bins - 1)::integer as b, count(*) from ({sql}) as r "
+        f"where r.{column} is not null group by b",
+        {**params, "cap": cap, "low": low, "width": width, "bins": bins},
+    ).fetchall()
+    counts = [0] * bins
+    for b, c in counted:
+        counts[int(b)] = int(c)
+    out.update(p50=p50, p90=p90, p99=cap, counts=counts)
+    out["edges"] = [low + width * i for i in range(bins + 1)]
+    return out
 
 
 def at_risk(
@@ -418,6 +719,29 @@ def at_risk(
     return db.run_query(conn, "kpi_at_risk", params)
 
 
+def backlog_ages(
+    conn: context.Source,
+    as_of: dt.datetime | None = None,
+    filters: Filters = Filters(),
+    bounds_days: Sequence[float] = (1, 3, 7, 30),
+) -> list[int]:
+    """The open complaints of ``at_risk`` counted by age at the as-of (days since receipt)
+    in the buckets [0, b1), [b1, b2), ..., [b_last, ∞) of ``bounds_days``, counted in SQL."""
+    ctx = context.of(conn)
+    as_of = ctx.as_of(as_of)
+    params = {"as_of": as_of, "limit": None, "due_before": None, **filter_params(filters)}
+    params["bounds"] = [float(b) for b in bounds_days]
+    sql = (
+        "select len(list_filter($bounds::double[], lambda b: b <= "
+        "(epoch_us($as_of::timestamp) - epoch_us(r.received_at)) / 86400e6)) as bucket, "
+        f"count(*) from ({db.sql_file('kpi_at_risk')}) as r group by bucket"
+    )
+    counts = [0] * (len(params["bounds"]) + 1)
+    for bucket, n in ctx.cur.execute(sql, params).fetchall():
+        counts[int(bucket)] = int(n)
+    return counts
+
+
 def complaints_list(
     conn: context.Source,
     period: Period,
@@ -426,6 +750,7 @@ def complaints_list(
     search: str | None = None,
     limit: int | None = 1000,
     masked_for: str | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """Complaint records of the cohort (canonical + derived columns + as-of facts, unmasked:
     mask with ``privacy.mask_frame`` before showing), newest first; ``search`` matches a
@@ -443,6 +768,7 @@ def complaints_list(
         "as_of": as_of,
         "search": None if masked else search or None,
         "limit": None if limit is None or masked else int(limit),
+        "offset": 0 if masked else int(offset),
         **filter_params(filters),
     }
     rows = db.run_query(conn, "kpi_cohort", params).drop(columns=["dim"])
@@ -454,8 +780,37 @@ def complaints_list(
     for col in ("complaint_id", "description", "handler", "customer_id"):
         if col in seen.columns:
             hit |= seen[col].fillna("").astype(str).str.lower().str.contains(needle, regex=False)
-    rows = rows[hit]
+    rows = rows[hit].iloc[int(offset) :]
     return (rows if limit is None else rows.head(int(limit))).reset_index(drop=True)
+
+
+def complaints_count(
+    conn: context.Source,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+    search: str | None = None,
+    masked_for: str | None = None,
+) -> int:
+    """How many complaints ``complaints_list`` returns without a limit (counted in SQL; a
+    search over masked text counts the rows that search keeps)."""
+    ctx = context.of(conn)
+    as_of = ctx.as_of(as_of)
+    masked = bool(search) and masked_for is not None
+    if masked and not privacy.can_see_personal_data(str(masked_for)):
+        rows = complaints_list(ctx, period, filters, as_of, search, None, masked_for)
+        return len(rows)
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "as_of": as_of,
+        "search": search or None,
+        "limit": None,
+        "offset": 0,
+        **filter_params(filters),
+    }
+    sql = f"select count(*) from ({db.sql_file('kpi_cohort')}) as r"
+    return int(ctx.cur.execute(sql, params).fetchall()[0][0])
 
 
 # --------------------------------------------------------------------------- repeat chains, groups
@@ -484,8 +839,13 @@ def group_incidents(
     first/last received, qualified_at, n_complaints, n_customers."""
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
-    rows = drill(ctx, "group_incidents", period, filters, as_of, part="numerator")
-    ids = sorted({str(v) for v in rows["group_incident_id"].dropna()})
+    sql, params = _drill_sql("group_incidents", "numerator", period, filters, as_of)
+    found = conn.execute(
+        f"select distinct r.group_incident_id::varchar from ({sql}) as r "
+        "where r.group_incident_id is not null order by 1",
+        params,
+    ).fetchall()
+    ids = [r[0] for r in found]
     return db.run_query(conn, "kpi_group_incidents", {"ids": ids, "as_of": as_of})
 
 
@@ -505,8 +865,115 @@ def dissatisfied(
     period: Period,
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The complaints behind ``kpis()["n_dissatisfied"]``: surveyed by the as-of with a
-    dissatisfied answer (1-2), newest first; unmasked: mask before showing."""
-    rows = drill(conn, "csat_rate", period, filters, as_of, part="denominator")
-    return rows[rows["satisfaction"] <= 2].reset_index(drop=True)
+    dissatisfied answer (1-2), newest first (``limit``/``offset``/``columns`` as in
+    ``drill``); unmasked: mask before showing."""
+    ctx = context.of(conn)
+    sql, params = _flagged_sql(DISSATISFIED_FLAG, period, filters, ctx.as_of(as_of))
+    if columns is not None:
+        sql = f"select {_select_list(columns)} from ({sql}) as r"
+    params.update(limit=None if limit is None else int(limit), offset=int(offset))
+    rows = ctx.cur.execute(sql, params).df()
+    return rows if columns is not None else rows.drop(columns=["dim"])
+
+
+# --------------------------------------------------------------------------- handling ladder
+# (the Handling ladder page: docs/definitions.md#handling-ladder)
+
+
+def ladder_rows(
+    conn: context.Source,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+    stage: str | None = None,
+) -> pd.DataFrame:
+    """The cohort's measured handling-ladder stages, one row per complaint and stage (all
+    stages, or ``stage``), newest complaint first: started, due, done (by the as-of),
+    duration, limit and ``state`` (on_time / late / skipped / overdue / open)."""
+    if stage is not None and stage not in rules.STAGES:
+        raise KpiError(f"unknown stage {stage!r}; use one of {', '.join(rules.STAGES)}")
+    ctx = context.of(conn)
+    cur, as_of = ctx.cur, ctx.as_of(as_of)
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "as_of": as_of,
+        "stage": stage,
+        **filter_params(filters),
+    }
+    return db.run_query(cur, "kpi_ladder_rows", params)
+
+
+def root_causes(
+    conn: context.Source,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """The root-cause Pareto of the cohort: root_cause, n, share, cumulative_share, n_window
+    (complaints in the rule's recurring window) and recurring (n_window ≥ the rule's
+    recurring_min_complaints), most frequent first."""
+    ctx = context.of(conn)
+    cur, as_of = ctx.cur, ctx.as_of(as_of)
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "as_of": as_of,
+        **filter_params(filters),
+        **{k: v for k, v in _ladder_rule_params(ctx, period).items() if k != "cu_min"},
+    }
+    return db.run_query(cur, "kpi_root_causes", params)
+
+
+#: The seeds' benchmark of the stage time shares (004 第5页: 接收30%, 分类25%, 调查20%,
+#: 解决15%, 回访10%), shown beside the measured shares.
+TIME_SHARE_BENCHMARK: dict[str, float] = {
+    "receive": 0.30,
+    "classify": 0.25,
+    "investigate": 0.20,
+    "resolve": 0.15,
+    "follow_up": 0.10,
+}
+
+
+def ladder_summary(
+    conn: context.Source,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """One row per handling-ladder stage (ladder order): its limit (unit and value per grade
+    of the rule version in force on the period's first day), on_time_rate with n (its
+    on-time base), median_h and p90_h with n_done, coverage (share of the cohort whose
+    source supplied the stage's timestamp) and not_measured."""
+    ctx = context.of(conn)
+    row = kpis(ctx, period, filters, as_of).iloc[0]
+    version = ctx.rules.version_for(period.start)
+    received = float(row["n_received"] or 0)
+    out = []
+    for stage in rules.STAGES:
+        limit = version.stage_limits[stage]
+        limits = {g: limit.for_grade(g) for g in rules.GRADES}
+        measured = _value(row, f"n_measured_stage_{stage}") or 0.0
+        out.append(
+            {
+                "stage": stage,
+                "unit": limit.unit,
+                "limit_general": limits["general"],
+                "limit_urgent": limits["urgent"],
+                "limit_major": limits["major"],
+                "on_time_rate": _value(row, f"stage_{stage}_on_time_rate"),
+                "n": _value(row, f"n_stage_{stage}"),
+                "median_h": _value(row, f"stage_{stage}_median_h"),
+                "p90_h": _value(row, f"stage_{stage}_p90_h"),
+                "n_done": _value(row, f"n_stage_{stage}_done"),
+                "coverage": measured / received if received else None,
+                "not_measured": bool(received) and measured == 0,
+            }
+        )
+    return pd.DataFrame(out)

@@ -10,8 +10,9 @@
 --   $f_product, $f_handler (varchar[]; empty = no filter; department includes children),
 --   $exclude_malicious (boolean: leave out complaints verified malicious),
 --   $search (varchar or null: substring of complaint_id/description/handler/customer_id,
---   case-insensitive), $limit (integer).
+--   case-insensitive), $limit (integer or null = all), $offset (integer: rows skipped).
 -- example: f_category = ['产品质量']
+-- example: offset = 0
 with
 -- include: kpi_cohort
 
@@ -48,3 +49,4 @@ final as (
 select * from final
 order by received_at desc, complaint_id
 limit $limit
+offset $offset

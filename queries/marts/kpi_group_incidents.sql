@@ -10,7 +10,8 @@ with members as (
     select c.*
     from stg_complaints as c
     where
-        list_contains($ids::varchar [], c.group_incident_id)
+        -- a semi-join on the ids (list_contains per row is slow over the whole history)
+        c.group_incident_id in (select unnest($ids::varchar []))
         and c.received_at <= $as_of::timestamp
 ),
 

@@ -49,7 +49,8 @@ import pandas as pd
 from queries import context
 from queries.config.rules import RuleSet, RuleVersion, ScoringItem
 from queries.marts import kpi
-from queries.periods import months_of, parse_month
+from queries.metrics import LADDER_METRICS, LADDER_STAGES
+from queries.periods import add_months, months_of, parse_month
 from queries.store import run_query
 
 # per_event item id -> event code understood by score_event_complaints.sql and the column
@@ -68,6 +69,8 @@ RATE_GAP_COMPLAINTS: dict[str, str] = {
     "csat_rate": "missed",
     "repeat_rate": "numerator",
     "complaint_rate_per_10k": "numerator",
+    # handling-ladder stages: the stages done late, skipped or overdue
+    **{f"stage_{stage}_on_time_rate": "missed" for stage in LADDER_STAGES},
 }
 
 
@@ -157,6 +160,28 @@ def _month_rates(
     groups by the complaint's own department, ``department_name_zh``)."""
     frame = kpi.kpis(ctx, kpi.Period.month(month), _population_filters(), as_of, by="department")
     return {str(row["department"]): row for row in frame.to_dict(orient="records")}
+
+
+def _months_rates(
+    ctx: context.ReadContext, months: list[str], as_of: dt.datetime
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """``_month_rates`` of several months from one grouped query
+    (``kpi.kpis_by_month_department``): month -> department name -> rates."""
+    if not months:
+        return {}
+    if any(item.metric in LADDER_METRICS for v in ctx.rules.versions for item in v.scoring_items):
+        # the grouped query has no handling-ladder columns: a ladder item needs each month's
+        # full kpis
+        return {m: _month_rates(ctx, m, as_of) for m in months}
+    first = parse_month(min(months))
+    last = parse_month(max(months))
+    period = kpi.Period(first, add_months(last, 1))
+    frame = kpi.kpis_by_month_department(ctx, period, _population_filters(), as_of)
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in frame.to_dict(orient="records"):
+        month = str(row.pop("month"))
+        out.setdefault(month, {})[str(row["department"])] = row
+    return out
 
 
 def _not_measured(metric: str | None, rates: dict[str, Any]) -> bool:
@@ -321,6 +346,18 @@ def department_scores(
         rank, then department.
     """
     ctx, as_of = prepare(conn, as_of)
+    return _department_scores(ctx, month, as_of, rules, None)
+
+
+def _department_scores(
+    ctx: context.ReadContext,
+    month: str,
+    as_of: dt.datetime,
+    rules: RuleSet | None,
+    rates: dict[str, dict[str, Any]] | None,
+) -> pd.DataFrame:
+    """``department_scores`` with the month's rates per department already computed
+    (``rates``, from ``_months_rates``) or, None, computed here."""
     (rules or ctx.rules).before_first(parse_month(month))  # raises when the rules refuse
     version = (rules or ctx.rules).version_for(parse_month(month))
     _check_items(version)
@@ -330,7 +367,8 @@ def department_scores(
     events = {
         r["department_id"]: r for r in run_query(ctx.cur, "score_events", params).to_dict("records")
     }
-    rates = _month_rates(ctx, month, as_of) if start <= as_of else {}
+    if rates is None:
+        rates = _month_rates(ctx, month, as_of) if start <= as_of else {}
     item_ids = [i.id for i in version.scoring_items]
     rows = []
     for dept in depts.to_dict(orient="records"):
@@ -557,7 +595,8 @@ def score_history(
     """``department_scores`` for several months stacked (long form, one row per month and
     department, ``month`` first), for trends and waterfalls."""
     ctx, as_of = prepare(conn, as_of)
-    frames = [department_scores(ctx, m, as_of, rules) for m in months]
+    rates = _months_rates(ctx, months, as_of)
+    frames = [_department_scores(ctx, m, as_of, rules, rates.get(m, {})) for m in months]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=["month", "department_id", "department", "score", "rank"])

@@ -15,6 +15,7 @@ from typing import Any
 
 from queries import i18n
 from queries.config import vocab
+from queries.metrics import LADDER_STAGES, METRICS
 
 #: (slide id, zh title, en title), in meeting order.
 AGENDA: tuple[tuple[str, str, str], ...] = (
@@ -24,6 +25,11 @@ AGENDA: tuple[tuple[str, str, str], ...] = (
     ("ranking", "部门考核排名与变化", "Department ranking and biggest movers"),
     ("worst", "最低分部门：扣分原因", "Lowest-scoring department: why"),
     ("timeliness", "处理时限与风险队列", "Time limits and the at-risk queue"),
+    (
+        "ladder",
+        "处理环节：时限、升级与根本原因",
+        "Handling ladder: limits, escalation, root causes",
+    ),
     ("repeats", "重复投诉与群体投诉", "Repeat and group complaints"),
     ("satisfaction", "客户满意度", "Satisfaction"),
     ("accountability", "责任追究", "Accountability"),
@@ -44,6 +50,12 @@ TIMELINESS_METRICS: tuple[str, ...] = (
     "on_time_resolution_rate",
     "overdue_open",
     "backlog_open",
+)
+LADDER_METRICS: tuple[str, ...] = (
+    "escalation_compliance_rate",
+    "revisit_done_rate",
+    "stage_record_on_time_rate",
+    "malicious_share",
 )
 REPEAT_METRICS: tuple[str, ...] = ("repeat_rate", "group_incidents", "escalation_rate")
 SATISFACTION_METRICS: tuple[str, ...] = ("csat_rate", "csat_mean", "survey_coverage")
@@ -66,6 +78,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "last_year": ("去年同期", "last year"),
     "previous": ("上月", "last month"),
     "n": ("n", "n"),
+    "stage_on_time": ("各环节按时率", "On-time rate per stage"),
+    "root_causes": ("根本原因（帕累托）", "Root causes (Pareto)"),
+    "root_cause": ("根本原因", "Root cause"),
+    "cumulative": ("累计占比", "Cumulative"),
+    "recurring_kind": ("性质", "Kind"),
+    "recurring": ("反复性", "recurring"),
+    "one_off": ("偶发", "one-off"),
     "continued": ("（续）", "(cont.)"),
     "score": ("得分", "Score"),
     "rank": ("排名", "Rank"),
@@ -173,6 +192,8 @@ def metric_label(pack: dict, metric: str, lang: str) -> str:
     if metric in EXTRA_LABELS:
         zh, en, _ = EXTRA_LABELS[metric]
         return zh if lang == "zh" else en
+    if metric in METRICS:  # a metric added after the pack was stored
+        return i18n.metric_name(metric, lang)
     return i18n.item_label(metric, lang)
 
 
@@ -183,6 +204,8 @@ def metric_unit(pack: dict, metric: str) -> str:
         return str(info["unit"])
     if metric in EXTRA_LABELS:
         return EXTRA_LABELS[metric][2]
+    if metric in METRICS:
+        return METRICS[metric].unit
     return "score"
 
 
@@ -516,6 +539,47 @@ def _by_chart(
     )
 
 
+def _ladder_view(pack: dict, lang: str) -> dict:
+    """Stage on-time rates (with n), the ladder numbers and the top root causes."""
+    kpis = pack.get("kpis") or {}
+    stages = [s for s in LADDER_STAGES if not _missing(kpis.get(f"stage_{s}_on_time_rate"))]
+    names = [
+        f"{LADDER_STAGES[s][0 if lang == 'zh' else 1]} (n={kpis.get(f'n_stage_{s}')})"
+        for s in stages
+    ]
+    chart = Chart(
+        "bar",
+        text("stage_on_time", lang),
+        names,
+        [(text("stage_on_time", lang), [kpis.get(f"stage_{s}_on_time_rate") for s in stages])],
+        "rate",
+    )
+    rows = [
+        [
+            _code("root_cause", r.get("root_cause"), lang),
+            fmt_value(r.get("n"), "count", lang),
+            fmt_value(r.get("cumulative_share"), "rate", lang),
+            text("recurring" if r.get("recurring") else "one_off", lang),
+        ]
+        for r in (pack.get("root_causes") or [])[:6]
+    ]
+    table = Table(
+        text("root_causes", lang),
+        [
+            text("root_cause", lang),
+            text("n", lang),
+            text("cumulative", lang),
+            text("recurring_kind", lang),
+        ],
+        rows,
+    )
+    return {
+        "stats": [_stat(pack, m, lang) for m in LADDER_METRICS],
+        "charts": [chart] if stages else [],
+        "table": table if rows else None,
+    }
+
+
 def _repeats_view(pack: dict, lang: str) -> dict:
     rows = [
         [
@@ -641,6 +705,7 @@ def slide_views(pack: dict, lang: str = "zh") -> list[SlideView]:
         "ranking": _ranking_view,
         "worst": _worst_view,
         "timeliness": _timeliness_view,
+        "ladder": _ladder_view,
         "repeats": _repeats_view,
         "satisfaction": lambda p, lg: {
             "stats": [_stat(p, m, lg) for m in SATISFACTION_METRICS],

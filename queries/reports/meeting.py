@@ -330,6 +330,7 @@ def build_pack(
             scores_prev[[c for c in ("department", "score", "rank") if c in scores_prev]]
         ),
         "worst": worst,
+        "root_causes": records(kpi.root_causes(ctx, period, filters, as_of)),
         "group_incidents": _rows(
             kpi.group_incidents(ctx, period, filters, as_of), _GROUP_KEEP, english
         ),

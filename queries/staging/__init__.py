@@ -12,6 +12,7 @@ canonical tables, the rule configuration and the company calendar:
 ``stg_calendar``            one row per day: working day, covered, working-day sequence
 ``stg_group_members``       complaint → group incident (``stg_group_incidents``: incidents)
 ``stg_complaints``          one row per complaint: canonical + derived columns
+``stg_stages``              one row per complaint x handling-ladder stage: limit, due, done
 ``stg_penalties``           penalty records + department, complaint facts, accountability deadlines
 ==========================  ===========================================================
 
@@ -81,6 +82,7 @@ STAGING_TABLES: tuple[str, ...] = (
     "stg_rules",
     "stg_rules_grade",
     "stg_rules_channel",
+    "stg_rules_stages",
     "stg_department_map",
     "stg_department_tree",
     "stg_volumes",
@@ -91,6 +93,7 @@ STAGING_TABLES: tuple[str, ...] = (
     "stg_group_members",
     "stg_group_incidents",
     "stg_complaints",
+    "stg_stages",
     "stg_penalties",
 )
 
@@ -133,7 +136,7 @@ def current_fingerprint(rule_set: rules.RuleSet | None = None) -> str:
 
 
 def _rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
-    versions, grades, channels = [], [], []
+    versions, grades, channels, stages = [], [], [], []
     for i, v in enumerate(rule_set.versions):
         acc = v.accountability
         versions.append(
@@ -171,6 +174,21 @@ def _rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
             )
         for ch, hours in v.response_limit_channel.items():
             channels.append({"rules_version": v.id, "channel": ch, "response_limit_h": hours})
+        for order, stage in enumerate(rules.STAGES, start=1):
+            limit = v.stage_limits[stage]
+            for sev in rules.GRADES:
+                value = limit.for_grade(sev)
+                if value is not None:
+                    stages.append(
+                        {
+                            "rules_version": v.id,
+                            "stage": stage,
+                            "stage_order": order,
+                            "severity": sev,
+                            "unit": limit.unit,
+                            "limit_value": float(value),
+                        }
+                    )
     return {
         "stg_rules": pd.DataFrame(versions),
         "stg_rules_grade": pd.DataFrame(
@@ -179,6 +197,10 @@ def _rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
         "stg_rules_channel": pd.DataFrame(
             channels, columns=["rules_version", "channel", "response_limit_h"]
         ).astype({"response_limit_h": "float64"}),
+        "stg_rules_stages": pd.DataFrame(
+            stages,
+            columns=["rules_version", "stage", "stage_order", "severity", "unit", "limit_value"],
+        ).astype({"stage_order": "int64", "limit_value": "float64"}),
     }
 
 
@@ -256,7 +278,13 @@ def _build(
         _group_triggers(conn, f"{prefix}stg_group_triggers", rule_set, create=True)
     else:
         plan.update(conn, "stg_group_triggers", rule_set)
-    for name in ("stg_group_members", "stg_group_incidents", "stg_complaints", "stg_penalties"):
+    for name in (
+        "stg_group_members",
+        "stg_group_incidents",
+        "stg_complaints",
+        "stg_stages",
+        "stg_penalties",
+    ):
         if plan is not None and name in INCREMENTAL_KEYS:
             plan.update(conn, name, rule_set)
         else:

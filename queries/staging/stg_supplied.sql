@@ -9,7 +9,9 @@
 --   complaint of the database has a value in it.
 -- Returns: department_id, sup_first_response, sup_resolution, sup_survey, sup_repeat
 --   (customer and category, or repeat links), sup_group (customer and category),
---   sup_escalation, sup_compensation, sup_concealed. Grain: department_id. Parameters: none.
+--   sup_escalation, sup_compensation, sup_concealed, and for the handling ladder
+--   (stg_stages) sup_<column> of each stage column, sup_ladder_escalation (any tier time),
+--   sup_root_cause, sup_malicious. Grain: department_id. Parameters: none.
 with
 recorded as (
     select
@@ -34,6 +36,21 @@ in_data as (
         bool_or(c.compensation_type is not null) as compensation_type,
         bool_or(c.compensation_amount is not null) as compensation_amount,
         bool_or(c.concealed is not null) as concealed,
+        bool_or(c.acknowledged_at is not null) as acknowledged_at,
+        bool_or(c.classified_at is not null) as classified_at,
+        bool_or(c.responsibility_assigned_at is not null) as responsibility_assigned_at,
+        bool_or(c.investigation_started_at is not null) as investigation_started_at,
+        bool_or(c.manager_contacted_at is not null) as manager_contacted_at,
+        bool_or(c.escalated_t1_at is not null) as escalated_t1_at,
+        bool_or(c.escalated_t2_at is not null) as escalated_t2_at,
+        bool_or(c.escalated_t3_at is not null) as escalated_t3_at,
+        bool_or(c.surveyed_at is not null) as surveyed_at,
+        bool_or(c.return_visit_outcome is not null) as return_visit_outcome,
+        bool_or(c.revisited_at is not null) as revisited_at,
+        bool_or(c.revisit_outcome is not null) as revisit_outcome,
+        bool_or(c.record_completed_at is not null) as record_completed_at,
+        bool_or(c.root_cause is not null) as root_cause,
+        bool_or(c.is_malicious is not null) as is_malicious,
     from complaints as c
 ),
 
@@ -55,6 +72,21 @@ supplied as (
         coalesce(list_contains(r.fields, 'compensation_amount'), i.compensation_amount)
             as compensation_amount,
         coalesce(list_contains(r.fields, 'concealed'), i.concealed) as concealed,
+        coalesce(list_contains(r.fields, 'acknowledged_at'), i.acknowledged_at) as acknowledged_at,
+        coalesce(list_contains(r.fields, 'classified_at'), i.classified_at) as classified_at,
+        coalesce(list_contains(r.fields, 'responsibility_assigned_at'), i.responsibility_assigned_at) as responsibility_assigned_at,
+        coalesce(list_contains(r.fields, 'investigation_started_at'), i.investigation_started_at) as investigation_started_at,
+        coalesce(list_contains(r.fields, 'manager_contacted_at'), i.manager_contacted_at) as manager_contacted_at,
+        coalesce(list_contains(r.fields, 'escalated_t1_at'), i.escalated_t1_at) as escalated_t1_at,
+        coalesce(list_contains(r.fields, 'escalated_t2_at'), i.escalated_t2_at) as escalated_t2_at,
+        coalesce(list_contains(r.fields, 'escalated_t3_at'), i.escalated_t3_at) as escalated_t3_at,
+        coalesce(list_contains(r.fields, 'surveyed_at'), i.surveyed_at) as surveyed_at,
+        coalesce(list_contains(r.fields, 'return_visit_outcome'), i.return_visit_outcome) as return_visit_outcome,
+        coalesce(list_contains(r.fields, 'revisited_at'), i.revisited_at) as revisited_at,
+        coalesce(list_contains(r.fields, 'revisit_outcome'), i.revisit_outcome) as revisit_outcome,
+        coalesce(list_contains(r.fields, 'record_completed_at'), i.record_completed_at) as record_completed_at,
+        coalesce(list_contains(r.fields, 'root_cause'), i.root_cause) as root_cause,
+        coalesce(list_contains(r.fields, 'is_malicious'), i.is_malicious) as is_malicious,
     from (select distinct department_id from stg_department_map) as d
     cross join in_data as i
     left join recorded as r on r.department_id = d.department_id
@@ -70,4 +102,18 @@ select
     coalesce(escalation_level, false) as sup_escalation,
     coalesce(compensation_type or compensation_amount, false) as sup_compensation,
     coalesce(concealed, false) as sup_concealed,
+    coalesce(acknowledged_at, false) as sup_acknowledged,
+    coalesce(classified_at, false) as sup_classified,
+    coalesce(responsibility_assigned_at, false) as sup_responsibility_assigned,
+    coalesce(investigation_started_at, false) as sup_investigation_started,
+    coalesce(manager_contacted_at, false) as sup_manager_contacted,
+    coalesce(surveyed_at, false) as sup_surveyed,
+    coalesce(return_visit_outcome, false) as sup_return_visit_outcome,
+    coalesce(revisited_at, false) as sup_revisited,
+    coalesce(revisit_outcome, false) as sup_revisit_outcome,
+    coalesce(record_completed_at, false) as sup_record_completed,
+    coalesce(root_cause, false) as sup_root_cause,
+    coalesce(is_malicious, false) as sup_malicious,
+    coalesce(escalated_t1_at or escalated_t2_at or escalated_t3_at, false)
+        as sup_ladder_escalation,
 from supplied

@@ -13,6 +13,7 @@ temporary folder (default ``/tmp``), then, each in a fresh process:
 
 Usage::
 
+    python3 -m tests.bench.bench_kpi --db /tmp/d1.duckdb --cli 2026-10   # the CLI process
     python3 -m tests.bench.bench_kpi --rows 1000000
     python3 -m tests.bench.bench_kpi --rows 10000000 --dir /tmp
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -144,6 +146,84 @@ print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_rss_mb": peak_mb()}))
 )
 
 
+# The hand-written DuckDB query of the CLI's numbers (the same ten metrics the naive
+# pandas script computes, per department), in a process that imports only duckdb.
+CHILD_DUCKDB = """
+import json, sys, duckdb
+path, start, end = sys.argv[1], sys.argv[2], sys.argv[3]
+conn = duckdb.connect(path, read_only=True)
+as_of = conn.execute(
+    "select max(greatest(received_at, acknowledged_at, first_response_at, resolved_at, "
+    "closed_at, surveyed_at)) from stg_complaints"
+).fetchall()[0][0]
+rows = conn.execute(
+    \"\"\"
+    with c as (
+        select *, resolved_at <= $as_of as res, first_response_at <= $as_of as resp
+        from stg_complaints
+        where received_at >= $start::date and received_at < $end::date
+          and received_at <= $as_of
+    )
+    select department_name_zh, count(*), count(*) filter (where res),
+        count(*) filter (where res and resolved_by_deadline)
+            / nullif(count(*) filter (where res or resolution_deadline <= $as_of), 0),
+        quantile_cont(first_response_h, 0.5) filter (where resp),
+        count(*) filter (where resp and responded_within_limit)
+            / nullif(count(*) filter (where resp or response_due_at < $as_of), 0),
+        quantile_cont(resolution_h, 0.9) filter (where res),
+        count(*) filter (where not coalesce(res, false)),
+        avg(is_repeat::int), avg(is_valid::int)
+    from c group by 1 order by 1
+    \"\"\",
+    {"as_of": as_of, "start": start, "end": end},
+).fetchall()
+print(json.dumps({"departments": len(rows), "received": sum(r[1] for r in rows)}))
+"""
+
+
+def _timed(cmd: list[str]) -> dict[str, object]:
+    """Run ``cmd`` under ``/usr/bin/time`` (whole process): wall, CPU (user + system) and
+    peak memory (maximum resident set size)."""
+    fmt = "TIME %e %U %S %M"
+    out = subprocess.run(
+        ["/usr/bin/time", "-f", fmt, *cmd], capture_output=True, text=True, check=True
+    )
+    line = next(x for x in out.stderr.splitlines()[::-1] if x.startswith("TIME "))
+    wall, user, system, peak_kb = line.split()[1:]
+    return {
+        "wall_s": float(wall),
+        "cpu_s": round(float(user) + float(system), 2),
+        "peak_mb": round(int(peak_kb) / 1024),
+        "stdout": out.stdout,
+    }
+
+
+def cli_versus(path: Path, month: str, repeat: int = 3) -> dict[str, object]:
+    """``complaints kpi`` for one month by department, whole process, vs the hand-written
+    DuckDB query of the same numbers and vs the naive pandas script; the fastest of
+    ``repeat`` runs each (the machine is shared)."""
+    from queries.periods import Period
+
+    period = Period.month(month)
+    start, end = period.start.isoformat(), period.end.isoformat()
+    cli = [sys.executable, "-m", "dashboard", "--db", str(path), "kpi"]
+    cli += ["--from", start, "--to", end, "--by", "department"]
+    runs = {
+        "cli": cli,
+        "duckdb": [sys.executable, "-c", CHILD_DUCKDB, str(path), start, end],
+        "pandas": [sys.executable, "-c", CHILD_PANDAS, str(path)],
+    }
+    out: dict[str, object] = {"month": month, "load": os.getloadavg()}
+    for name, cmd in runs.items():
+        best = min((_timed(cmd) for _ in range(repeat)), key=lambda r: float(r["wall_s"]))
+        best.pop("stdout")
+        out[name] = best
+    cli_wall = float(out["cli"]["wall_s"])  # type: ignore[index]
+    out["cli_over_duckdb"] = round(cli_wall / float(out["duckdb"]["wall_s"]), 2)  # type: ignore[index]
+    out["pandas_over_cli"] = round(float(out["pandas"]["wall_s"]) / cli_wall, 2)  # type: ignore[index]
+    return out
+
+
 def _child(code: str, *args: str) -> dict[str, object]:
     t0 = time.perf_counter()
     out = subprocess.run(
@@ -222,7 +302,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--db", type=Path, help="measure an existing demo database instead")
     parser.add_argument("--no-staging", action="store_true", help="skip the staging refresh")
+    parser.add_argument(
+        "--cli",
+        metavar="YYYY-MM",
+        help="only: `complaints kpi` for this month by department, whole process, vs a "
+        "hand-written DuckDB query and naive pandas (needs --db)",
+    )
     args = parser.parse_args(argv)
+    if args.cli:
+        if args.db is None:
+            parser.error("--cli needs --db")
+        print(json.dumps(cli_versus(args.db, args.cli), ensure_ascii=False))
+        return 0
     figures = run(args.rows, args.dir, args.keep, args.db, staging=not args.no_staging)
     print(json.dumps(figures, ensure_ascii=False))
     return 0

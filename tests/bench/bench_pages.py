@@ -5,7 +5,13 @@ the database (cold: new process, empty Streamlit caches, new snapshot):
 
 * ``cold_s``: the first run, straight on the page (shell + page, every cache empty);
 * ``warm_s``: a rerun right after (cached results; what a filter-free interaction costs);
+* ``cold_cpu_s`` / ``warm_cpu_s``: the CPU seconds of those runs (all threads of the
+  process, DuckDB's included): steadier than wall time on a shared machine;
 * ``peak_rss_mb``: the process's peak resident memory (``VmHWM``).
+
+To measure another checkout (e.g. main, the "before" figure) with this script:
+``PYTHONPATH=/path/to/main python3 -c "import runpy, sys; sys.argv[1:] = ['--db', DB];
+runpy.run_path('tests/bench/bench_pages.py', run_name='__main__')"``.
 
 Usage::
 
@@ -50,14 +56,15 @@ def peak_mb():
 at = AppTest.from_file(app, default_timeout=900)
 if page != "overview":
     at.switch_page(f"views/{page}.py")  # the first run renders the page itself
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 at.run()
-cold = time.perf_counter() - t0
-t1 = time.perf_counter()
+cold, cold_cpu = time.perf_counter() - t0, time.process_time() - c0
+t1, c1 = time.perf_counter(), time.process_time()
 at.run()
-warm = time.perf_counter() - t1
+warm, warm_cpu = time.perf_counter() - t1, time.process_time() - c1
 print(json.dumps({
     "page": page, "cold_s": round(cold, 2), "warm_s": round(warm, 2),
+    "cold_cpu_s": round(cold_cpu, 2), "warm_cpu_s": round(warm_cpu, 2),
     "exceptions": len(at.exception), "errors": [e.value[:120] for e in at.error],
     "peak_rss_mb": peak_mb(),
 }))

@@ -25,7 +25,7 @@ def prepared(demo_db):
 
 
 def _wait_counter(page, n: int) -> None:
-    page.wait_for_selector(f".st-key-meeting_counter >> text='{n} / 10'")
+    page.wait_for_selector(f".st-key-meeting_counter >> text='{n} / 11'")
     page.wait_for_timeout(600)  # let the slide's charts draw before a screenshot
 
 
@@ -87,7 +87,7 @@ def test_typing_in_the_notes_box_does_not_turn_the_slide(prepared, app_url, page
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
     page.wait_for_timeout(800)
-    assert page.locator(".st-key-meeting_counter").inner_text().strip() == "2 / 10"
+    assert page.locator(".st-key-meeting_counter").inner_text().strip() == "2 / 11"
 
 
 def test_auto_advance_turns_the_slide(prepared, app_url, page):
@@ -103,5 +103,5 @@ def test_auto_advance_turns_the_slide(prepared, app_url, page):
     page.get_by_role("button", name="开始投屏").click()
     _wait_counter(page, 1)
     page.wait_for_timeout(5000)
-    assert page.locator(".st-key-meeting_counter").inner_text().strip() == "1 / 10"
+    assert page.locator(".st-key-meeting_counter").inner_text().strip() == "1 / 11"
     _wait_counter(page, 2)  # about 10 s after the presentation started

@@ -59,7 +59,12 @@ def _long(result: dict[str, Any]) -> pd.DataFrame:
     ]
     for section in ("rules_version", "fields", "facts"):
         rows += [(section, "", key, value) for key, value in result[section].items()]
-    lists = (("timeline", "event"), ("score_items", "item"), ("penalties", "penalty_id"))
+    lists = (
+        ("timeline", "event"),
+        ("ladder", "stage"),
+        ("score_items", "item"),
+        ("penalties", "penalty_id"),
+    )
     for section, name in lists:
         for entry in result[section]:
             rows += [(section, entry[name], k, v) for k, v in entry.items() if k != name]
