@@ -241,7 +241,7 @@ def _fsync_dir(directory: Path) -> None:
 def write_transaction(
     db_path: Path,
     *,
-    derive: Callable[[duckdb.DuckDBPyConnection], None] | None,
+    derive: Callable[[duckdb.DuckDBPyConnection], object] | None,
     wait_seconds: float = 60.0,
     fresh: bool = False,
     before_publish: Callable[[], None] | None = None,

@@ -120,16 +120,20 @@ def test_kill_9_during_imports_leaves_before_or_after_state(tmp_path):
     import_file(dbp, b)
     import_file(dbp, a)
     state = "A"
+    files = {"A": a, "B": b}
     seen = set()
     for k in range(KILLS):
         point, when = KILL_POINTS[k % len(KILL_POINTS)]
         hold = (k // len(KILL_POINTS)) % 2 == 0
-        n = (k // (2 * len(KILL_POINTS))) % 2  # the child imports A (n=0), then B (n=1)
+        n = (k // (2 * len(KILL_POINTS))) % 2  # the child's first (n=0) or second import
+        # the child imports first the file the database does not hold (an unchanged file
+        # publishes nothing, so never reaches the kill points), then the other, and so on
+        first, second = ("B", "A") if state == "A" else ("A", "B")
         rfd, wfd = os.pipe()
         pid = os.fork()  # a forked writer starts at once (no interpreter start-up)
         if pid == 0:
             os.close(rfd)
-            _writer(dbp, (a, b), (n, point), hold, wfd)
+            _writer(dbp, (files[first], files[second]), (n, point), hold, wfd)
         os.close(wfd)
         try:
             ready, _, _ = select.select([rfd], [], [], 300)
@@ -142,8 +146,8 @@ def test_kill_9_during_imports_leaves_before_or_after_state(tmp_path):
         conn = db.open_snapshot(dbp)  # the database always opens
         conn.execute("select count(*) from import_log").fetchall()
         conn.close()
-        before_state = state if n == 0 else "A"
-        after_state = "AB"[n]
+        before_state = state if n == 0 else first
+        after_state = (first, second)[n]
         state = states.get(checksum(dbp))
         if hold:  # killed exactly at the point
             assert state == (before_state if when == "before" else after_state), (k, point)
@@ -152,7 +156,7 @@ def test_kill_9_during_imports_leaves_before_or_after_state(tmp_path):
         seen.add(state)
     assert seen == {"A", "B"}
     # the next writer removes a killed writer's staging leftovers
-    import_file(dbp, a)
+    import_file(dbp, files["B" if state == "A" else "A"])
     assert not list(tmp_path.glob("live.duckdb.staging-*"))
 
 

@@ -126,7 +126,7 @@ def _no_derived_tables(monkeypatch):
     module, rebuilt on every publication) are skipped to keep 200+ imports quick."""
     from queries import staging
 
-    monkeypatch.setattr(staging, "refresh", lambda conn: None)
+    monkeypatch.setattr(staging, "refresh", lambda conn, *args, **kwargs: None)
 
 
 @pytest.mark.parametrize(("kind", "seed"), MUTANTS)

@@ -71,6 +71,8 @@ class ImportResult:
     latest_rejected_ids: int = 0
     top_reject_reasons: list[dict[str, Any]] = field(default_factory=list)
     failed_on_rejects: bool = False
+    # False when every row equalled the published one: nothing was written or republished
+    published: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -279,26 +281,79 @@ def _log(conn, result: ImportResult, size: int, started: dt.datetime, user: str)
     )
 
 
-def _upsert(conn, kind: str, rows: pa.Table) -> tuple[int, int, int]:
-    """Upsert the parsed rows; return (imported, updated, unchanged)."""
+def _changed_rows(kind: str, cols: Sequence[str]) -> str:
+    """SQL of the registered ``incoming`` rows that are new (``is_new``) or differ from the
+    stored row in an imported column (unchanged rows are left out)."""
     table = values.TABLES[kind]
     keys = values.KEYS[kind]
+    on = " and ".join(f"e.{k} = i.{k}" for k in keys)
+    differs = " or ".join(f"e.{c} is distinct from i.{c}" for c in cols if c not in keys)
+    return (
+        f"select i.*, e.{keys[0]} is null as is_new from incoming i left join {table} e on {on}"
+        f" where e.{keys[0]} is null or ({differs or 'false'})"
+    )
+
+
+def _upsert(conn, kind: str, rows: pa.Table) -> tuple[int, int, int, list[str]]:
+    """Write the parsed rows that are new or changed (unchanged rows cost no write);
+    return (imported, updated, unchanged, the keys written: first key column)."""
+    table = values.TABLES[kind]
+    key = values.KEYS[kind][0]
     cols = [c for c in rows.column_names if c != "line"]
     conn.register("incoming", rows)
     try:
-        on = " and ".join(f"e.{k} = i.{k}" for k in keys)
-        differs = " or ".join(f"e.{c} is distinct from i.{c}" for c in cols if c not in keys)
-        imported, updated = conn.execute(
-            f"select count(*) filter (where e.{keys[0]} is null),"
-            f" count(*) filter (where e.{keys[0]} is not null and ({differs or 'false'}))"
-            f" from incoming i left join {table} e on {on}"
-        ).fetchall()[0]
-        names = ", ".join(cols)
-        conn.execute(f"insert or replace into {table} ({names}) select {names} from incoming")
+        conn.execute(f"create or replace temp table _import_changed as {_changed_rows(kind, cols)}")
     finally:
         conn.unregister("incoming")
+    try:
+        imported, updated = conn.execute(
+            "select count(*) filter (where is_new), count(*) filter (where not is_new)"
+            " from _import_changed"
+        ).fetchall()[0]
+        names = ", ".join(cols)
+        conn.execute(
+            f"insert or replace into {table} ({names}) select {names} from _import_changed"
+        )
+        written = [r[0] for r in conn.execute(f"select {key} from _import_changed").fetchall()]
+    finally:
+        conn.execute("drop table temp._import_changed")
     total = rows.num_rows
-    return int(imported), int(updated), int(total - imported - updated)
+    return int(imported), int(updated), int(total - imported - updated), written
+
+
+def _nothing_to_publish(
+    db_path: Path, result: ImportResult, rows: pa.Table, kind: str, supplied: Sequence[str]
+) -> bool:
+    """Whether every row equals the published one (and the supplied-fields record would not
+    change), read from a read-only snapshot of the serving file before any write: then the
+    import publishes nothing. Sets ``already_imported``. False when it cannot tell (no
+    database yet, an older schema)."""
+    if not db_path.exists():
+        return False
+    conn = db.open_snapshot(db_path)
+    try:
+        cols = [c for c in rows.column_names if c != "line"]
+        conn.register("incoming", rows)
+        changed = conn.execute(f"select count(*) from ({_changed_rows(kind, cols)})").fetchall()[0][
+            0
+        ]
+        if changed:
+            return False
+        if kind == "complaints":
+            known = _supplied_known(conn, rows)
+            if known != _supplied_values(rows, supplied, known):
+                return False
+        result.already_imported = bool(
+            conn.execute(
+                "select count(*) from import_log where sha256 = $s and outcome = 'ok'",
+                {"s": result.sha256},
+            ).fetchall()[0][0]
+        )
+        return True
+    except duckdb.Error:
+        return False
+    finally:
+        conn.close()
 
 
 def import_file(
@@ -368,10 +423,20 @@ def import_file(
     refusal = _reject_refusal(result, parsed.rows.num_rows, max_reject_rate)
     if refusal:
         result.outcome, result.message, result.failed_on_rejects = "failed", refusal, True
-        with db.write_transaction(
-            db_path, wait_seconds=wait_seconds, derive=staging.refresh
-        ) as conn:
-            _log(conn, result, len(data), started, user)
+        log_only(db_path, result, len(data), started, user, wait_seconds)
+        return result
+    if _nothing_to_publish(db_path, result, parsed.rows, plan.kind, supplied):
+        result.unchanged = parsed.rows.num_rows
+        result.published = False
+        result.message = _summary(result)
+        audit.record(
+            db_path,
+            "import",
+            who=user,
+            outcome="ok",
+            rows=0,
+            detail={"file": Path(name).name, "kind": plan.kind, "message": result.message},
+        )
         return result
     try:
         _publish(
@@ -422,8 +487,16 @@ def log_only(
     wait_seconds: float = 60.0,
 ) -> None:
     """Record an import that published nothing (refused or failed) in ``import_log``."""
-    with db.write_transaction(db_path, wait_seconds=wait_seconds, derive=staging.refresh) as conn:
+    with db.write_transaction(
+        db_path, wait_seconds=wait_seconds, derive=_derive(staging.Changes())
+    ) as conn:
         _log(conn, result, size, started, user)
+
+
+def _derive(changes: staging.Changes) -> Callable[[duckdb.DuckDBPyConnection], str]:
+    """The publication's derive step: re-derive only what ``changes`` (filled in by the
+    writer before the step runs) can affect (``staging.refresh``)."""
+    return lambda conn: staging.refresh(conn, changes=changes)
 
 
 def _publish(
@@ -440,14 +513,19 @@ def _publish(
     """Upsert, check the accounting, log, record the supplied fields and publish (the only
     part under the lock)."""
     name = result.file
-    with db.write_transaction(db_path, wait_seconds=wait_seconds, derive=staging.refresh) as conn:
+    changes = staging.Changes(full=kind == "departments")
+    with db.write_transaction(db_path, wait_seconds=wait_seconds, derive=_derive(changes)) as conn:
         result.already_imported = bool(
             conn.execute(
                 "select count(*) from import_log where sha256 = $s and outcome = 'ok'",
                 {"s": result.sha256},
             ).fetchall()[0][0]
         )
-        result.imported, result.updated, result.unchanged = _upsert(conn, kind, rows)
+        result.imported, result.updated, result.unchanged, written = _upsert(conn, kind, rows)
+        if kind == "complaints":
+            changes.complaints.update(written)
+        elif kind == "penalties":
+            changes.penalties.update(written)
         accounted = (
             result.imported
             + result.updated
@@ -475,27 +553,47 @@ def _record_supplied(conn, rows: pa.Table, supplied: Sequence[str]) -> None:
     """Record, per department in the file, which canonical columns the file supplied (the
     union over its imports), so a metric needing a column the source never had is "not
     measured" there rather than 0 (domain brief §5)."""
-    if "department" not in rows.column_names or not rows.num_rows:
-        return
-    departments = sorted({str(d) for d in rows.column("department").to_pylist() if d})
-    keys = [SUPPLIED_KEY + d for d in departments]
-    known = dict(
+    known = _supplied_known(conn, rows)
+    for key, value in _supplied_values(rows, supplied, known).items():
+        if known.get(key) != value:
+            conn.execute("insert or replace into meta values ($k, $v)", {"k": key, "v": value})
+
+
+def _supplied_known(conn, rows: pa.Table) -> dict[str, str]:
+    """The recorded ``supplied:<department>`` values of the file's departments."""
+    keys = [SUPPLIED_KEY + d for d in _departments(rows)]
+    return dict(
         conn.execute(
             "select key, value from meta where list_contains($k, key)", {"k": keys}
         ).fetchall()
     )
-    for key in keys:
+
+
+def _departments(rows: pa.Table) -> list[str]:
+    if "department" not in rows.column_names or not rows.num_rows:
+        return []
+    return sorted({str(d) for d in rows.column("department").to_pylist() if d})
+
+
+def _supplied_values(
+    rows: pa.Table, supplied: Sequence[str], known: dict[str, str]
+) -> dict[str, str]:
+    """``supplied:<department>`` → the union of ``supplied`` and the recorded fields."""
+    out = {}
+    for d in _departments(rows):
+        key = SUPPLIED_KEY + d
         fields = set(supplied) | {f for f in (known.get(key) or "").split(",") if f}
-        conn.execute(
-            "insert or replace into meta values ($k, $v)", {"k": key, "v": ",".join(sorted(fields))}
-        )
+        out[key] = ",".join(sorted(fields))
+    return out
 
 
 def _summary(r: ImportResult) -> str:
     parts = [
-        f"{r.source_rows} rows: {r.imported} imported, {r.updated} updated, "
+        f"{r.source_rows} rows: {r.imported} new, {r.updated} changed, "
         f"{r.unchanged} unchanged, {r.superseded} superseded, {r.rejected} rejected"
     ]
+    if not r.published:
+        parts.append("nothing changed: not republished")
     if r.already_imported:
         parts.append("this exact file was imported before")
     return "; ".join(parts)

@@ -17,9 +17,17 @@ canonical tables, the rule configuration and the company calendar:
 ==========================  ===========================================================
 
 Each derived table is a ``select`` in ``queries/<table>.sql`` wrapped here in
-``create or replace table``. The fingerprints of the rule file and the calendar are stored
-in ``meta``; ``ensure_current(conn)`` lets a read-only reader whose rules differ from the
-published ones rebuild the derived tables in its own memory (never silently stale).
+``create or replace table``. An import passes ``refresh(conn, changes=Changes(...))``: the
+small tables are still rebuilt, but the tables of ``INCREMENTAL_KEYS`` are updated by
+deleting and re-inserting only the keys the changed rows can affect, computed by the SAME
+``select`` run against temporary tables that shadow its inputs (``complaints``,
+``penalties``, ``stg_group_triggers``, ``stg_group_members``) with the affected rows and
+the context they need (see ``_Incremental``); every other table is rebuilt in full. A
+changed rule file or calendar, a changed department mapping, an earlier first day or a
+missing derived table makes it a full rebuild. The fingerprints of the rule file and the
+calendar are stored in ``meta``; ``ensure_current(conn)`` lets a read-only reader whose
+rules differ from the published ones rebuild the derived tables in its own memory (never
+silently stale).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import threading
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -88,6 +97,31 @@ STAGING_TABLES: tuple[str, ...] = (
     "stg_stages",
     "stg_penalties",
 )
+
+#: Derived tables an incremental refresh updates by key (delete + re-insert of the affected
+#: keys); any derived table not named here is rebuilt in full on every publication.
+INCREMENTAL_KEYS: dict[str, tuple[str, ...]] = {
+    "stg_group_triggers": ("department_id", "category"),
+    "stg_group_members": ("complaint_id",),
+    "stg_group_incidents": ("department_id", "category"),
+    "stg_complaints": ("complaint_id",),
+    "stg_penalties": ("penalty_id",),
+}
+
+
+@dataclass
+class Changes:
+    """What a publication changed in the canonical tables, for ``refresh(changes=...)``.
+
+    ``complaints``/``penalties``: keys of the rows inserted or updated (their old values are
+    read from the published derived tables). ``full``: the change can affect every row (a
+    departments import), so rebuild everything.
+    """
+
+    complaints: set[str] = field(default_factory=set)
+    penalties: set[str] = field(default_factory=set)
+    full: bool = False
+
 
 # Where a rebuild writes: the published file (writer), or a reader's own memory.
 _TARGETS = {"default": "", "memory": "memory.main.", "temp": "temp.main."}
@@ -219,8 +253,13 @@ def _create_from_sql(
 
 
 def _build(
-    conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet, target: str = "default"
-) -> None:
+    conn: duckdb.DuckDBPyConnection,
+    rule_set: rules.RuleSet,
+    target: str = "default",
+    plan: _Incremental | None = None,
+) -> str:
+    """Build the derived tables into ``target``; returns "incremental" when ``plan`` held,
+    else "full"."""
     prefix = _TARGETS[target]
     for name, frame in rule_frames(rule_set).items():
         _create_from_frame(conn, prefix, name, frame)
@@ -230,14 +269,14 @@ def _build(
     days = workcalendar.calendar_frame(start, end).rename(columns={"date": "cal_date"})
     _create_from_frame(conn, prefix, "stg_calendar_days", days)
     _create_from_sql(conn, prefix, "stg_calendar")
-    sql = db.sql_file("stg_group_triggers")
-    for i, (hours, minimum) in enumerate(group_rule_pairs(rule_set)):
-        verb = f"create or replace table {prefix}stg_group_triggers as" if i == 0 else None
-        params = {"window_hours": hours, "min_customers": minimum}
-        if verb:
-            conn.execute(f"{verb} {sql}", params)
-        else:
-            conn.execute(f"insert into {prefix}stg_group_triggers {sql}", params)
+    if plan is not None and not plan.holds(conn, start):
+        plan = None
+        if target == "default":
+            _release(conn, tuple(INCREMENTAL_KEYS))
+    if plan is None:
+        _group_triggers(conn, f"{prefix}stg_group_triggers", rule_set, create=True)
+    else:
+        plan.update(conn, "stg_group_triggers", rule_set)
     for name in (
         "stg_group_members",
         "stg_group_incidents",
@@ -245,21 +284,262 @@ def _build(
         "stg_stages",
         "stg_penalties",
     ):
-        _create_from_sql(conn, prefix, name)
+        if plan is not None and name in INCREMENTAL_KEYS:
+            plan.update(conn, name, rule_set)
+        else:
+            _create_from_sql(conn, prefix, name)
+    return "full" if plan is None else "incremental"
 
 
-def refresh(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | None = None) -> None:
+def _group_triggers(
+    conn: duckdb.DuckDBPyConnection, table: str, rule_set: rules.RuleSet, *, create: bool
+) -> None:
+    """Fill ``table`` from stg_group_triggers.sql, run once per distinct (window, minimum)
+    pair of the rule versions (created by the first run when ``create``, else appended)."""
+    sql = db.sql_file("stg_group_triggers")
+    for i, (hours, minimum) in enumerate(group_rule_pairs(rule_set)):
+        params = {"window_hours": hours, "min_customers": minimum}
+        verb = "create or replace table {} as" if create and i == 0 else "insert into {}"
+        conn.execute(f"{verb.format(table)} {sql}", params)
+
+
+#: The ``complaints`` columns stg_group_triggers/_members/_incidents.sql read.
+_GROUP_INPUTS = ("complaint_id", "received_at", "customer_id", "category", "department")
+_IN_PARTS = "(department_id, category) in (select (department_id, category) from _inc_parts)"
+
+
+class _Incremental:
+    """Updates the keyed derived tables for the rows of one ``Changes``.
+
+    Every step runs the table's own ``select`` (``queries/staging/stg_*.sql``) in the writer
+    connection with TEMP tables named like its inputs, which DuckDB resolves before the
+    database's own tables: the shadow holds the affected rows plus every row their derived
+    columns read, so the select returns exactly the rows a full rebuild would for them.
+    The published tables are addressed through the database's catalog name.
+
+    Affected rows (old values from the published derived tables, new from the canonical):
+    group incidents: every complaint of the (department, category) of a changed complaint
+    (windows chain into incidents of any length, so whole partitions are recomputed);
+    repeats: complaints of the same customer and category received within the longest
+    repeat window of the rules (``stg_rules.repeat_window_h``) after a changed complaint's
+    old or new receipt; complaints whose group membership changed; penalties changed or
+    of a changed complaint.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, changes: Changes) -> None:
+        name = conn.execute("select current_database()").fetchall()[0][0]
+        self.db = '"' + str(name).replace('"', '""') + '".main.'
+        self.penalties = sorted(changes.penalties)
+        d = self.db
+        conn.execute(
+            "create or replace temp table _inc_keys as"
+            " select distinct unnest($k::varchar[]) as complaint_id",
+            {"k": sorted(changes.complaints)},
+        )
+        conn.execute(
+            "create or replace temp table _inc_old as select complaint_id, customer_id,"
+            f" category, received_at, department_id from {d}stg_complaints"
+            " where complaint_id in (select complaint_id from _inc_keys)"
+        )
+        conn.execute(f"create or replace temp table _inc_old_map as from {d}stg_department_map")
+        self.first_day = conn.execute(f"select min(cal_date) from {d}stg_calendar").fetchall()[0][0]
+
+    def holds(self, conn: duckdb.DuckDBPyConnection, first_day: dt.date) -> bool:
+        """Whether the rows outside the affected keys are unchanged by the rebuilt small
+        tables: same first calendar day (working seconds count from it) and no department
+        text mapped differently than before."""
+        if first_day != self.first_day:
+            return False
+        remapped = conn.execute(
+            f"select count(*) from (from _inc_old_map except from {self.db}stg_department_map)"
+            f" as o semi join {self.db}stg_department_map as n using (raw_department)"
+        ).fetchall()[0][0]
+        return not remapped
+
+    def update(self, conn: duckdb.DuckDBPyConnection, name: str, rule_set: rules.RuleSet) -> None:
+        """Bring the keyed derived table ``name`` up to date (tables in build order)."""
+        getattr(self, "_" + name)(conn, rule_set)
+
+    def _shadow(self, conn: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
+        conn.execute(f"create or replace temp table {name} as {select}")
+
+    def _stg_group_triggers(self, conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet) -> None:
+        d = self.db
+        conn.execute(
+            "create or replace temp table _inc_parts as"
+            " select department_id, category from _inc_old where category is not null"
+            " union select m.department_id, c.category"
+            f" from {d}complaints as c join {d}stg_department_map as m"
+            " on m.raw_department = c.department"
+            " where c.complaint_id in (select complaint_id from _inc_keys)"
+            " and c.category is not null"
+        )
+        # only the columns the group selects read (a select reading another one fails
+        # loudly here, never silently): copying the wide rows cost more than the windows
+        self._shadow(
+            conn,
+            "complaints",
+            f"select {', '.join('c.' + col for col in _GROUP_INPUTS)} from {d}complaints as c"
+            f" join {d}stg_department_map as m on m.raw_department = c.department"
+            " semi join _inc_parts as p"
+            " on p.department_id = m.department_id and p.category = c.category",
+        )
+        self._shadow(conn, "_inc_triggers", f"from {d}stg_group_triggers limit 0")
+        _group_triggers(conn, "_inc_triggers", rule_set, create=False)
+        self._replace(conn, "stg_group_triggers", "_inc_triggers", _IN_PARTS)
+
+    def _replace(self, conn: duckdb.DuckDBPyConnection, table: str, rows: str, where: str) -> None:
+        """Delete the published rows of ``table`` matching ``where`` and insert ``rows`` (a
+        temp table)."""
+        conn.execute(f"delete from {self.db}{table} where {where}")
+        conn.execute(f"insert into {self.db}{table} by name from {rows}")
+
+    def _stg_group_members(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
+        d = self.db
+        self._shadow(conn, "stg_group_triggers", "from _inc_triggers")
+        self._shadow(conn, "_inc_members", db.sql_file("stg_group_members"))
+        conn.execute("drop table temp.stg_group_triggers")
+        self._shadow(
+            conn,
+            "_inc_old_members",
+            f"from {d}stg_group_members where complaint_id in"
+            " (select complaint_id from complaints union select complaint_id from _inc_keys)",
+        )
+        self._shadow(
+            conn,
+            "_inc_regrouped",
+            "select complaint_id from (from _inc_old_members except from _inc_members)"
+            " union select complaint_id from (from _inc_members except from _inc_old_members)",
+        )
+        self._replace(
+            conn,
+            "stg_group_members",
+            "_inc_members",
+            "complaint_id in (select complaint_id from _inc_old_members)",
+        )
+
+    def _stg_group_incidents(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
+        self._shadow(conn, "stg_group_members", "from _inc_members")
+        self._shadow(conn, "_inc_incidents", db.sql_file("stg_group_incidents"))
+        conn.execute("drop table temp.stg_group_members")
+        conn.execute("drop table temp.complaints")
+        self._replace(conn, "stg_group_incidents", "_inc_incidents", _IN_PARTS)
+
+    def _stg_complaints(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
+        d = self.db
+        window_h = conn.execute(f"select max(repeat_window_h) from {d}stg_rules").fetchall()[0][0]
+        conn.execute(
+            f"""
+            create or replace temp table _inc_affected as
+            with anchors as (
+                select customer_id, category, received_at from _inc_old
+                union all
+                select customer_id, category, received_at from {d}complaints
+                where complaint_id in (select complaint_id from _inc_keys)
+            )
+            select complaint_id from _inc_keys
+            union
+            select c.complaint_id
+            from {d}complaints as c
+            join anchors as a
+                on a.customer_id = c.customer_id
+                and a.category = c.category
+                and c.received_at between a.received_at
+                    and a.received_at + to_seconds($window_h * 3600)
+            union
+            select complaint_id from _inc_regrouped
+            """,
+            {"window_h": float(window_h or 0)},
+        )
+        # the affected complaints and every complaint of their customer and category (the
+        # repeat link looks back over the customer's whole history)
+        self._shadow(
+            conn,
+            "complaints",
+            f"""
+            with touched as (
+                select complaint_id, customer_id, category from {d}complaints
+                where complaint_id in (select complaint_id from _inc_affected)
+            )
+            select c.* from {d}complaints as c
+            where c.complaint_id in (select complaint_id from touched)
+                or (c.customer_id, c.category) in (
+                    select (customer_id, category) from touched
+                    where customer_id is not null and category is not null
+                )
+            """,
+        )
+        self._shadow(
+            conn,
+            "_inc_rows",
+            f"select * from ({db.sql_file('stg_complaints')}) as s"
+            " where s.complaint_id in (select complaint_id from _inc_affected)",
+        )
+        conn.execute("drop table temp.complaints")
+        self._replace(
+            conn,
+            "stg_complaints",
+            "_inc_rows",
+            "complaint_id in (select complaint_id from _inc_affected)",
+        )
+
+    def _stg_penalties(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
+        d = self.db
+        conn.execute(
+            f"create or replace temp table penalties as from {d}penalties"
+            " where list_contains($p, penalty_id)"
+            " or complaint_id in (select complaint_id from _inc_keys)",
+            {"p": self.penalties},
+        )
+        self._shadow(conn, "_inc_penalties", db.sql_file("stg_penalties"))
+        self._replace(
+            conn,
+            "stg_penalties",
+            "_inc_penalties",
+            "penalty_id in (select penalty_id from temp.penalties)",
+        )
+        conn.execute("drop table temp.penalties")
+
+    @staticmethod
+    def drop(conn: duckdb.DuckDBPyConnection) -> None:
+        """Drop every temp table of an incremental refresh."""
+        names = conn.execute(
+            "select table_name from duckdb_tables() where database_name = 'temp'"
+        ).fetchall()
+        shadows = {"complaints", "penalties", "stg_group_triggers", "stg_group_members"}
+        for (name,) in names:
+            if name.startswith("_inc_") or name in shadows:
+                conn.execute(f'drop table if exists temp."{name}"')
+
+
+def refresh(
+    conn: duckdb.DuckDBPyConnection,
+    rule_set: rules.RuleSet | None = None,
+    *,
+    changes: Changes | None = None,
+) -> str:
     """Rebuild the derived tables from the canonical ones (read-write connection) and record
-    the configuration fingerprint in ``meta``."""
+    the configuration fingerprint in ``meta``; returns "full" or "incremental" (also
+    recorded in ``meta`` as ``staging_refresh_mode``).
+
+    Args:
+        changes: the canonical rows this publication changed: only what they can affect is
+            re-derived (``_Incremental``); None, or a change a partial update cannot follow
+            (rules, calendar, department mapping, first day, a missing table), rebuilds all.
+    """
     rule_set = rule_set or rules.load_rules()
+    plan = _incremental_plan(conn, rule_set, changes)
     # the tables need no insertion order (readers sort explicitly); keeping it
     # costs memory that made the 10M build run out of it
     keep_order = conn.execute("select current_setting('preserve_insertion_order')").fetchall()
     conn.execute("set preserve_insertion_order = false")
     try:
-        _build(conn, rule_set, "default")
+        _release(conn, tuple(t for t in STAGING_TABLES if not plan or t not in INCREMENTAL_KEYS))
+        mode = _build(conn, rule_set, "default", plan)
     finally:
         conn.execute(f"set preserve_insertion_order = {bool(keep_order[0][0])}")
+        if plan is not None:
+            _Incremental.drop(conn)
     _audit_rule_change(conn, rule_set)
     values = {
         "rules_content": rule_set.content.decode("utf-8", "replace"),
@@ -267,11 +547,42 @@ def refresh(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | None = No
         "rules_fingerprint": rule_set.fingerprint(),
         "rules_versions": ",".join(v.id for v in rule_set.versions),
         "staging_refreshed_at": dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
+        "staging_refresh_mode": mode,
     }
     for key, value in values.items():
         conn.execute(
             "insert or replace into meta (key, value) values ($k, $v)", {"k": key, "v": value}
         )
+    return mode
+
+
+def _release(conn: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
+    """Drop the published derived tables about to be rebuilt and checkpoint, so their
+    blocks are free for the new ones: a rebuild then reuses the space instead of growing
+    the file by the tables' size on every publication (the writer's private copy only)."""
+    for name in names:
+        conn.execute(f"drop table if exists {name}")
+    conn.execute("checkpoint")
+
+
+def _incremental_plan(
+    conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet, changes: Changes | None
+) -> _Incremental | None:
+    """An incremental update for ``changes``, or None when everything must be rebuilt."""
+    if changes is None or changes.full:
+        return None
+    present = {
+        r[0]
+        for r in conn.execute(
+            "select table_name from duckdb_tables()"
+            " where database_name = current_database() and schema_name = 'main'"
+        ).fetchall()
+    }
+    if not set(STAGING_TABLES) <= present or "meta" not in present:
+        return None
+    if published_fingerprint(conn) != current_fingerprint(rule_set):
+        return None
+    return _Incremental(conn, changes)
 
 
 def _audit_rule_change(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet) -> None:

@@ -104,7 +104,7 @@ from queries import staging
 from queries.importer import pipeline, values
 db, file, refresh = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "1"
 if not refresh:
-    staging.refresh = lambda conn: None
+    staging.refresh = lambda conn, *a, **k: None
 times = {}
 def timed(module, name, label):
     inner = getattr(module, name)

@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         output.emit(docs[0] if len(docs) == 1 else docs, "json")
     else:
         output.emit([{k: d[k] for k in SUMMARY_COLUMNS} for d in docs], "table")
-    if any(r.outcome == "ok" for r in results):
+    if any(r.outcome == "ok" and r.published for r in results):
         after_publication(db_path)
     failed = on_rejects = 0
     for r in results:
