@@ -4,7 +4,8 @@ Each case runs the real CLI (``python3 -m dashboard --db DB import FILE``) in a 
 process, one at a time, and records the command, the load average before it (``uptime``),
 wall time, CPU seconds (user + system of the child and the worker it waits for) and peak
 RSS. Every case runs twice in the same session: with this tree's code and with the
-baseline tree (``--baseline``, default ``/work/main``: the full-rebuild behaviour), each on
+baseline tree (``--baseline DIR``: a checkout of the previous version, whose publications
+rebuild everything), each on
 its own copy of the same database.
 
 Cases (``--rows`` N, default 1,000,000; the 1M CSV of ``bench_import``):
@@ -203,7 +204,7 @@ def main() -> None:
     """Run the cases one at a time and print the table rows."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--baseline", type=Path, default=Path("/work/main"))
+    ap.add_argument("--baseline", type=Path, help="a checkout of the previous version")
     ap.add_argument("--big", type=Path, help="an existing large database (e.g. the 10M demo)")
     ap.add_argument("--tmp", type=Path, default=None)
     ap.add_argument("--skip-growth", action="store_true")
@@ -215,6 +216,8 @@ def main() -> None:
     )
     ap.add_argument("--trees", choices=("both", "new"), default="both")
     args = ap.parse_args()
+    if args.baseline is None and (args.trees == "both" or not args.growth_only):
+        ap.error("--baseline DIR (a checkout of the previous version) is needed to compare")
     tmp = Path(tempfile.mkdtemp(prefix="bench_pub_", dir=args.tmp))
     out: list[str] = []
 
@@ -222,7 +225,7 @@ def main() -> None:
         print(line, flush=True)
         out.append(line)
 
-    emit("| what | size | this branch | baseline (main) | command |")
+    emit("| what | size | this version | previous version | command |")
     emit("|---|---|---|---|---|")
     trees = [("new", ROOT)] + ([("base", args.baseline)] if args.trees == "both" else [])
     try:
