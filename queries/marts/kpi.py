@@ -562,6 +562,19 @@ def drill(
         return rows if columns is None else rows[[c for c in columns if c in rows.columns]]
     ctx = context.of(conn)
     sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
+    return _cohort_page(ctx, sql, params, limit, offset, columns)
+
+
+def _cohort_page(
+    ctx: context.ReadContext,
+    sql: str,
+    params: dict[str, Any],
+    limit: int | None,
+    offset: int,
+    columns: Sequence[str] | None,
+) -> pd.DataFrame:
+    """The rows of a cohort query: one page (``limit``/``offset`` in SQL) of the
+    allow-listed ``columns``, or of every column but ``dim``."""
     if columns is not None:
         sql = f"select {_select_list(columns)} from ({sql}) as r"
     params.update(limit=None if limit is None else int(limit), offset=int(offset))
@@ -874,11 +887,7 @@ def dissatisfied(
     ``drill``); unmasked: mask before showing."""
     ctx = context.of(conn)
     sql, params = _flagged_sql(DISSATISFIED_FLAG, period, filters, ctx.as_of(as_of))
-    if columns is not None:
-        sql = f"select {_select_list(columns)} from ({sql}) as r"
-    params.update(limit=None if limit is None else int(limit), offset=int(offset))
-    rows = ctx.cur.execute(sql, params).df()
-    return rows if columns is not None else rows.drop(columns=["dim"])
+    return _cohort_page(ctx, sql, params, limit, offset, columns)
 
 
 # --------------------------------------------------------------------------- handling ladder
