@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from dashboard.ui.navigation import PAGES, PAGES_DIR
+from tests.browser.conftest import BROWSER_TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
@@ -144,6 +146,9 @@ def test_filter_change_is_written_to_the_url_and_restored(app_url, page):
     wait_idle(page)
     page.locator('.st-key-period [data-testid="stSelectbox"]').click()
     page.locator('[role="option"]', has_text="本季度").click()
+    # the rerun may start after wait_idle's quiet window: wait for its result itself
+    caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first
+    expect(caption).to_contain_text("2025年10月1日 – 2025年12月31日", timeout=BROWSER_TIMEOUT_MS)
     wait_idle(page)
     assert "period=quarter" in page.url
     assert "2025年10月1日 – 2025年12月31日" in main_caption(page)

@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from queries import store as db
 from queries.marts import kpi, scoring, status
@@ -112,11 +114,14 @@ def test_analyst_last_months_worst_department_to_a_timeline(app_url, page, demo_
     clicks += 1
     page.locator('[role="option"]', has_text="上月").click()
     clicks += 1
+    # the rerun may start after wait_idle's quiet window: wait for its result itself
+    status_line = page.locator('[data-testid="stMain"] h4').first
+    expect(status_line).to_have_text(re.compile(r"^上月"), timeout=BROWSER_TIMEOUT_MS)
     wait_idle(page)
     scores = _engine(demo_db, scoring.department_scores, LAST_MONTH)
     worst = status.worst_department(scores, "zh")
     assert worst is not None
-    assert page.locator('[data-testid="stMain"] h4').first.inner_text().startswith("上月")
+    assert status_line.inner_text().startswith("上月")
     # 3: the worst department (first row of "departments most at risk")
     _click_row(page, '.st-key-overview_at_risk [data-testid="stDataFrame"]')
     clicks += 1
