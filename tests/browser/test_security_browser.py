@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import serve_app
+from tests.browser.conftest import BROWSER_TIMEOUT_MS, serve_app
 from tests.quality_pages_data import XSS, build, payload_rows
 
 pytestmark = pytest.mark.browser
@@ -109,13 +109,20 @@ def test_payload_in_sidebar_filters_does_not_execute(xss_url, page):
     dialogs = _watch(page)
     page.goto(f"{xss_url}/satisfaction")
     _settle(page)
-    # open the category filter: the payload categories are listed as options (text)
-    # (typing narrows the list: it is virtualised, so only a window of options is in the DOM)
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').nth(1)
-    box.click()
-    box.locator("input").fill("script")
-    # wait on the condition itself, within the default bound (conftest): load varies
-    page.locator('[role="option"]', has_text="<script>").first.wait_for()
+    # open the category filter and type into it: the payload categories are listed as
+    # options (text). Typing narrows the list (it is virtualised: only a window of options
+    # is in the DOM). A rerun may replace the widget and close its menu, so the action is
+    # repeated until the options show, within the default bound (conftest).
+    box = page.locator(
+        '[data-testid="stSidebar"] [data-testid="stMultiSelect"]', has_text="投诉类别"
+    )
+    payload = page.locator('[role="option"]', has_text="<script>")
+    deadline = time.monotonic() + BROWSER_TIMEOUT_MS / 1000
+    while payload.count() == 0:
+        assert time.monotonic() < deadline, "the category filter never listed the payloads"
+        box.locator("input").click()
+        box.locator("input").fill("script")
+        page.wait_for_timeout(500)
     options = page.locator('[role="option"]').all_inner_texts()
     assert any("<script>" in o for o in options), options
     _assert_nothing_ran(page, dialogs)
