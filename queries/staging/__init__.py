@@ -101,9 +101,9 @@ STAGING_TABLES: tuple[str, ...] = (
 #: Derived tables an incremental refresh updates by key (delete + re-insert of the affected
 #: keys); any derived table not named here is rebuilt in full on every publication.
 INCREMENTAL_KEYS: dict[str, tuple[str, ...]] = {
-    "stg_group_triggers": ("department_id", "category"),
+    "stg_group_triggers": ("complaint_id",),
     "stg_group_members": ("complaint_id",),
-    "stg_group_incidents": ("department_id", "category"),
+    "stg_group_incidents": ("group_incident_id",),
     "stg_complaints": ("complaint_id",),
     "stg_penalties": ("penalty_id",),
 }
@@ -305,7 +305,15 @@ def _group_triggers(
 
 #: The ``complaints`` columns stg_group_triggers/_members/_incidents.sql read.
 _GROUP_INPUTS = ("complaint_id", "received_at", "customer_id", "category", "department")
-_IN_PARTS = "(department_id, category) in (select (department_id, category) from _inc_parts)"
+
+
+def _within(spans: str, column: str = "trigger_at") -> str:
+    """`` semi join`` of ``t`` (department_id, category, ``column``) with the time spans of
+    the temp table ``spans`` (department_id, category, lo, hi; bounds included)."""
+    return (
+        f" semi join {spans} as r on r.department_id = t.department_id"
+        f" and r.category = t.category and t.{column} between r.lo and r.hi"
+    )
 
 
 class _Incremental:
@@ -318,8 +326,11 @@ class _Incremental:
     The published tables are addressed through the database's catalog name.
 
     Affected rows (old values from the published derived tables, new from the canonical):
-    group incidents: every complaint of the (department, category) of a changed complaint
-    (windows chain into incidents of any length, so whole partitions are recomputed);
+    group incidents: the triggers of a changed complaint's (department, category) received
+    within the longest group window after its old or new receipt, recomputed from the rows
+    one window earlier on; then every complaint of the dirty spans: the recomputed spans
+    merged with the windows [window_start, trigger_at] of the old and new triggers that
+    overlap or touch them (a chain of windows of any length: whole incidents, old and new);
     repeats: complaints of the same customer and category received within the longest
     repeat window of the rules (``stg_rules.repeat_window_h``) after a changed complaint's
     old or new receipt; complaints whose group membership changed; penalties changed or
@@ -364,29 +375,131 @@ class _Incremental:
         conn.execute(f"create or replace temp table {name} as {select}")
 
     def _stg_group_triggers(self, conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet) -> None:
+        """Recompute the triggers received within the longest group window after a changed
+        row's old or new receipt (the only ones whose trailing window holds it), from the
+        rows of [that span's start - window, its end]; then mark the dirty spans the
+        members step recomputes (``_inc_dirty``)."""
         d = self.db
+        window = {"w": self.group_window_h(conn)}
+        span = "to_seconds($w * 3600)"
+        # each changed row's old and new place (department, category, receipt); the spans
+        # [receipt, receipt + window] of one partition merged where they overlap
         conn.execute(
-            "create or replace temp table _inc_parts as"
-            " select department_id, category from _inc_old where category is not null"
-            " union select m.department_id, c.category"
-            f" from {d}complaints as c join {d}stg_department_map as m"
-            " on m.raw_department = c.department"
-            " where c.complaint_id in (select complaint_id from _inc_keys)"
-            " and c.category is not null"
+            f"""
+            create or replace temp table _inc_ranges as
+            with anchors as (
+                select department_id, category, received_at from _inc_old
+                union
+                select m.department_id, c.category, c.received_at
+                from {d}complaints as c
+                join {d}stg_department_map as m on m.raw_department = c.department
+                where c.complaint_id in (select complaint_id from _inc_keys)
+            ),
+            ordered as (
+                select *, max(received_at) over (
+                    partition by department_id, category order by received_at
+                    rows between unbounded preceding and 1 preceding
+                ) as prev
+                from anchors
+                where category is not null and received_at is not null
+            ),
+            grouped as (
+                select *, sum(case when prev is null or received_at > prev + {span}
+                    then 1 else 0 end) over (
+                    partition by department_id, category order by received_at
+                    rows unbounded preceding
+                ) as grp
+                from ordered
+            )
+            select department_id, category, min(received_at) as lo,
+                max(received_at) + {span} as hi
+            from grouped group by department_id, category, grp
+            """,
+            window,
         )
         # only the columns the group selects read (a select reading another one fails
         # loudly here, never silently): copying the wide rows cost more than the windows
+        self._shadow_complaints(conn, "_inc_ranges", f"r.lo - {span}", window)
+        self._shadow(conn, "_inc_trig_all", f"from {d}stg_group_triggers limit 0")
+        _group_triggers(conn, "_inc_trig_all", rule_set, create=False)
+        conn.execute("drop table temp.complaints")
+        self._shadow(conn, "_inc_triggers", "from _inc_trig_all as t" + _within("_inc_ranges"))
+        # a trigger chains its window [window_start, trigger_at] to the next one: the
+        # intervals of the old and the new triggers, and the recomputed spans, merged where
+        # they overlap or touch; a merged span holding a recomputed one is dirty (its
+        # incidents may change), every other one is unchanged (whole incidents either way)
+        conn.execute(
+            f"""
+            create or replace temp table _inc_dirty as
+            with parts as (select distinct department_id, category from _inc_ranges),
+            spans as (
+                select department_id, category, lo, hi, 1 as dirty from _inc_ranges
+                union all
+                select t.department_id, t.category, t.window_start, t.trigger_at, 0
+                from {d}stg_group_triggers as t
+                semi join parts as p
+                    on p.department_id = t.department_id and p.category = t.category
+                union all
+                select department_id, category, window_start, trigger_at, 0 from _inc_triggers
+            ),
+            ordered as (
+                select *, max(hi) over (
+                    partition by department_id, category order by lo, hi
+                    rows between unbounded preceding and 1 preceding
+                ) as prev_hi
+                from spans
+            ),
+            merged as (
+                select *, sum(case when prev_hi is null or lo > prev_hi then 1 else 0 end)
+                    over (
+                        partition by department_id, category order by lo, hi
+                        rows unbounded preceding
+                    ) as grp
+                from ordered
+            )
+            select department_id, category, min(lo) as lo, max(hi) as hi
+            from merged group by department_id, category, grp
+            having max(dirty) = 1
+            """
+        )
         self._shadow(
             conn,
-            "complaints",
-            f"select {', '.join('c.' + col for col in _GROUP_INPUTS)} from {d}complaints as c"
-            f" join {d}stg_department_map as m on m.raw_department = c.department"
-            " semi join _inc_parts as p"
-            " on p.department_id = m.department_id and p.category = c.category",
+            "_inc_trig_old",
+            f"select complaint_id from {d}stg_group_triggers as t"
+            + _within("_inc_ranges")
+            + " union select complaint_id from _inc_keys",
         )
-        self._shadow(conn, "_inc_triggers", f"from {d}stg_group_triggers limit 0")
-        _group_triggers(conn, "_inc_triggers", rule_set, create=False)
-        self._replace(conn, "stg_group_triggers", "_inc_triggers", _IN_PARTS)
+        self._replace(
+            conn,
+            "stg_group_triggers",
+            "_inc_triggers",
+            "complaint_id in (select complaint_id from _inc_trig_old)",
+        )
+
+    def group_window_h(self, conn: duckdb.DuckDBPyConnection) -> float:
+        """The longest group window of the rule versions, in hours."""
+        hours = conn.execute(f"select max(group_window_h) from {self.db}stg_rules").fetchall()
+        return float(hours[0][0] or 0)
+
+    def _shadow_complaints(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        spans: str,
+        lo: str,
+        params: dict[str, object] | None = None,
+    ) -> None:
+        """TEMP ``complaints``: the group columns of the complaints received within a span
+        of ``spans`` (department_id, category, lo, hi) of their department and category,
+        the span starting at the expression ``lo`` (of ``r``)."""
+        d = self.db
+        conn.execute(
+            "create or replace temp table complaints as"
+            f" select {', '.join('c.' + col for col in _GROUP_INPUTS)} from {d}complaints as c"
+            f" join {d}stg_department_map as m on m.raw_department = c.department"
+            f" semi join {spans} as r on r.department_id = m.department_id"
+            f" and r.category = c.category and c.received_at between {lo} and r.hi",
+            params or {},
+        )
 
     def _replace(self, conn: duckdb.DuckDBPyConnection, table: str, rows: str, where: str) -> None:
         """Delete the published rows of ``table`` matching ``where`` and insert ``rows`` (a
@@ -395,10 +508,17 @@ class _Incremental:
         conn.execute(f"insert into {self.db}{table} by name from {rows}")
 
     def _stg_group_members(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
+        """Recompute the members of the dirty spans (whole incidents) from their complaints
+        and the (now published) triggers within them."""
         d = self.db
-        self._shadow(conn, "stg_group_triggers", "from _inc_triggers")
+        self._shadow(
+            conn, "stg_group_triggers", f"from {d}stg_group_triggers as t" + _within("_inc_dirty")
+        )
+        self._shadow_complaints(conn, "_inc_dirty", "r.lo")
         self._shadow(conn, "_inc_members", db.sql_file("stg_group_members"))
         conn.execute("drop table temp.stg_group_triggers")
+        # the old members of every complaint in a dirty span: unchanged complaints are
+        # where they were, changed ones are among the keys
         self._shadow(
             conn,
             "_inc_old_members",
@@ -419,11 +539,18 @@ class _Incremental:
         )
 
     def _stg_group_incidents(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
+        """Replace the incidents of the dirty spans (an old incident lies wholly inside or
+        wholly outside them)."""
         self._shadow(conn, "stg_group_members", "from _inc_members")
         self._shadow(conn, "_inc_incidents", db.sql_file("stg_group_incidents"))
         conn.execute("drop table temp.stg_group_members")
         conn.execute("drop table temp.complaints")
-        self._replace(conn, "stg_group_incidents", "_inc_incidents", _IN_PARTS)
+        self._replace(
+            conn,
+            "stg_group_incidents",
+            "_inc_incidents",
+            "group_incident_id in (select group_incident_id from _inc_old_members)",
+        )
 
     def _stg_complaints(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
         d = self.db

@@ -16,7 +16,8 @@ Cases (``--rows`` N, default 1,000,000; the 1M CSV of ``bench_import``):
   * ``complaints rebuild`` of the N database;
   * file growth: 20 publications of 1,000 changed rows, the file size against a fresh
     copy of the same content (``copy from database``).
-``--big DB`` adds the 1,000-row import into an existing (e.g. 10M demo) database.
+``--big DB`` adds the 1,000-row import into an existing (e.g. 10M demo) database;
+``--small-only DB`` runs only that case, ``--growth-only DB`` only the growth case.
 
 Run: ``python3 -m tests.bench.bench_publication [--rows N] [--big /tmp/d10.duckdb]``.
 Prints Markdown rows for the README's performance table. Not a test (no time asserts).
@@ -189,6 +190,27 @@ def growth(seeded: Path, n: int, trees, tmp: Path, emit, *extra: str) -> None:
         db.unlink()
 
 
+def small_into(big: Path, trees, tmp: Path, emit) -> None:
+    """1,000 new rows (the database's last 30 days) into a copy of ``big``, per tree."""
+    small = tmp / "big_small.csv"
+    write_rows(small, recent_rows(big, 1000, "BIGN", 9))
+    res = {}
+    for tag, code in trees:
+        db = tmp / f"{tag}-big.duckdb"
+        shutil.copyfile(big, db)
+        res[tag] = run(code, db, "import", str(small), "--into-demo")
+        db.unlink()
+    emit(
+        row(
+            "1,000 new rows into the big database",
+            f"{big.stat().st_size / 2**30:.1f} GiB db",
+            res["new"],
+            res.get("base"),
+            "complaints --db DB import small.csv --into-demo",
+        )
+    )
+
+
 def row(what: str, size: str, new: dict, base: dict | None, cmd: str) -> str:
     def fmt(r: dict) -> str:
         return (
@@ -214,9 +236,17 @@ def main() -> None:
         metavar="DB",
         help="only the file-growth case, on a copy of this N-row (demo) database",
     )
+    ap.add_argument(
+        "--small-only",
+        type=Path,
+        metavar="DB",
+        help="only the 1,000-new-rows case, on a copy of this (demo) database",
+    )
     ap.add_argument("--trees", choices=("both", "new"), default="both")
     args = ap.parse_args()
-    if args.baseline is None and (args.trees == "both" or not args.growth_only):
+    if args.baseline is None and (
+        args.trees == "both" or not (args.growth_only or args.small_only)
+    ):
         ap.error("--baseline DIR (a checkout of the previous version) is needed to compare")
     tmp = Path(tempfile.mkdtemp(prefix="bench_pub_", dir=args.tmp))
     out: list[str] = []
@@ -232,6 +262,9 @@ def main() -> None:
         n = args.rows
         if args.growth_only:
             growth(args.growth_only, n, trees, tmp, emit, "--into-demo")
+            return
+        if args.small_only:
+            small_into(args.small_only, trees, tmp, emit)
             return
         full = tmp / "full.csv"
         write_csv(full, n)
@@ -303,24 +336,7 @@ def main() -> None:
         if not args.skip_growth:
             growth(seeded, n, trees, tmp, emit)
         if args.big:
-            small = tmp / "big_small.csv"
-            write_rows(small, recent_rows(args.big, 1000, "BIGN", 9))
-            res = {}
-            for tag, code in (("new", ROOT), ("base", args.baseline)):
-                db = tmp / f"{tag}-big.duckdb"
-                shutil.copyfile(args.big, db)
-                res[tag] = run(code, db, "import", str(small), "--into-demo")
-                db.unlink()
-            size = f"{args.big.stat().st_size / 2**30:.1f} GiB db"
-            emit(
-                row(
-                    "1,000 new rows into the big database",
-                    size,
-                    res["new"],
-                    res["base"],
-                    cmd.format("small.csv --into-demo"),
-                )
-            )
+            small_into(args.big, trees, tmp, emit)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
