@@ -378,3 +378,144 @@ def test_a_departments_import_rebuilds_in_full(tmp_path, refreshes):
     conn.close()
     assert checksum(dbp, "stg_complaints", "complaint_id")
     assert_equals_full_rebuild(dbp, tmp_path)
+
+
+# --- the time-bounded group step: rows at its bounds, chains, moves, deletions ----------
+
+
+def _g(cid: str, at: dt.datetime, customer: str, **kw: str) -> list[str]:
+    """A complaint of 零售部/收费 (unless overridden) by ``customer``."""
+    return complaint(
+        cid, at, **{"department": "零售部", "category": "收费", "customer_id": customer, **kw}
+    )
+
+
+def _incidents(dbp: Path) -> list[tuple]:
+    conn = db.open_snapshot(dbp)
+    try:
+        return conn.execute(
+            "select group_incident_id, n_complaints, n_customers, department_id, category"
+            " from stg_group_incidents order by 1"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _incident_of(dbp: Path, cid: str) -> str | None:
+    conn = db.open_snapshot(dbp)
+    try:
+        return conn.execute(
+            "select group_incident_id from stg_complaints where complaint_id = $c", {"c": cid}
+        ).fetchall()[0][0]
+    finally:
+        conn.close()
+
+
+# the calendar's first day, never moved (an earlier one is a full rebuild)
+_ANCHOR = complaint("Z0", T(2025, 3, 1, 9), department="客服部", customer_id="Z")
+
+
+def test_group_rows_at_exactly_the_window_distance(tmp_path, refreshes):
+    """The window [t - 24 h, t] includes both ends: a row moved to exactly 24 h before a
+    later row completes its five customers (the recomputed span's far end), moved 1 s
+    further it does not; a new row exactly 24 h after an unchanged one counts it (the
+    recomputation's context reaches exactly one window back)."""
+    dbp = tmp_path / "b.duckdb"
+    t0 = T(2025, 4, 1, 8)
+    hour, sec = dt.timedelta(hours=1), dt.timedelta(seconds=1)
+    base = [_g(f"A{i}", t0 + i * hour, f"C{i}") for i in range(1, 5)]
+    a5 = _g("A5", t0 + 25 * hour + sec, "C5")  # A2..A5 within 24 h: four customers
+    _import(dbp, tmp_path, "a.csv", [_ANCHOR, *base, a5])
+    assert _incidents(dbp) == []
+    # A1 to t0 + 1 h + 1 s: exactly 24 h before A5
+    _import(dbp, tmp_path, "b.csv", [_g("A1", t0 + hour + sec, "C1")])
+    assert _incidents(dbp) == [("G-A1", 5, 5, "零售部", "收费")]
+    assert_equals_full_rebuild(dbp, tmp_path)
+    # 1 s earlier: 24 h + 1 s before A5, out of its window
+    _import(dbp, tmp_path, "c.csv", [_g("A1", t0 + hour, "C1")])
+    assert _incidents(dbp) == []
+    assert_equals_full_rebuild(dbp, tmp_path)
+    # A0 exactly 24 h after the unchanged A1: A1..A4 + A0 are five customers; A5 then
+    # chains on (A2..A5 + A0) and joins the same incident
+    _import(dbp, tmp_path, "d.csv", [_g("A0", t0 + 25 * hour, "C6")])
+    assert _incidents(dbp) == [("G-A1", 6, 6, "零售部", "收费")]
+    assert _incident_of(dbp, "A5") == "G-A1"
+    assert_equals_full_rebuild(dbp, tmp_path)
+    assert refreshes == ["full", "incremental", "incremental", "incremental"]
+
+
+def test_a_chain_of_windows_longer_than_one_window(tmp_path, refreshes):
+    """30 complaints 4 h apart by 6 customers in turn chain into one incident of 116 h
+    (from the 5th complaint on each is a trigger). Moving the middle day's six to another
+    category splits it: the second half becomes its own incident, renamed up to 48 h after
+    the moved rows; moving them back rejoins it; a new earliest member renames all 31."""
+    dbp = tmp_path / "c.duckdb"
+    t0 = T(2025, 4, 7, 8)
+    four = dt.timedelta(hours=4)
+    rows = [_g(f"K{i:02d}", t0 + i * four, f"C{i % 6}") for i in range(30)]
+    _import(dbp, tmp_path, "a.csv", [_ANCHOR, *rows])
+    assert _incidents(dbp) == [("G-K00", 30, 6, "零售部", "收费")]
+    middle = rows[12:18]
+    moved = [[*r] for r in middle]
+    for r in moved:
+        r[HEADERS.index("category")] = "服务态度"
+    _import(dbp, tmp_path, "b.csv", moved)
+    # K11 at +44 h, K18 at +72 h: K18..K22 reach five customers at +88 h (window from
+    # +64 h, after K11): a new incident from K18
+    assert _incidents(dbp) == [
+        ("G-K00", 12, 6, "零售部", "收费"),
+        ("G-K12", 6, 6, "零售部", "服务态度"),
+        ("G-K18", 12, 6, "零售部", "收费"),
+    ]
+    assert _incident_of(dbp, "K29") == "G-K18"
+    assert_equals_full_rebuild(dbp, tmp_path)
+    _import(dbp, tmp_path, "c.csv", middle)
+    assert _incidents(dbp) == [("G-K00", 30, 6, "零售部", "收费")]
+    assert _incident_of(dbp, "K29") == "G-K00"
+    assert_equals_full_rebuild(dbp, tmp_path)
+    # 8 h before K00, by a 7th customer: K03's window now holds five customers and starts
+    # the incident 12 h before K00; K29 (124 h later) is renamed
+    _import(dbp, tmp_path, "d.csv", [_g("KA0", t0 - 2 * four, "C9")])
+    assert _incidents(dbp) == [("G-KA0", 31, 7, "零售部", "收费")]
+    assert _incident_of(dbp, "K29") == "G-KA0"
+    assert_equals_full_rebuild(dbp, tmp_path)
+    assert refreshes == ["full", "incremental", "incremental", "incremental"]
+
+
+def test_the_trigger_moves_to_another_department_or_is_deleted(tmp_path, refreshes):
+    """D4, the only trigger of a five-customer incident in 零售部, moves to 信用卡部: the old
+    incident is gone and one forms there with four customers already in its window. The
+    same trigger deleted from the canonical table (refresh with its key) leaves no
+    incident, as a full rebuild does."""
+    dbp = tmp_path / "t.duckdb"
+    t0 = T(2025, 5, 5, 8)
+    hour = dt.timedelta(hours=1)
+    rows = [_g(f"D{i}", t0 + i * hour, f"C{i}") for i in range(5)]
+    others = [_g(f"E{i}", t0 + (i + 0.5) * hour, f"C1{i}", department="信用卡部") for i in range(4)]
+    _import(dbp, tmp_path, "a.csv", [_ANCHOR, *rows, *others])
+    assert _incidents(dbp) == [("G-D0", 5, 5, "零售部", "收费")]
+    shutil.copyfile(dbp, tmp_path / "before.duckdb")
+    _import(dbp, tmp_path, "b.csv", [_g("D4", t0 + 4 * hour, "C4", department="信用卡部")])
+    assert _incidents(dbp) == [("G-E0", 5, 5, "信用卡部", "收费")]
+    assert _incident_of(dbp, "D0") is None
+    assert_equals_full_rebuild(dbp, tmp_path)
+    assert refreshes == ["full", "incremental"]
+
+    def derived_after_delete(name: str, changes: staging.Changes | None) -> dict:
+        path = tmp_path / name
+        shutil.copyfile(tmp_path / "before.duckdb", path)
+        conn = duckdb.connect(str(path))
+        try:
+            conn.execute("delete from complaints where complaint_id = 'D4'")
+            mode = staging.refresh(conn, changes=changes)
+            assert mode == ("full" if changes is None else "incremental")
+            return stg_tables(conn)
+        finally:
+            conn.close()
+
+    incremental = derived_after_delete("inc.duckdb", staging.Changes(complaints={"D4"}))
+    full = derived_after_delete("full.duckdb", None)
+    assert incremental["stg_group_incidents"] == []
+    assert incremental["stg_group_members"] == []
+    for table in staging.STAGING_TABLES:
+        assert incremental[table] == full[table], table
