@@ -519,3 +519,21 @@ def test_the_trigger_moves_to_another_department_or_is_deleted(tmp_path, refresh
     assert incremental["stg_group_members"] == []
     for table in staging.STAGING_TABLES:
         assert incremental[table] == full[table], table
+
+
+def test_a_newly_supplied_field_re_derives_the_departments_stages(tmp_path, refreshes):
+    """A file that supplies acknowledged_at for 客服部 makes the acknowledge stage of every
+    complaint of 客服部 measured, the earlier ones too (not only the imported row)."""
+    dbp = tmp_path / "s.duckdb"
+    _import(dbp, tmp_path, "a.csv", [complaint(f"S{i}", T(2025, 6, 2, 9 + i)) for i in range(3)])
+    headers = [*HEADERS, "acknowledged_at"]
+    row = [*complaint("S9", T(2025, 6, 3, 9)), "2025-06-03 10:00:00"]
+    _import(dbp, tmp_path, "b.csv", [row], headers)
+    assert refreshes == ["full", "incremental"]
+    conn = db.open_snapshot(dbp)
+    got = conn.execute(
+        "select complaint_id, measured from stg_stages where stage = 'acknowledge' order by 1"
+    ).fetchall()
+    conn.close()
+    assert got == [("S0", True), ("S1", True), ("S2", True), ("S9", True)]
+    assert_equals_full_rebuild(dbp, tmp_path)

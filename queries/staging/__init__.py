@@ -105,6 +105,7 @@ INCREMENTAL_KEYS: dict[str, tuple[str, ...]] = {
     "stg_group_members": ("complaint_id",),
     "stg_group_incidents": ("group_incident_id",),
     "stg_complaints": ("complaint_id",),
+    "stg_stages": ("complaint_id",),
     "stg_penalties": ("penalty_id",),
 }
 
@@ -333,8 +334,9 @@ class _Incremental:
     overlap or touch them (a chain of windows of any length: whole incidents, old and new);
     repeats: complaints of the same customer and category received within the longest
     repeat window of the rules (``stg_rules.repeat_window_h``) after a changed complaint's
-    old or new receipt; complaints whose group membership changed; penalties changed or
-    of a changed complaint.
+    old or new receipt; complaints whose group membership changed; ladder stages of those
+    and of every complaint of a department whose supplied fields changed; penalties
+    changed or of a changed complaint.
     """
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, changes: Changes) -> None:
@@ -353,6 +355,7 @@ class _Incremental:
             " where complaint_id in (select complaint_id from _inc_keys)"
         )
         conn.execute(f"create or replace temp table _inc_old_map as from {d}stg_department_map")
+        conn.execute(f"create or replace temp table _inc_old_supplied as from {d}stg_supplied")
         self.first_day = conn.execute(f"select min(cal_date) from {d}stg_calendar").fetchall()[0][0]
 
     def holds(self, conn: duckdb.DuckDBPyConnection, first_day: dt.date) -> bool:
@@ -372,6 +375,7 @@ class _Incremental:
         getattr(self, "_" + name)(conn, rule_set)
 
     def _shadow(self, conn: duckdb.DuckDBPyConnection, name: str, select: str) -> None:
+        """Create the TEMP table ``name`` from ``select``."""
         conn.execute(f"create or replace temp table {name} as {select}")
 
     def _stg_group_triggers(self, conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet) -> None:
@@ -610,6 +614,35 @@ class _Incremental:
             "complaint_id in (select complaint_id from _inc_affected)",
         )
 
+    def _stg_stages(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
+        """Recompute the ladder stages of the re-derived complaints and of every complaint
+        of a department whose supplied fields (``stg_supplied``) changed."""
+        d = self.db
+        self._shadow(
+            conn,
+            "_inc_stage_keys",
+            "select complaint_id from _inc_affected union"
+            f" select complaint_id from {d}stg_complaints where department_id in ("
+            " select department_id from"
+            f" (from _inc_old_supplied except from {d}stg_supplied)"
+            f" union select department_id from"
+            f" (from {d}stg_supplied except from _inc_old_supplied))",
+        )
+        self._shadow(
+            conn,
+            "stg_complaints",
+            f"from {d}stg_complaints"
+            " where complaint_id in (select complaint_id from _inc_stage_keys)",
+        )
+        self._shadow(conn, "_inc_stages", db.sql_file("stg_stages"))
+        conn.execute("drop table temp.stg_complaints")
+        self._replace(
+            conn,
+            "stg_stages",
+            "_inc_stages",
+            "complaint_id in (select complaint_id from _inc_stage_keys)",
+        )
+
     def _stg_penalties(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
         d = self.db
         conn.execute(
@@ -633,7 +666,13 @@ class _Incremental:
         names = conn.execute(
             "select table_name from duckdb_tables() where database_name = 'temp'"
         ).fetchall()
-        shadows = {"complaints", "penalties", "stg_group_triggers", "stg_group_members"}
+        shadows = {
+            "complaints",
+            "penalties",
+            "stg_group_triggers",
+            "stg_group_members",
+            "stg_complaints",
+        }
         for (name,) in names:
             if name.startswith("_inc_") or name in shadows:
                 conn.execute(f'drop table if exists temp."{name}"')
