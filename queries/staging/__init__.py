@@ -330,8 +330,9 @@ class _Incremental:
     group incidents: the triggers of a changed complaint's (department, category) received
     within the longest group window after its old or new receipt, recomputed from the rows
     one window earlier on; then every complaint of the dirty spans: the recomputed spans
-    merged with the windows [window_start, trigger_at] of the old and new triggers that
-    overlap or touch them (a chain of windows of any length: whole incidents, old and new);
+    merged with the windows [window_start, trigger_at] of the recomputed triggers and the
+    spans of the old incidents that overlap or touch them (a chain of windows of any
+    length: whole incidents, old and new);
     repeats: complaints of the same customer and category received within the longest
     repeat window of the rules (``stg_rules.repeat_window_h``) after a changed complaint's
     old or new receipt; complaints whose group membership changed; ladder stages of those
@@ -429,9 +430,11 @@ class _Incremental:
         conn.execute("drop table temp.complaints")
         self._shadow(conn, "_inc_triggers", "from _inc_trig_all as t" + _within("_inc_ranges"))
         # a trigger chains its window [window_start, trigger_at] to the next one: the
-        # intervals of the old and the new triggers, and the recomputed spans, merged where
-        # they overlap or touch; a merged span holding a recomputed one is dirty (its
-        # incidents may change), every other one is unchanged (whole incidents either way)
+        # recomputed spans, the windows of the recomputed triggers and the spans of the old
+        # incidents (each holds its triggers' windows: from its first member less the
+        # longest window to its last member, itself a trigger), merged where they overlap or
+        # touch; a merged span holding a recomputed one is dirty (its incidents may change),
+        # every other one holds only unchanged triggers and complaints (whole incidents)
         conn.execute(
             f"""
             create or replace temp table _inc_dirty as
@@ -439,10 +442,12 @@ class _Incremental:
             spans as (
                 select department_id, category, lo, hi, 1 as dirty from _inc_ranges
                 union all
-                select t.department_id, t.category, t.window_start, t.trigger_at, 0
-                from {d}stg_group_triggers as t
+                -- an old incident covers its windows: [first member - window, last]
+                select g.department_id, g.category, g.first_received_at - {span},
+                    g.last_received_at, 0
+                from {d}stg_group_incidents as g
                 semi join parts as p
-                    on p.department_id = t.department_id and p.category = t.category
+                    on p.department_id = g.department_id and p.category = g.category
                 union all
                 select department_id, category, window_start, trigger_at, 0 from _inc_triggers
             ),
@@ -464,7 +469,8 @@ class _Incremental:
             select department_id, category, min(lo) as lo, max(hi) as hi
             from merged group by department_id, category, grp
             having max(dirty) = 1
-            """
+            """,
+            window,
         )
         self._shadow(
             conn,
