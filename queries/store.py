@@ -49,6 +49,10 @@ WRITER_MEMORY_ENV = "COMPLAINTS_WRITER_MEMORY"
 READER_MEMORY_ENV = "COMPLAINTS_READER_MEMORY"
 THREADS_ENV = "COMPLAINTS_THREADS"
 READER_TEMP_ENV = "COMPLAINTS_READER_TEMP"
+COMPACT_FREE_ENV = "COMPLAINTS_COMPACT_FREE"
+#: A publication whose file has more than this share of free blocks after its checkpoint
+#: publishes a compacted copy instead (``$COMPLAINTS_COMPACT_FREE``, a percentage).
+DEFAULT_COMPACT_FREE = 15.0
 #: Defaults: a writer may use half the machine's memory, each reader 2 GiB; DuckDB spills
 #: beyond that to its temp directory instead of growing (its own default is 80% of RAM for
 #: every process, which several readers and a writer together exceed).
@@ -112,6 +116,43 @@ def reader_resources() -> Resources:
         Path(tempfile.gettempdir()) / "complaints-duckdb-spill"
     )
     return Resources(_memory(memory, READER_MEMORY_ENV), _threads(), temp)
+
+
+def compact_free_share() -> float:
+    """The free-block share above which a publication compacts (``$COMPLAINTS_COMPACT_FREE``,
+    a percentage 0-100; 100 never compacts), as a fraction."""
+    text = os.environ.get(COMPACT_FREE_ENV, "").strip()
+    if not text:
+        return DEFAULT_COMPACT_FREE / 100
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise ValueError(f"${COMPACT_FREE_ENV}: {text!r} is not a percentage from 0 to 100")
+    return value / 100
+
+
+def free_share(conn: duckdb.DuckDBPyConnection) -> float:
+    """The share of free blocks in the file of ``conn``'s current database
+    (``pragma database_size``; checkpoint first)."""
+    total, free = conn.execute(
+        "select total_blocks, free_blocks from pragma_database_size()"
+        " where database_name = current_database()"
+    ).fetchall()[0]
+    return free / total if total else 0.0
+
+
+def _compact(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Copy every object of ``conn``'s current database into the new file ``target``
+    (``copy from database``), so only live blocks are written."""
+    source = conn.execute("select current_database()").fetchall()[0][0]
+    conn.execute(f"attach '{_sql_literal(str(target))}' as _compact")
+    try:
+        conn.execute(f'copy from database "{source}" to _compact')
+        conn.execute("checkpoint _compact")
+    finally:
+        conn.execute("detach _compact")
 
 
 # --------------------------------------------------------------------------- migrations
@@ -251,8 +292,11 @@ def write_transaction(
     Yields a read-write connection to a private copy with the schema migrated. When the
     block ends without an exception the derived tables are refreshed, the copy is
     checkpointed, closed, fsynced and atomically moved over ``db_path``; on an exception the
-    copy is deleted and ``db_path`` is untouched. The store knows nothing of the derived
-    tables: the writer passes the function that rebuilds them (``staging.refresh``). The
+    copy is deleted and ``db_path`` is untouched. When the checkpointed copy holds more
+    than ``compact_free_share()`` free blocks (rows deleted and rewritten by incremental
+    publications), a compacted copy (``copy from database``) is published instead. The
+    store knows nothing of the derived tables: the writer passes the function that
+    rebuilds them (``staging.refresh``). The
     audit rows pending in the side file are moved into ``audit_log`` by every publication
     (``audit.move_pending``).
 
@@ -272,6 +316,7 @@ def write_transaction(
             f"{db_path.name}{_STAGING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         )
         spill = staging.with_name(staging.name + ".tmp")
+        compacted = staging.with_name(staging.name + ".compact")
         try:
             if db_path.exists() and not fresh:
                 shutil.copyfile(db_path, staging)
@@ -285,8 +330,14 @@ def write_transaction(
                 if derive is not None:
                     derive(conn)
                 conn.execute("checkpoint")
+                # deleted and rewritten rows leave free blocks that a copy of the file keeps:
+                # past the threshold, publish a copy holding only the live ones
+                if free_share(conn) > compact_free_share():
+                    _compact(conn, compacted)
             finally:
                 conn.close()
+            if compacted.exists():
+                os.replace(compacted, staging)
             wal = staging.with_name(staging.name + ".wal")
             if wal.exists():
                 raise RuntimeError(
@@ -302,6 +353,8 @@ def write_transaction(
         finally:
             staging.unlink(missing_ok=True)
             staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+            compacted.unlink(missing_ok=True)
+            compacted.with_name(compacted.name + ".wal").unlink(missing_ok=True)
             _remove_tree(spill)
 
 
