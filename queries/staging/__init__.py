@@ -385,7 +385,7 @@ class _Incremental:
         rows of [that span's start - window, its end]; then mark the dirty spans the
         members step recomputes (``_inc_dirty``)."""
         d = self.db
-        window = {"w": self.group_window_h(conn)}
+        window: dict[str, object] = {"w": self.group_window_h(conn)}
         span = "to_seconds($w * 3600)"
         # each changed row's old and new place (department, category, receipt); the spans
         # [receipt, receipt + window] of one partition merged where they overlap
