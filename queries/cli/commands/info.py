@@ -57,6 +57,7 @@ def database_info(path: Any) -> dict[str, Any]:
             "resources": {
                 "writer": asdict(db.writer_resources(Path(f"{path}.staging-<pid>.tmp"))),
                 "reader": asdict(db.reader_resources()),
+                "compact_free_percent": round(db.compact_free_share() * 100, 2),
             },
             "schema_version": facts["schema_version"],
             "tables": counts,
