@@ -4,6 +4,7 @@ publishes the copy as it is."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from queries import staging
 from queries import store as db
+from queries.cli import main
 
 
 def _objects(path: Path) -> dict[str, list[tuple]]:
@@ -104,3 +106,11 @@ def test_a_bad_compaction_setting_names_the_variable(monkeypatch):
         db.compact_free_share()
     monkeypatch.setenv(db.COMPACT_FREE_ENV, "25%")
     assert db.compact_free_share() == 0.25
+
+
+def test_info_shows_the_threshold_in_force(make_db, monkeypatch, capsys):
+    path = make_db()
+    monkeypatch.setenv(db.COMPACT_FREE_ENV, "20")
+    assert main(["--db", str(path), "info", "--format", "json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["resources"]["compact_free_percent"] == 20.0
