@@ -521,7 +521,7 @@ def test_the_trigger_moves_to_another_department_or_is_deleted(tmp_path, refresh
         assert incremental[table] == full[table], table
 
 
-def test_a_newly_supplied_field_re_derives_the_departments_stages(tmp_path, refreshes):
+def test_a_newly_supplied_field_re_derives_the_stages(tmp_path, refreshes):
     """A file that supplies acknowledged_at for 客服部 makes the acknowledge stage of every
     complaint of 客服部 measured, the earlier ones too (not only the imported row)."""
     dbp = tmp_path / "s.duckdb"

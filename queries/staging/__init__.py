@@ -336,8 +336,8 @@ class _Incremental:
     repeats: complaints of the same customer and category received within the longest
     repeat window of the rules (``stg_rules.repeat_window_h``) after a changed complaint's
     old or new receipt; complaints whose group membership changed; ladder stages of those
-    and of every complaint of a department whose supplied fields changed; penalties
-    changed or of a changed complaint.
+    (all of them when a department's supplied fields changed); penalties changed or of a
+    changed complaint.
     """
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, changes: Changes) -> None:
@@ -621,24 +621,22 @@ class _Incremental:
         )
 
     def _stg_stages(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
-        """Recompute the ladder stages of the re-derived complaints and of every complaint
-        of a department whose supplied fields (``stg_supplied``) changed."""
+        """Recompute the ladder stages of the re-derived complaints; all of them when a
+        department's supplied fields (``stg_supplied``) changed (a new export format: every
+        complaint of the department changes, a full rebuild costs less)."""
         d = self.db
-        self._shadow(
-            conn,
-            "_inc_stage_keys",
-            "select complaint_id from _inc_affected union"
-            f" select complaint_id from {d}stg_complaints where department_id in ("
-            " select department_id from"
-            f" (from _inc_old_supplied except from {d}stg_supplied)"
-            f" union select department_id from"
-            f" (from {d}stg_supplied except from _inc_old_supplied))",
-        )
+        supplied_changed = conn.execute(
+            f"select count(*) from ((from _inc_old_supplied except from {d}stg_supplied)"
+            f" union all (from {d}stg_supplied except from _inc_old_supplied))"
+        ).fetchall()[0][0]
+        if supplied_changed:
+            _create_from_sql(conn, d, "stg_stages")
+            return
         self._shadow(
             conn,
             "stg_complaints",
             f"from {d}stg_complaints"
-            " where complaint_id in (select complaint_id from _inc_stage_keys)",
+            " where complaint_id in (select complaint_id from _inc_affected)",
         )
         self._shadow(conn, "_inc_stages", db.sql_file("stg_stages"))
         conn.execute("drop table temp.stg_complaints")
@@ -646,7 +644,7 @@ class _Incremental:
             conn,
             "stg_stages",
             "_inc_stages",
-            "complaint_id in (select complaint_id from _inc_stage_keys)",
+            "complaint_id in (select complaint_id from _inc_affected)",
         )
 
     def _stg_penalties(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
