@@ -105,6 +105,7 @@ INCREMENTAL_KEYS: dict[str, tuple[str, ...]] = {
     "stg_group_members": ("complaint_id",),
     "stg_group_incidents": ("department_id", "category"),
     "stg_complaints": ("complaint_id",),
+    "stg_stages": ("complaint_id",),
     "stg_penalties": ("penalty_id",),
 }
 
@@ -322,8 +323,9 @@ class _Incremental:
     (windows chain into incidents of any length, so whole partitions are recomputed);
     repeats: complaints of the same customer and category received within the longest
     repeat window of the rules (``stg_rules.repeat_window_h``) after a changed complaint's
-    old or new receipt; complaints whose group membership changed; penalties changed or
-    of a changed complaint.
+    old or new receipt; complaints whose group membership changed; handling-ladder stages
+    of those complaints and of every complaint of a department whose supplied fields
+    (``stg_supplied``) changed; penalties changed or of a changed complaint.
     """
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, changes: Changes) -> None:
@@ -342,11 +344,12 @@ class _Incremental:
             " where complaint_id in (select complaint_id from _inc_keys)"
         )
         conn.execute(f"create or replace temp table _inc_old_map as from {d}stg_department_map")
+        conn.execute(f"create or replace temp table _inc_old_supplied as from {d}stg_supplied")
         self.first_day = conn.execute(f"select min(cal_date) from {d}stg_calendar").fetchall()[0][0]
 
     def holds(self, conn: duckdb.DuckDBPyConnection, first_day: dt.date) -> bool:
         """Whether the rows outside the affected keys are unchanged by the rebuilt small
-        tables: same first calendar day (working seconds count from it) and no department
+        tables: same first calendar day (working seconds count from it), no department
         text mapped differently than before."""
         if first_day != self.first_day:
             return False
@@ -483,6 +486,40 @@ class _Incremental:
             "complaint_id in (select complaint_id from _inc_affected)",
         )
 
+    def _stg_stages(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
+        d = self.db
+        # a complaint's stages read only its own derived row, the rules, the calendar and
+        # which fields its department's source supplied (every stage's "measured")
+        conn.execute(
+            f"""
+            create or replace temp table _inc_stage_keys as
+            select complaint_id from _inc_affected
+            union
+            select complaint_id from {d}stg_complaints
+            where department_id in (
+                select department_id from (
+                    (from _inc_old_supplied except from {d}stg_supplied)
+                    union all
+                    (from {d}stg_supplied except from _inc_old_supplied)
+                )
+            )
+            """
+        )
+        self._shadow(
+            conn,
+            "stg_complaints",
+            f"from {d}stg_complaints"
+            " where complaint_id in (select complaint_id from _inc_stage_keys)",
+        )
+        self._shadow(conn, "_inc_stages", db.sql_file("stg_stages"))
+        conn.execute("drop table temp.stg_complaints")
+        self._replace(
+            conn,
+            "stg_stages",
+            "_inc_stages",
+            "complaint_id in (select complaint_id from _inc_stage_keys)",
+        )
+
     def _stg_penalties(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
         d = self.db
         conn.execute(
@@ -506,7 +543,13 @@ class _Incremental:
         names = conn.execute(
             "select table_name from duckdb_tables() where database_name = 'temp'"
         ).fetchall()
-        shadows = {"complaints", "penalties", "stg_group_triggers", "stg_group_members"}
+        shadows = {
+            "complaints",
+            "penalties",
+            "stg_group_triggers",
+            "stg_group_members",
+            "stg_complaints",
+        }
         for (name,) in names:
             if name.startswith("_inc_") or name in shadows:
                 conn.execute(f'drop table if exists temp."{name}"')
