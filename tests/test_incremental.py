@@ -378,3 +378,33 @@ def test_a_departments_import_rebuilds_in_full(tmp_path, refreshes):
     conn.close()
     assert checksum(dbp, "stg_complaints", "complaint_id")
     assert_equals_full_rebuild(dbp, tmp_path)
+
+
+def test_a_newly_supplied_stage_column_measures_the_departments_earlier_stages(tmp_path, refreshes):
+    """客服部's first file has no acknowledgement column, so its acknowledge stage is not
+    measured; a later file of 客服部 with the column makes every 客服部 complaint's stage
+    measured (stg_supplied: the union of the department's files), incrementally, and 零售部's
+    stays not measured."""
+    dbp = tmp_path / "s.duckdb"
+    first = [
+        complaint("S1", T(2025, 6, 2, 9)),
+        complaint("S2", T(2025, 6, 3, 9)),
+        complaint("R1", T(2025, 6, 3, 10), department="零售部"),
+    ]
+    _import(dbp, tmp_path, "a.csv", first)
+    later = [*complaint("S3", T(2025, 6, 4, 9)), "2025-06-04 10:00:00"]
+    _import(dbp, tmp_path, "b.csv", [later], [*HEADERS, "acknowledged_at"])
+    assert refreshes == ["full", "incremental"]
+    conn = db.open_snapshot(dbp)
+    measured = conn.execute(
+        "select complaint_id, measured, done_at from stg_stages"
+        " where stage = 'acknowledge' order by complaint_id"
+    ).fetchall()
+    conn.close()
+    assert measured == [
+        ("R1", False, None),
+        ("S1", True, None),
+        ("S2", True, None),
+        ("S3", True, T(2025, 6, 4, 10)),
+    ]
+    assert_equals_full_rebuild(dbp, tmp_path)
