@@ -29,7 +29,7 @@ import pandas as pd
 
 from queries import i18n, staging, store
 from queries.config.rules import RuleSet, load_rules
-from queries.importer.readers import Limits
+from queries.limits import Limits
 
 
 @dataclass(frozen=True)
