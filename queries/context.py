@@ -29,7 +29,7 @@ import pandas as pd
 
 from queries import i18n, staging, store
 from queries.config.rules import RuleSet, load_rules
-from queries.importer.readers import Limits
+from queries.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,13 @@ def data_as_of(cur: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """The latest timestamp in the complaint data (received/acknowledged/first response/
     resolved/closed/surveyed) that is not after now plus the import tolerance
     (``Limits.future_hours``: such times cannot be true); None when there are no
-    complaints. The derived tables must be current (``open_context`` sees to it)."""
+    complaints. The derived tables must be current (``open_context`` sees to it).
+    The plain maxima come first (from the column statistics, no scan): when none is after
+    the bound they are the answer, and only data with such a time costs the filtered scan."""
     latest = dt.datetime.now() + dt.timedelta(hours=Limits.from_env().future_hours)
+    top = cur.execute(store.sql_file("kpi_latest_stamp")).fetchall()[0][0]
+    if top is None or top <= latest:
+        return top
     value = store.run_query(cur, "kpi_default_as_of", {"latest": latest})["as_of"].iloc[0]
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 

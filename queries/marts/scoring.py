@@ -154,7 +154,8 @@ def _population_filters(department: tuple[str, ...] = ()) -> kpi.Filters:
 
 
 def _uses_ladder(version: RuleVersion) -> bool:
-    """Whether a scoring item of ``version`` scores a handling-ladder metric."""
+    """Whether a scoring item of ``version`` rates a handling-ladder metric (the ``kpis``
+    columns that cost most of the query)."""
     return any(item.metric in LADDER_METRICS for item in version.scoring_items)
 
 
@@ -162,8 +163,8 @@ def _month_rates(
     ctx: context.ReadContext, month: str, as_of: dt.datetime, ladder: bool
 ) -> dict[str, dict[str, Any]]:
     """Rates of the scoring population per department name (``kpis(by="department")``
-    groups by the complaint's own department, ``department_name_zh``); the handling-ladder
-    rates only with ``ladder`` (they are most of the query's cost)."""
+    groups by the complaint's own department, ``department_name_zh``); ``ladder``: with the
+    handling-ladder columns (``_uses_ladder`` of the month's version)."""
     period = kpi.Period.month(month)
     frame = kpi.kpis(ctx, period, _population_filters(), as_of, by="department", ladder=ladder)
     return {str(row["department"]): row for row in frame.to_dict(orient="records")}
