@@ -34,7 +34,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from queries import audit
+from queries import audit, privacy
 from queries.errors import DatabaseBusyError, DatabaseMissingError
 from queries.paths import FRAGMENTS_DIR, MIGRATIONS_DIR, SQL_DIRS
 
@@ -452,6 +452,36 @@ def run_query(
 ) -> pd.DataFrame:
     """Run ``queries/<name>.sql`` with ``$name`` parameters and return a DataFrame."""
     return run_sql(conn, sql_file(name), params)
+
+
+def run_shown(
+    conn: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: dict[str, Any] | None,
+    role: str | None,
+) -> pd.DataFrame:
+    """Run SQL returning rows to show to a viewer of ``role``: unless the role may see
+    personal data, names, phones and free text are masked inside the query
+    (``privacy.masked_projection``), so unmasked values never leave DuckDB. ``role=None``:
+    a caller that masks what it shows itself (CLI, reports); the rows come unmasked."""
+    rel = conn.sql(sql, params=params or {})
+    if role is None or privacy.can_see_personal_data(role):
+        return rel.df()
+    projection = privacy.masked_projection(rel.columns)
+    if projection is None:
+        return rel.df()
+    with contextlib.suppress(
+        duckdb.CatalogException, duckdb.NotImplementedException
+    ):  # already on this cursor
+        conn.create_function(
+            privacy.MASK_TEXT_SQL_FUNCTION,
+            privacy.mask_text_for,
+            ["VARCHAR", "VARCHAR"],
+            "VARCHAR",
+            null_handling="special",
+            side_effects=False,
+        )
+    return rel.project(", ".join(projection)).df()
 
 
 def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -578,7 +578,7 @@ def _cohort_page(
     if columns is not None:
         sql = f"select {_select_list(columns)} from ({sql}) as r"
     params.update(limit=None if limit is None else int(limit), offset=int(offset))
-    rows = ctx.cur.execute(sql, params).df()
+    rows = ctx.shown(sql, params)
     return rows if columns is not None else rows.drop(columns=["dim"])
 
 
@@ -729,7 +729,7 @@ def at_risk(
         "due_before": due_before,
         **filter_params(filters),
     }
-    return db.run_query(conn, "kpi_at_risk", params)
+    return ctx.shown(db.sql_file("kpi_at_risk"), params)
 
 
 def backlog_ages(
@@ -755,6 +755,12 @@ def backlog_ages(
     return counts
 
 
+def _masked_search(ctx: context.ReadContext, search: str | None) -> bool:
+    """Whether a list search must run over masked text (a viewer without the right to
+    personal data; the whole cohort is then masked and searched, not only one page)."""
+    return bool(search) and ctx.role is not None and not privacy.can_see_personal_data(ctx.role)
+
+
 def complaints_list(
     conn: context.Source,
     period: Period,
@@ -762,19 +768,17 @@ def complaints_list(
     as_of: dt.datetime | None = None,
     search: str | None = None,
     limit: int | None = 1000,
-    masked_for: str | None = None,
     offset: int = 0,
 ) -> pd.DataFrame:
-    """Complaint records of the cohort (canonical + derived columns + as-of facts, unmasked:
-    mask with ``privacy.mask_frame`` before showing), newest first; ``search`` matches a
-    substring of complaint_id, description, handler or customer_id (case-insensitive).
-    With ``masked_for`` (a role without the right to personal data) ``search`` runs over
-    the text as that role sees it (``privacy.mask_frame``), so a search cannot confirm a
-    hidden phone number or name; the rows returned are still unmasked."""
+    """Complaint records of the cohort (canonical + derived columns + as-of facts), newest
+    first, as the context's viewer may see them (``ReadContext.shown``: masked in the query
+    for a role without the right to personal data); ``search`` matches a substring of
+    complaint_id, description, handler or customer_id (case-insensitive). For such a role
+    ``search`` runs over the text as that role sees it, so a search cannot confirm a hidden
+    phone number or name."""
     ctx = context.of(conn)
-    conn, as_of = ctx.cur, ctx.as_of(as_of)
-    masked = bool(search) and masked_for is not None
-    masked = masked and not privacy.can_see_personal_data(str(masked_for))
+    as_of = ctx.as_of(as_of)
+    masked = _masked_search(ctx, search)
     params = {
         "start": period.start,
         "end": period.end,
@@ -784,15 +788,14 @@ def complaints_list(
         "offset": 0 if masked else int(offset),
         **filter_params(filters),
     }
-    rows = db.run_query(conn, "kpi_cohort", params).drop(columns=["dim"])
+    rows = ctx.shown(db.sql_file("kpi_cohort"), params).drop(columns=["dim"])
     if not masked:
         return rows
-    seen = privacy.mask_frame(rows, str(masked_for))
     needle = str(search).lower()
     hit = pd.Series(False, index=rows.index)
     for col in ("complaint_id", "description", "handler", "customer_id"):
-        if col in seen.columns:
-            hit |= seen[col].fillna("").astype(str).str.lower().str.contains(needle, regex=False)
+        if col in rows.columns:
+            hit |= rows[col].fillna("").astype(str).str.lower().str.contains(needle, regex=False)
     rows = rows[hit].iloc[int(offset) :]
     return (rows if limit is None else rows.head(int(limit))).reset_index(drop=True)
 
@@ -803,16 +806,13 @@ def complaints_count(
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
     search: str | None = None,
-    masked_for: str | None = None,
 ) -> int:
     """How many complaints ``complaints_list`` returns without a limit (counted in SQL; a
     search over masked text counts the rows that search keeps)."""
     ctx = context.of(conn)
     as_of = ctx.as_of(as_of)
-    masked = bool(search) and masked_for is not None
-    if masked and not privacy.can_see_personal_data(str(masked_for)):
-        rows = complaints_list(ctx, period, filters, as_of, search, None, masked_for)
-        return len(rows)
+    if _masked_search(ctx, search):
+        return len(complaints_list(ctx, period, filters, as_of, search, None))
     params = {
         "start": period.start,
         "end": period.end,
@@ -838,7 +838,7 @@ def customer_complaints(
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
     params = {"customer_id": str(customer_id), "as_of": as_of}
-    return db.run_query(conn, "kpi_customer_complaints", params)
+    return ctx.shown(db.sql_file("kpi_customer_complaints"), params)
 
 
 def group_incidents(
@@ -870,7 +870,7 @@ def group_incident_complaints(
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
     params = {"group_incident_id": str(group_incident_id), "as_of": as_of}
-    return db.run_query(conn, "kpi_group_incident_complaints", params)
+    return ctx.shown(db.sql_file("kpi_group_incident_complaints"), params)
 
 
 def dissatisfied(
@@ -907,7 +907,7 @@ def ladder_rows(
     if stage is not None and stage not in rules.STAGES:
         raise KpiError(f"unknown stage {stage!r}; use one of {', '.join(rules.STAGES)}")
     ctx = context.of(conn)
-    cur, as_of = ctx.cur, ctx.as_of(as_of)
+    as_of = ctx.as_of(as_of)
     params = {
         "start": period.start,
         "end": period.end,
@@ -915,7 +915,7 @@ def ladder_rows(
         "stage": stage,
         **filter_params(filters),
     }
-    return db.run_query(cur, "kpi_ladder_rows", params)
+    return ctx.shown(db.sql_file("kpi_ladder_rows"), params)
 
 
 def root_causes(

@@ -51,7 +51,7 @@ from queries.config.rules import RuleSet, RuleVersion, ScoringItem
 from queries.marts import kpi
 from queries.metrics import LADDER_METRICS, LADDER_STAGES
 from queries.periods import add_months, months_of, parse_month
-from queries.store import run_query
+from queries.store import run_query, sql_file
 
 # per_event item id -> event code understood by score_event_complaints.sql and the column
 # prefix in score_events.sql (beside this file).
@@ -536,9 +536,8 @@ def score_complaints(
         event = _event_code(spec)
         if event is None:
             raise ValueError(f"scoring item {item!r}: unknown per_event item")
-        rows = run_query(
-            ctx.cur,
-            "score_event_complaints",
+        rows = ctx.shown(
+            sql_file("score_event_complaints"),
             {
                 "start": start,
                 "end": end,
