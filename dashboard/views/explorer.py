@@ -25,7 +25,7 @@ from queries.config import vocab
 from queries.config.schema import COMPLAINT_COLUMNS
 from queries.metrics import LADDER_STAGES
 
-LIST_LIMIT = 500  # complaints per page of the list (paged in the database)
+LIST_LIMIT = 100  # complaints per page of the list (paged in the database; a page picker)
 TABLE_KEY = "explorer_rows"
 # the list's columns, in this order (what is on screen is what is exported)
 EXPLORER_COLUMNS: tuple[str, ...] = (
