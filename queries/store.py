@@ -33,6 +33,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from duckdb import sqltypes
+from duckdb.func import FunctionNullHandling
 
 from queries import audit, privacy
 from queries.errors import DatabaseBusyError, DatabaseMissingError
@@ -476,10 +478,9 @@ def run_shown(
         conn.create_function(
             privacy.MASK_TEXT_SQL_FUNCTION,
             privacy.mask_text_for,
-            ["VARCHAR", "VARCHAR"],
-            "VARCHAR",
-            null_handling="special",
-            side_effects=False,
+            [sqltypes.VARCHAR, sqltypes.VARCHAR],
+            sqltypes.VARCHAR,
+            null_handling=FunctionNullHandling.SPECIAL,
         )
     return rel.project(", ".join(projection)).df()
 
