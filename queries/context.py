@@ -64,10 +64,17 @@ class ReadContext:
         """Whether a department id lies in the viewer's scope (always True for the company)."""
         return self.scope is None or (department_id is not None and department_id in self.scope)
 
-    def shown(self, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    def shown(
+        self,
+        sql: str,
+        params: dict[str, Any],
+        outer: str | None = None,
+        outer_params: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
         """The rows of ``sql`` as this context's viewer may see them (``store.run_shown``:
-        names, phones and free text masked in the query for a role without the right)."""
-        return store.run_shown(self.cur, sql, params, self.role)
+        names, phones and free text masked in the query for a role without the right;
+        ``outer``: SQL over them, named ``shown``)."""
+        return store.run_shown(self.cur, sql, params, self.role, outer, outer_params)
 
     def as_of(self, explicit: dt.datetime | None = None) -> dt.datetime:
         """The as-of to use: ``explicit`` when given, else the data's latest timestamp, else

@@ -461,28 +461,35 @@ def run_shown(
     sql: str,
     params: dict[str, Any] | None,
     role: str | None,
+    outer: str | None = None,
+    outer_params: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Run SQL returning rows to show to a viewer of ``role``: unless the role may see
     personal data, names, phones and free text are masked inside the query
     (``privacy.masked_projection``), so unmasked values never leave DuckDB. ``role=None``:
-    a caller that masks what it shows itself (CLI, reports); the rows come unmasked."""
-    rel = conn.sql(sql, params=params or {})
-    if role is None or privacy.can_see_personal_data(role):
+    a caller that masks what it shows itself (CLI, reports); the rows come unmasked.
+    ``outer``: SQL over the rows as shown, named ``shown`` (e.g. a search over the masked
+    text, a count, a page), with its own ``outer_params``."""
+    params = params or {}
+    rel = conn.sql(sql, params=params)  # binds only: the columns
+    projection = None
+    if role is not None and not privacy.can_see_personal_data(role):
+        projection = privacy.masked_projection(rel.columns)
+    if projection is None and outer is None:
         return rel.df()
-    projection = privacy.masked_projection(rel.columns)
-    if projection is None:
-        return rel.df()
-    with contextlib.suppress(
-        duckdb.CatalogException, duckdb.NotImplementedException
-    ):  # already on this cursor
-        conn.create_function(
-            privacy.MASK_TEXT_SQL_FUNCTION,
-            privacy.mask_text_for,
-            [sqltypes.VARCHAR, sqltypes.VARCHAR],
-            sqltypes.VARCHAR,
-            null_handling=FunctionNullHandling.SPECIAL,
-        )
-    return rel.project(", ".join(projection)).df()
+    if projection is not None:
+        with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):
+            conn.create_function(  # once per cursor (a second time raises)
+                privacy.MASK_TEXT_SQL_FUNCTION,
+                privacy.mask_text_for,
+                [sqltypes.VARCHAR, sqltypes.VARCHAR],
+                sqltypes.VARCHAR,
+                null_handling=FunctionNullHandling.SPECIAL,
+            )
+    select = "*" if projection is None else ", ".join(projection)
+    shown = f"with shown as (select {select} from ({sql}) as q) "
+    query = shown + (outer or "select * from shown")
+    return conn.execute(query, {**params, **(outer_params or {})}).df()
 
 
 def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:

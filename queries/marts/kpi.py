@@ -755,9 +755,17 @@ def backlog_ages(
     return counts
 
 
+# the list search of kpi_cohort.sql, over the rows as a viewer sees them (``shown``)
+_MASKED_SEARCH = " or ".join(
+    f"contains(lower(coalesce(shown.{col}::varchar, '')), lower($needle::varchar))"
+    for col in ("complaint_id", "description", "handler", "customer_id")
+)
+_COHORT_ORDER = "order by received_at desc, complaint_id"
+
+
 def _masked_search(ctx: context.ReadContext, search: str | None) -> bool:
     """Whether a list search must run over masked text (a viewer without the right to
-    personal data; the whole cohort is then masked and searched, not only one page)."""
+    personal data: the search runs in SQL over the masked rows, ``_MASKED_SEARCH``)."""
     return bool(search) and ctx.role is not None and not privacy.can_see_personal_data(ctx.role)
 
 
@@ -788,16 +796,11 @@ def complaints_list(
         "offset": 0 if masked else int(offset),
         **filter_params(filters),
     }
-    rows = ctx.shown(db.sql_file("kpi_cohort"), params).drop(columns=["dim"])
     if not masked:
-        return rows
-    needle = str(search).lower()
-    hit = pd.Series(False, index=rows.index)
-    for col in ("complaint_id", "description", "handler", "customer_id"):
-        if col in rows.columns:
-            hit |= rows[col].fillna("").astype(str).str.lower().str.contains(needle, regex=False)
-    rows = rows[hit].iloc[int(offset) :]
-    return (rows if limit is None else rows.head(int(limit))).reset_index(drop=True)
+        return ctx.shown(db.sql_file("kpi_cohort"), params).drop(columns=["dim"])
+    outer = f"select * from shown where {_MASKED_SEARCH} {_COHORT_ORDER} limit $page offset $skip"
+    page = {"needle": str(search), "page": limit, "skip": int(offset)}
+    return ctx.shown(db.sql_file("kpi_cohort"), params, outer, page).drop(columns=["dim"])
 
 
 def complaints_count(
@@ -811,17 +814,20 @@ def complaints_count(
     search over masked text counts the rows that search keeps)."""
     ctx = context.of(conn)
     as_of = ctx.as_of(as_of)
-    if _masked_search(ctx, search):
-        return len(complaints_list(ctx, period, filters, as_of, search, None))
+    masked = _masked_search(ctx, search)
     params = {
         "start": period.start,
         "end": period.end,
         "as_of": as_of,
-        "search": search or None,
+        "search": None if masked else search or None,
         "limit": None,
         "offset": 0,
         **filter_params(filters),
     }
+    if masked:
+        outer = f"select count(*) as n from shown where {_MASKED_SEARCH}"
+        found = ctx.shown(db.sql_file("kpi_cohort"), params, outer, {"needle": str(search)})
+        return int(found["n"].iloc[0])
     sql = f"select count(*) from ({db.sql_file('kpi_cohort')}) as r"
     return int(ctx.cur.execute(sql, params).fetchall()[0][0])
 
