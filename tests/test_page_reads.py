@@ -260,3 +260,18 @@ def test_list_page_picks_a_page_and_survives_a_shorter_list():
     at.run()
     assert len(at.number_input) == 0
     assert [c.value for c in at.caption] == ["第 1–400 条，共 400 条"]
+
+
+@pytest.mark.parametrize("stage", [None, "classify"])
+def test_ladder_rows_pages_and_count(ctx, stage):
+    full = kpi.ladder_rows(ctx, MONTH, stage=stage)
+    total = kpi.ladder_rows_count(ctx, MONTH, stage=stage)
+    assert total == len(full) > 40
+    pages = [
+        kpi.ladder_rows(ctx, MONTH, stage=stage, limit=40, offset=o) for o in range(0, total, 40)
+    ]
+    assert all(len(p) == 40 for p in pages[:-1])
+    joined = pd.concat(pages, ignore_index=True)
+    assert joined[["complaint_id", "stage"]].values.tolist() == (
+        full[["complaint_id", "stage"]].values.tolist()
+    )

@@ -492,10 +492,32 @@ def ladder_summary(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.D
 
 
 def ladder_rows(
-    period: Any, filters: Any, as_of: dt.datetime | None, stage: str | None = None
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    stage: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """``kpi.ladder_rows``: the cohort's stages (one stage, or all) with their state."""
-    return cached(kpi.ladder_rows, period, filters, as_of=as_of, stage=stage, pii=True)
+    """``kpi.ladder_rows``: the cohort's stages (one stage, or all) with their state
+    (``limit``/``offset``: one page, paged in SQL)."""
+    return cached(
+        kpi.ladder_rows,
+        period,
+        filters,
+        as_of=as_of,
+        stage=stage,
+        limit=limit,
+        offset=offset,
+        pii=True,
+    )
+
+
+def ladder_rows_count(
+    period: Any, filters: Any, as_of: dt.datetime | None, stage: str | None = None
+) -> int:
+    """``kpi.ladder_rows_count``: the rows of ``ladder_rows`` (a paged list's total)."""
+    return cached(kpi.ladder_rows_count, period, filters, as_of=as_of, stage=stage)
 
 
 def root_causes(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.DataFrame:

@@ -906,22 +906,54 @@ def ladder_rows(
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
     stage: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """The cohort's measured handling-ladder stages, one row per complaint and stage (all
     stages, or ``stage``), newest complaint first: started, due, done (by the as-of),
-    duration, limit and ``state`` (on_time / late / skipped / overdue / open)."""
+    duration, limit and ``state`` (on_time / late / skipped / overdue / open);
+    ``limit``/``offset``: one page of them, paged in SQL (``ladder_rows_count``: the
+    total)."""
+    ctx, params = _ladder_rows_params(conn, period, filters, as_of, stage)
+    outer = (
+        "select * from shown order by received_at desc, complaint_id, stage_order "
+        "limit $page offset $skip"
+    )
+    page = {"page": None if limit is None else int(limit), "skip": int(offset)}
+    return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer, page)
+
+
+def ladder_rows_count(
+    conn: context.Source,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+    stage: str | None = None,
+) -> int:
+    """How many rows ``ladder_rows`` returns without a limit (counted in SQL)."""
+    ctx, params = _ladder_rows_params(conn, period, filters, as_of, stage)
+    sql = f"select count(*) from ({db.sql_file('kpi_ladder_rows')}) as r"
+    return int(ctx.cur.execute(sql, params).fetchall()[0][0])
+
+
+def _ladder_rows_params(
+    conn: context.Source,
+    period: Period,
+    filters: Filters,
+    as_of: dt.datetime | None,
+    stage: str | None,
+) -> tuple[context.ReadContext, dict[str, Any]]:
     if stage is not None and stage not in rules.STAGES:
         raise KpiError(f"unknown stage {stage!r}; use one of {', '.join(rules.STAGES)}")
     ctx = context.of(conn)
-    as_of = ctx.as_of(as_of)
     params = {
         "start": period.start,
         "end": period.end,
-        "as_of": as_of,
+        "as_of": ctx.as_of(as_of),
         "stage": stage,
         **filter_params(filters),
     }
-    return ctx.shown(db.sql_file("kpi_ladder_rows"), params)
+    return ctx, params
 
 
 def root_causes(
