@@ -275,3 +275,23 @@ def test_ladder_rows_pages_and_count(ctx, stage):
     assert joined[["complaint_id", "stage"]].values.tolist() == (
         full[["complaint_id", "stage"]].values.tolist()
     )
+
+
+@pytest.mark.parametrize(
+    ("metric", "part", "flag"),
+    [
+        ("stage_classify_on_time_rate", "numerator", "on_time_num"),
+        ("stage_classify_on_time_rate", "denominator", "on_time_den"),
+        ("stage_classify_median_h", "numerator", "is_done"),
+    ],
+)
+def test_ladder_metric_drill_filters_and_pages_in_sql(ctx, metric, part, flag):
+    stage_rows = kpi.ladder_rows(ctx, MONTH, stage="classify")
+    expected = stage_rows[stage_rows[flag]]["complaint_id"].tolist()
+    total = kpi.drill_count(ctx, metric, MONTH, part=part)
+    assert total == len(expected) > 30
+    pages = [
+        kpi.drill(ctx, metric, MONTH, part=part, limit=30, offset=o) for o in range(0, total, 30)
+    ]
+    assert [len(p) for p in pages[:-1]] == [30] * (len(pages) - 1)
+    assert pd.concat(pages, ignore_index=True)["complaint_id"].tolist() == expected

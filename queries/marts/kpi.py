@@ -556,9 +556,7 @@ def drill(
     columns (names of ``kpi_cohort.sql``'s output)."""
     stage = LADDER_DRILL.get(metric)
     if stage is not None:
-        rows = _ladder_drill(conn, metric, stage, part, period, filters, as_of)
-        stop = None if limit is None else offset + int(limit)
-        rows = rows.iloc[offset:stop].reset_index(drop=True)
+        rows = _ladder_drill(conn, metric, stage, part, period, filters, as_of, limit, offset)
         return rows if columns is None else rows[[c for c in columns if c in rows.columns]]
     ctx = context.of(conn)
     sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
@@ -590,17 +588,29 @@ def _ladder_drill(
     period: Period,
     filters: Filters,
     as_of: dt.datetime | None,
+    limit: int | None = None,
+    offset: int = 0,
+    count: bool = False,
 ) -> pd.DataFrame:
     """The stage rows behind a handling-ladder stage metric (``ladder_rows`` filtered to its
-    numerator or denominator; durations: the stages done)."""
+    numerator or denominator; durations: the stages done), filtered and paged
+    (``limit``/``offset``) in SQL; ``count``: one row ``n``, how many there are."""
     if part not in ("numerator", "denominator"):
         raise KpiError("part must be numerator or denominator")
-    flags = ("on_time_num" if metric.endswith("_on_time_rate") else "is_done", "on_time_den")
-    rows = ladder_rows(conn, period, filters, as_of, stage=stage)
-    rows = rows[rows[flags[0] if part == "numerator" else flags[1]]]
+    flag = "on_time_num" if metric.endswith("_on_time_rate") else "is_done"
+    where = flag if part == "numerator" else "on_time_den"
     if metric.endswith(("_median_h", "_p90_h")):
-        rows = rows[rows["is_done"]]
-    return rows.reset_index(drop=True)
+        where += " and is_done"
+    ctx, params = _ladder_rows_params(conn, period, filters, as_of, stage)
+    if count:
+        outer = f"select count(*) as n from shown where {where}"
+        return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer)
+    outer = (
+        f"select * from shown where {where} "
+        "order by received_at desc, complaint_id, stage_order limit $page offset $skip"
+    )
+    page = {"page": None if limit is None else int(limit), "skip": int(offset)}
+    return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer, page)
 
 
 def _drill_sql(
@@ -655,7 +665,8 @@ def drill_count(
     """How many complaints ``drill`` returns without a limit (the total of a paged list)."""
     stage = LADDER_DRILL.get(metric)
     if stage is not None:
-        return len(_ladder_drill(conn, metric, stage, part, period, filters, as_of))
+        found = _ladder_drill(conn, metric, stage, part, period, filters, as_of, count=True)
+        return int(found["n"].iloc[0])
     ctx = context.of(conn)
     sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
     sql = f"select count(*) from ({sql}) as r"
