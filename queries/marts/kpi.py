@@ -549,17 +549,31 @@ def drill(
     limit: int | None = None,
     offset: int = 0,
     columns: Sequence[str] | None = None,
+    department_only: str | None = None,
 ) -> pd.DataFrame:
     """The complaints behind a number: the rows of its numerator or denominator (for counts
-    and hours the rows counted or measured), newest first. ``limit``/``offset`` page the
-    rows in SQL (``drill_count`` gives the total); ``columns`` selects only those cohort
-    columns (names of ``kpi_cohort.sql``'s output)."""
+    and hours the rows counted or measured; ``missed``: the denominator rows outside the
+    numerator), newest first. ``limit``/``offset`` page the rows in SQL (``drill_count``
+    gives the total); ``columns`` selects only those cohort columns (names of
+    ``kpi_cohort.sql``'s output); ``department_only``: only the complaints of that
+    department itself (not of its sub-departments), filtered in SQL."""
     stage = LADDER_DRILL.get(metric)
     if stage is not None:
-        rows = _ladder_drill(conn, metric, stage, part, period, filters, as_of, limit, offset)
+        rows = _ladder_drill(
+            conn,
+            metric,
+            stage,
+            part,
+            period,
+            filters,
+            as_of,
+            limit,
+            offset,
+            department_only=department_only,
+        )
         return rows if columns is None else rows[[c for c in columns if c in rows.columns]]
     ctx = context.of(conn)
-    sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
+    sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of), department_only)
     return _cohort_page(ctx, sql, params, limit, offset, columns)
 
 
@@ -591,40 +605,67 @@ def _ladder_drill(
     limit: int | None = None,
     offset: int = 0,
     count: bool = False,
+    department_only: str | None = None,
 ) -> pd.DataFrame:
     """The stage rows behind a handling-ladder stage metric (``ladder_rows`` filtered to its
-    numerator or denominator; durations: the stages done), filtered and paged
-    (``limit``/``offset``) in SQL; ``count``: one row ``n``, how many there are."""
-    if part not in ("numerator", "denominator"):
-        raise KpiError("part must be numerator or denominator")
+    numerator, denominator or ``missed`` rows; durations: the stages done), filtered and
+    paged (``limit``/``offset``) in SQL, optionally of one department itself; ``count``:
+    one row ``n``, how many there are."""
     flag = "on_time_num" if metric.endswith("_on_time_rate") else "is_done"
-    where = flag if part == "numerator" else "on_time_den"
+    flags = {
+        "numerator": flag,
+        "denominator": "on_time_den",
+        "missed": f"on_time_den and not {flag}",
+    }
+    if part not in flags:
+        raise KpiError("part must be numerator, denominator or missed")
+    where = flags[part]
     if metric.endswith(("_median_h", "_p90_h")):
         where += " and is_done"
     ctx, params = _ladder_rows_params(conn, period, filters, as_of, stage)
+    own: dict[str, Any] = {}
+    if department_only is not None:
+        where += " and department_id = $own_department"
+        own["own_department"] = str(department_only)
     if count:
         outer = f"select count(*) as n from shown where {where}"
-        return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer)
+        return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer, own)
     outer = (
         f"select * from shown where {where} "
         "order by received_at desc, complaint_id, stage_order limit $page offset $skip"
     )
-    page = {"page": None if limit is None else int(limit), "skip": int(offset)}
+    page = {"page": None if limit is None else int(limit), "skip": int(offset), **own}
     return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer, page)
 
 
 def _drill_sql(
-    metric: str, part: str, period: Period, filters: Filters, as_of: dt.datetime
+    metric: str,
+    part: str,
+    period: Period,
+    filters: Filters,
+    as_of: dt.datetime,
+    department_only: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The cohort query of a number's numerator or denominator rows and its parameters
+    """The cohort query of a number's numerator, denominator or ``missed`` (denominator
+    outside the numerator) rows, optionally of one department itself, and its parameters
     (``$limit``/``$offset`` unset: all rows)."""
     if metric not in DRILL_FLAGS:
         raise KpiError(f"unknown metric {metric!r}")
-    if part not in ("numerator", "denominator"):
-        raise KpiError("part must be numerator or denominator")
-    return _flagged_sql(
-        DRILL_FLAGS[metric][0 if part == "numerator" else 1], period, filters, as_of
-    )
+    numerator, denominator = DRILL_FLAGS[metric]
+    flags = {
+        "numerator": numerator,
+        "denominator": denominator,
+        "missed": f"({denominator}) and not coalesce(({numerator}), false)",
+    }
+    if part not in flags:
+        raise KpiError("part must be numerator, denominator or missed")
+    flag = flags[part]
+    if department_only is not None:
+        flag = f"({flag}) and department_id = $own_department"
+    sql, params = _flagged_sql(flag, period, filters, as_of)
+    if department_only is not None:
+        params["own_department"] = str(department_only)
+    return sql, params
 
 
 def _flagged_sql(

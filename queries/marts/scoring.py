@@ -569,18 +569,10 @@ def _drill_own(
     part "numerator" / "denominator" as in ``kpi.drill``; "missed": denominator rows that are
     not in the numerator."""
     period = kpi.Period.month(month)
-    # The kpi department filter includes child departments: narrow to the own rows after.
+    # The kpi department filter includes child departments: the own rows only, in SQL.
     filters = _population_filters((dept["department_id"],))
-
-    def own(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["department_id"] == dept["department_id"]]
-
-    if part == "missed":
-        denominator = own(kpi.drill(ctx, metric, period, filters, as_of, part="denominator"))
-        numerator = own(kpi.drill(ctx, metric, period, filters, as_of, part="numerator"))
-        rows = denominator[~denominator["complaint_id"].isin(numerator["complaint_id"])]
-    else:
-        rows = own(kpi.drill(ctx, metric, period, filters, as_of, part=part))
+    own = str(dept["department_id"])
+    rows = kpi.drill(ctx, metric, period, filters, as_of, part=part, department_only=own)
     personal = [c for c in ("customer_name", "customer_phone") if c in rows.columns]
     return rows.drop(columns=personal).reset_index(drop=True)
 
