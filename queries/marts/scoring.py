@@ -51,7 +51,7 @@ from queries.config.rules import RuleSet, RuleVersion, ScoringItem
 from queries.marts import kpi
 from queries.metrics import LADDER_METRICS, LADDER_STAGES
 from queries.periods import add_months, months_of, parse_month
-from queries.store import run_query
+from queries.store import run_query, sql_file
 
 # per_event item id -> event code understood by score_event_complaints.sql and the column
 # prefix in score_events.sql (beside this file).
@@ -544,9 +544,8 @@ def score_complaints(
         event = _event_code(spec)
         if event is None:
             raise ValueError(f"scoring item {item!r}: unknown per_event item")
-        rows = run_query(
-            ctx.cur,
-            "score_event_complaints",
+        rows = ctx.shown(
+            sql_file("score_event_complaints"),
             {
                 "start": start,
                 "end": end,
@@ -578,18 +577,10 @@ def _drill_own(
     part "numerator" / "denominator" as in ``kpi.drill``; "missed": denominator rows that are
     not in the numerator."""
     period = kpi.Period.month(month)
-    # The kpi department filter includes child departments: narrow to the own rows after.
+    # The kpi department filter includes child departments: the own rows only, in SQL.
     filters = _population_filters((dept["department_id"],))
-
-    def own(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["department_id"] == dept["department_id"]]
-
-    if part == "missed":
-        denominator = own(kpi.drill(ctx, metric, period, filters, as_of, part="denominator"))
-        numerator = own(kpi.drill(ctx, metric, period, filters, as_of, part="numerator"))
-        rows = denominator[~denominator["complaint_id"].isin(numerator["complaint_id"])]
-    else:
-        rows = own(kpi.drill(ctx, metric, period, filters, as_of, part=part))
+    own = str(dept["department_id"])
+    rows = kpi.drill(ctx, metric, period, filters, as_of, part=part, department_only=own)
     personal = [c for c in ("customer_name", "customer_phone") if c in rows.columns]
     return rows.drop(columns=personal).reset_index(drop=True)
 
