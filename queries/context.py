@@ -29,7 +29,7 @@ import pandas as pd
 
 from queries import i18n, staging, store
 from queries.config.rules import RuleSet, load_rules
-from queries.importer.readers import Limits
+from queries.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ class ReadContext:
             scoped context), None without complaints.
         scope: the department ids the viewer sees (whole subtrees), None = the company.
         scope_roots: the departments the scope was given as (ids or names), for display.
+        role: the viewer's role (``privacy.ROLES``): rows read through ``shown`` come with
+            personal data masked in the query unless the role may see it; None (CLI,
+            reports): unmasked, the caller masks what it shows.
         memo: results already computed on this snapshot within this unit of work (e.g. the
             12-month trend behind both the KPI cards' sparklines and a page's trend chart),
             keyed by the engine function and its arguments; the snapshot never changes under
@@ -54,11 +57,24 @@ class ReadContext:
     data_as_of: dt.datetime | None
     scope: tuple[str, ...] | None = None
     scope_roots: tuple[str, ...] = ()
+    role: str | None = None
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def in_scope(self, department_id: str | None) -> bool:
         """Whether a department id lies in the viewer's scope (always True for the company)."""
         return self.scope is None or (department_id is not None and department_id in self.scope)
+
+    def shown(
+        self,
+        sql: str,
+        params: dict[str, Any],
+        outer: str | None = None,
+        outer_params: dict[str, Any] | None = None,
+    ) -> pd.DataFrame:
+        """The rows of ``sql`` as this context's viewer may see them (``store.run_shown``:
+        names, phones and free text masked in the query for a role without the right;
+        ``outer``: SQL over them, named ``shown``)."""
+        return store.run_shown(self.cur, sql, params, self.role, outer, outer_params)
 
     def as_of(self, explicit: dt.datetime | None = None) -> dt.datetime:
         """The as-of to use: ``explicit`` when given, else the data's latest timestamp, else
@@ -78,8 +94,13 @@ def data_as_of(cur: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """The latest timestamp in the complaint data (received/acknowledged/first response/
     resolved/closed/surveyed) that is not after now plus the import tolerance
     (``Limits.future_hours``: such times cannot be true); None when there are no
-    complaints. The derived tables must be current (``open_context`` sees to it)."""
+    complaints. The derived tables must be current (``open_context`` sees to it).
+    The plain maxima come first (from the column statistics, no scan): when none is after
+    the bound they are the answer, and only data with such a time costs the filtered scan."""
     latest = dt.datetime.now() + dt.timedelta(hours=Limits.from_env().future_hours)
+    top = cur.execute(store.sql_file("kpi_latest_stamp")).fetchall()[0][0]
+    if top is None or top <= latest:
+        return top
     value = store.run_query(cur, "kpi_default_as_of", {"latest": latest})["as_of"].iloc[0]
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
@@ -179,11 +200,13 @@ def open_context(
     rules: RuleSet | None = None,
     scope: Sequence[str] | None = None,
     find_as_of: Callable[[duckdb.DuckDBPyConnection], dt.datetime | None] | None = None,
+    role: str | None = None,
 ) -> ReadContext:
     """Build the context for ``cur``: load the rules (unless given), make the derived tables
     current for them, restrict the cursor to the department subtrees ``scope`` (ids or
     names; None = the whole company) and find the data's as-of (``find_as_of``, default
-    ``data_as_of``: the app passes a lookup cached per snapshot)."""
+    ``data_as_of``: the app passes a lookup cached per snapshot); ``role``: the viewer's,
+    whose rows ``ReadContext.shown`` masks."""
     rule_set = rules if rules is not None else load_rules()
     staging.ensure_current(cur, rule_set)
     _drop_scope(cur)
@@ -200,6 +223,7 @@ def open_context(
         data_as_of=as_of,
         scope=ids,
         scope_roots=tuple(scope) if scope is not None else (),
+        role=role,
     )
 
 

@@ -15,3 +15,8 @@ class DatabaseMissingError(FileNotFoundError):
 class MartsOutOfDateError(RuntimeError):
     """The database serves derived tables built on Spark (``complaints attach --marts``)
     with other rules or calendar than the current ones: rebuild them on Spark."""
+
+
+class ImportRefused(Exception):
+    """A file the importer will not take at all (one-line reason for the user); also a bad
+    import limit in the environment (``queries.limits``)."""

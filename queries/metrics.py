@@ -510,14 +510,16 @@ METRIC_COLUMNS: tuple[str, ...] = tuple(METRICS)
 def coverage(row: dict) -> tuple[dict[str, float], list[str]]:
     """(coverage, not_measured) of one ``kpis`` row: per metric with inputs, the share of the
     cohort (``n_received``) where its inputs were supplied; the metrics with none measured.
-    A cohort without complaints has no coverage and nothing "not measured"."""
+    A cohort without complaints has no coverage and nothing "not measured"; a metric the row
+    was computed without (no column of its name, e.g. the handling ladder of
+    ``kpis(..., ladder=False)``) is in neither."""
     received = row.get("n_received")
     cov: dict[str, float] = {}
     missing: list[str] = []
     if received is None or received != received or not received:
         return cov, missing
     for name, mdef in METRICS.items():
-        if mdef.measured is None:
+        if mdef.measured is None or name not in row:
             continue
         n = row.get(mdef.measured)
         share = 0.0 if n is None or n != n else min(1.0, float(n) / float(received))

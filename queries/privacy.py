@@ -8,6 +8,7 @@ them in full. Everything that shows or exports names or phones goes through ``ma
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -32,6 +33,41 @@ def mask_name(name: str | None) -> str | None:
     if not text:
         return text
     return text[0] + "*" * max(len(text) - 1, 1)
+
+
+# The same rules as SQL expressions, for queries that return personal columns to a role
+# without the right to them (``store.run_shown``): the engine masks the rows it returns in
+# DuckDB, so unmasked names and phones never leave the query. Equal to ``mask_name`` /
+# ``mask_phone`` value for value (tests/test_privacy_sql.py): Python's ``str.strip`` white
+# space and Python's ``\d`` (Unicode decimal digits) written as RE2 classes.
+_SPACE_CLASS = (
+    "[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace()) + "]"
+)
+
+
+def _strip_sql(expr: str) -> str:
+    return f"regexp_replace(({expr})::varchar, '^{_SPACE_CLASS}+|{_SPACE_CLASS}+$', '', 'g')"
+
+
+def mask_name_sql(expr: str) -> str:
+    """SQL of ``mask_name`` applied to the SQL expression ``expr``."""
+    t = _strip_sql(expr)
+    return (
+        f"case when ({expr}) is null then null when {t} = '' then '' "
+        f"else left({t}, 1) || repeat('*', greatest(length({t}) - 1, 1)) end"
+    )
+
+
+def mask_phone_sql(expr: str) -> str:
+    """SQL of ``mask_phone`` applied to the SQL expression ``expr``."""
+    t = _strip_sql(expr)
+    d = f"regexp_replace({t}, '\\P{{Nd}}', '', 'g')"
+    return (
+        f"case when ({expr}) is null then null "
+        f"when length({d}) >= 11 then left({d}, 3) || '****' || right({d}, 4) "
+        f"when length({d}) >= 4 then repeat('*', length({d}) - 2) || right({d}, 2) "
+        f"else repeat('*', length({t})) end"
+    )
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -106,6 +142,39 @@ def mask_text(text: str | None, names: tuple[str, ...] = ()) -> str | None:
         name = str(name or "").strip()
         if len(name) >= 2:
             out = out.replace(name, mask_name(name) or "")
+    return out
+
+
+#: The SQL function that masks free text inside a query (``mask_text`` with the row's own
+#: customer name); ``store.run_shown`` registers it on the cursor.
+MASK_TEXT_SQL_FUNCTION = "pii_mask_text"
+
+
+def mask_text_for(text: str | None, name: str | None) -> str | None:
+    """``mask_text`` of one row's free text with that row's customer name (as
+    ``mask_frame`` does); the body of ``MASK_TEXT_SQL_FUNCTION``."""
+    return mask_text(text, (name,) if isinstance(name, str) else ())
+
+
+def masked_projection(columns: Sequence[str]) -> list[str] | None:
+    """The select list that returns ``columns`` masked as ``mask_frame`` masks them (names
+    and phones by ``mask_name_sql``/``mask_phone_sql``, description and resolution by
+    ``MASK_TEXT_SQL_FUNCTION``), or None when no column holds personal data."""
+    personal = {"customer_name", "customer_phone", "description", "resolution"}
+    if not personal & set(columns):
+        return None
+    name = '"customer_name"' if "customer_name" in columns else "null::varchar"
+    out = []
+    for col in columns:
+        ident = '"' + col.replace('"', '""') + '"'
+        if col == "customer_name":
+            out.append(f"{mask_name_sql(ident)} as {ident}")
+        elif col == "customer_phone":
+            out.append(f"{mask_phone_sql(ident)} as {ident}")
+        elif col in ("description", "resolution"):
+            out.append(f"{MASK_TEXT_SQL_FUNCTION}({ident}::varchar, {name}) as {ident}")
+        else:
+            out.append(ident)
     return out
 
 

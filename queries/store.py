@@ -33,8 +33,10 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from duckdb import sqltypes
+from duckdb.func import FunctionNullHandling
 
-from queries import audit
+from queries import audit, privacy
 from queries.errors import DatabaseBusyError, DatabaseMissingError
 from queries.paths import FRAGMENTS_DIR, MIGRATIONS_DIR, SQL_DIRS
 
@@ -505,6 +507,42 @@ def run_query(
 ) -> pd.DataFrame:
     """Run ``queries/<name>.sql`` with ``$name`` parameters and return a DataFrame."""
     return run_sql(conn, sql_file(name), params)
+
+
+def run_shown(
+    conn: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: dict[str, Any] | None,
+    role: str | None,
+    outer: str | None = None,
+    outer_params: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Run SQL returning rows to show to a viewer of ``role``: unless the role may see
+    personal data, names, phones and free text are masked inside the query
+    (``privacy.masked_projection``), so unmasked values never leave DuckDB. ``role=None``:
+    a caller that masks what it shows itself (CLI, reports); the rows come unmasked.
+    ``outer``: SQL over the rows as shown, named ``shown`` (e.g. a search over the masked
+    text, a count, a page), with its own ``outer_params``."""
+    params = params or {}
+    rel = conn.sql(sql, params=params)  # binds only: the columns
+    projection = None
+    if role is not None and not privacy.can_see_personal_data(role):
+        projection = privacy.masked_projection(rel.columns)
+    if projection is None and outer is None:
+        return rel.df()
+    if projection is not None:
+        with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):
+            conn.create_function(  # once per cursor (a second time raises)
+                privacy.MASK_TEXT_SQL_FUNCTION,
+                privacy.mask_text_for,
+                [sqltypes.VARCHAR, sqltypes.VARCHAR],
+                sqltypes.VARCHAR,
+                null_handling=FunctionNullHandling.SPECIAL,
+            )
+    select = "*" if projection is None else ", ".join(projection)
+    shown = f"with shown as (select {select} from ({sql}) as q) "
+    query = shown + (outer or "select * from shown")
+    return conn.execute(query, {**params, **(outer_params or {})}).df()
 
 
 def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:

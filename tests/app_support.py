@@ -7,11 +7,13 @@ the page tests is the session fixture ``app_db`` (``tests/conftest.py``)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from queries import store as db
@@ -82,6 +84,21 @@ def open_app(page: str | None = None, **query: Any) -> AppTest:
         at.switch_page(f"views/{page}.py")
         at.run()
     return at
+
+
+def deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], Any]]:
+    """The download payloads pages build on click (``ui.download`` given a function), by
+    file name, as registered during the runs that follow; call one to build its file as the
+    click would (the test runtime drops them when its run ends)."""
+    made: dict[str, Callable[[], Any]] = {}
+    register = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        made[file_name or coordinates] = data_callable
+        return register(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return made
 
 
 def snapshot(path: Path):

@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import csv
 import io
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
 
 from queries import exports
-from tests.app_support import database, frames, no_errors, open_app, run_page
+from tests.app_support import (
+    database,
+    deferred_downloads,
+    frames,
+    no_errors,
+    open_app,
+    run_page,
+)
 from tests.quality_pages_data import FORMULA, build
 
 OCTOBER = ["C09", "C07", "G5", "G4", "G3", "G2", "G1", "C05", "C04", "C03", "C02", "C01"]
@@ -26,8 +34,10 @@ def fixture_db(tmp_path_factory):
 
 @pytest.fixture
 def captured(monkeypatch):
-    """The bytes handed to the download buttons, by format."""
+    """The bytes of the files the download buttons build on click, by format (``fetch``:
+    click them all)."""
     out: dict[str, bytes] = {}
+    deferred = deferred_downloads(monkeypatch)
     to_csv, to_xlsx = exports.to_csv_bytes, exports.to_xlsx_bytes
 
     def csv_bytes(df):
@@ -40,7 +50,13 @@ def captured(monkeypatch):
 
     monkeypatch.setattr(exports, "to_csv_bytes", csv_bytes)
     monkeypatch.setattr(exports, "to_xlsx_bytes", xlsx_bytes)
-    return out
+
+    def fetch() -> dict[str, bytes]:
+        for build_file in deferred.values():
+            build_file()
+        return out
+
+    return SimpleNamespace(built=out, fetch=fetch)
 
 
 def test_list_shows_the_periods_complaints_newest_first_masked(fixture_db):
@@ -80,7 +96,9 @@ def test_search(fixture_db, search, expected):
 def test_exports_are_what_is_on_screen_masked_and_neutralised(fixture_db, captured):
     at = run_page("explorer")
     shown = frames(at)[0]
-    raw = captured["csv"]
+    assert captured.built == {}  # the files are built on click, not on every run
+    files = captured.fetch()
+    raw = files["csv"]
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == list(shown.columns)
@@ -90,7 +108,7 @@ def test_exports_are_what_is_on_screen_masked_and_neutralised(fixture_db, captur
     assert "138****1234" in text
     c03 = dict(zip(rows[0], rows[1 + OCTOBER.index("C03")], strict=True))
     assert c03["处理结果"] == "'" + FORMULA
-    book = openpyxl.load_workbook(io.BytesIO(captured["xlsx"]))
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
     sheet = book.active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == list(shown.columns)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import duckdb
+
 from queries import cli
 from queries import store as db
 from queries.config import workcalendar
@@ -88,6 +90,27 @@ def test_uncovered_year_falls_back_to_weekends_and_is_reported(make_db, capsys):
     assert json.loads(out)[0]["received"] == 1
     warnings = [line for line in err.splitlines() if "2027" in line]
     assert len(warnings) == 1 and warnings[0].startswith("warning:")
+
+
+def test_uncovered_years_are_the_data_years_only_with_a_deadline_in_its_last_second_year():
+    conn = duckdb.connect()
+    conn.execute("create table stg_complaints (received_date date, resolution_deadline timestamp)")
+    rows = [
+        (dt.date(2026, 12, 30), dt.datetime(2027, 1, 1)),  # deadline 00:00: its last second is 2026
+        (dt.date(2026, 12, 31), None),
+        (dt.date(2026, 5, 4), dt.datetime(2030, 1, 1, 0, 0, 1)),  # one second into 2030
+        (dt.date(2003, 6, 2), dt.datetime(2003, 6, 9)),  # before the library's data
+    ]
+    conn.executemany("insert into stg_complaints values (?, ?)", rows)
+    # 2027-2029 lie between the first and last years but hold no date: not reported
+    assert workcalendar.uncovered_years(conn) == [2003, 2030]
+    conn.execute("delete from stg_complaints where received_date < '2004-01-01'")
+    conn.execute("update stg_complaints set resolution_deadline = '2030-01-01 00:00:00'")
+    assert workcalendar.uncovered_years(conn) == [2029]
+    conn.execute("update stg_complaints set resolution_deadline = '2027-01-01 00:00:00'")
+    assert workcalendar.uncovered_years(conn) == []
+    conn.execute("delete from stg_complaints")
+    assert workcalendar.uncovered_years(conn) == []
 
 
 def test_no_warning_for_covered_data(make_db, capsys):

@@ -521,19 +521,31 @@ def test_the_trigger_moves_to_another_department_or_is_deleted(tmp_path, refresh
         assert incremental[table] == full[table], table
 
 
-def test_a_newly_supplied_field_re_derives_the_stages(tmp_path, refreshes):
-    """A file that supplies acknowledged_at for 客服部 makes the acknowledge stage of every
-    complaint of 客服部 measured, the earlier ones too (not only the imported row)."""
+def test_a_newly_supplied_stage_column_measures_the_departments_earlier_stages(tmp_path, refreshes):
+    """客服部's first file has no acknowledgement column, so its acknowledge stage is not
+    measured; a later file of 客服部 with the column makes every 客服部 complaint's stage
+    measured (stg_supplied: the union of the department's files), incrementally, and 零售部's
+    stays not measured."""
     dbp = tmp_path / "s.duckdb"
-    _import(dbp, tmp_path, "a.csv", [complaint(f"S{i}", T(2025, 6, 2, 9 + i)) for i in range(3)])
-    headers = [*HEADERS, "acknowledged_at"]
-    row = [*complaint("S9", T(2025, 6, 3, 9)), "2025-06-03 10:00:00"]
-    _import(dbp, tmp_path, "b.csv", [row], headers)
+    first = [
+        complaint("S1", T(2025, 6, 2, 9)),
+        complaint("S2", T(2025, 6, 3, 9)),
+        complaint("R1", T(2025, 6, 3, 10), department="零售部"),
+    ]
+    _import(dbp, tmp_path, "a.csv", first)
+    later = [*complaint("S3", T(2025, 6, 4, 9)), "2025-06-04 10:00:00"]
+    _import(dbp, tmp_path, "b.csv", [later], [*HEADERS, "acknowledged_at"])
     assert refreshes == ["full", "incremental"]
     conn = db.open_snapshot(dbp)
-    got = conn.execute(
-        "select complaint_id, measured from stg_stages where stage = 'acknowledge' order by 1"
+    measured = conn.execute(
+        "select complaint_id, measured, done_at from stg_stages"
+        " where stage = 'acknowledge' order by complaint_id"
     ).fetchall()
     conn.close()
-    assert got == [("S0", True), ("S1", True), ("S2", True), ("S9", True)]
+    assert measured == [
+        ("R1", False, None),
+        ("S1", True, None),
+        ("S2", True, None),
+        ("S3", True, T(2025, 6, 4, 10)),
+    ]
     assert_equals_full_rebuild(dbp, tmp_path)

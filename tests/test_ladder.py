@@ -194,7 +194,9 @@ def test_a_source_without_stage_columns_is_not_measured_never_failed(tmp_path, c
         "a2",
     }
     argv = ["--db", str(path), "kpi", "--from", "2025-11-01", "--to", "2025-12-01"]
-    assert cli.main([*argv, "--as-of", "2025-11-28 00:00:00", "--by", "department"]) == 0
+    assert (
+        cli.main([*argv, "--as-of", "2025-11-28 00:00:00", "--by", "department", "--ladder"]) == 0
+    )
     rows = {r["department"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["客服部"]["stage_classify_on_time_rate"] == 0.5
     assert rows["客服部"]["n_stage_classify"] == 2

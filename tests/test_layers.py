@@ -13,6 +13,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "queries.paths",
         "queries.errors",
+        "queries.limits",
         "queries.config",
         "queries.metrics",
         "queries.periods",

@@ -215,6 +215,7 @@ def test_pack_equals_the_kpi_and_scores_commands(demo, capsys):
                 "--to",
                 "2025-11-01",
                 *as_of,
+                "--ladder",
                 "--format",
                 "json",
             ]

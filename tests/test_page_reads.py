@@ -4,6 +4,7 @@ engine reads equal the whole-period computation they replace, on the seeded demo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -215,14 +216,15 @@ def test_accountability_lists_page_in_sql(ctx, kind: str):
 
 
 @pytest.mark.parametrize(
-    ("search", "masked_for"), [(None, None), ("TS", None), ("1", "viewer"), ("1", "analyst")]
+    ("search", "role"), [(None, None), ("TS", None), ("1", "viewer"), ("1", "analyst")]
 )
-def test_complaint_list_pages_and_count(ctx, search, masked_for):
-    full = kpi.complaints_list(ctx, MONTH, search=search, limit=None, masked_for=masked_for)
-    total = kpi.complaints_count(ctx, MONTH, search=search, masked_for=masked_for)
+def test_complaint_list_pages_and_count(ctx, search, role):
+    ctx = dataclasses.replace(ctx, role=role)
+    full = kpi.complaints_list(ctx, MONTH, search=search, limit=None)
+    total = kpi.complaints_count(ctx, MONTH, search=search)
     assert total == len(full) > 20
     pages = [
-        kpi.complaints_list(ctx, MONTH, search=search, limit=20, offset=o, masked_for=masked_for)
+        kpi.complaints_list(ctx, MONTH, search=search, limit=20, offset=o)
         for o in range(0, total, 20)
     ]
     joined = pd.concat(pages, ignore_index=True)
@@ -258,3 +260,38 @@ def test_list_page_picks_a_page_and_survives_a_shorter_list():
     at.run()
     assert len(at.number_input) == 0
     assert [c.value for c in at.caption] == ["第 1–400 条，共 400 条"]
+
+
+@pytest.mark.parametrize("stage", [None, "classify"])
+def test_ladder_rows_pages_and_count(ctx, stage):
+    full = kpi.ladder_rows(ctx, MONTH, stage=stage)
+    total = kpi.ladder_rows_count(ctx, MONTH, stage=stage)
+    assert total == len(full) > 40
+    pages = [
+        kpi.ladder_rows(ctx, MONTH, stage=stage, limit=40, offset=o) for o in range(0, total, 40)
+    ]
+    assert all(len(p) == 40 for p in pages[:-1])
+    joined = pd.concat(pages, ignore_index=True)
+    assert joined[["complaint_id", "stage"]].values.tolist() == (
+        full[["complaint_id", "stage"]].values.tolist()
+    )
+
+
+@pytest.mark.parametrize(
+    ("metric", "part", "flag"),
+    [
+        ("stage_classify_on_time_rate", "numerator", "on_time_num"),
+        ("stage_classify_on_time_rate", "denominator", "on_time_den"),
+        ("stage_classify_median_h", "numerator", "is_done"),
+    ],
+)
+def test_ladder_metric_drill_filters_and_pages_in_sql(ctx, metric, part, flag):
+    stage_rows = kpi.ladder_rows(ctx, MONTH, stage="classify")
+    expected = stage_rows[stage_rows[flag]]["complaint_id"].tolist()
+    total = kpi.drill_count(ctx, metric, MONTH, part=part)
+    assert total == len(expected) > 30
+    pages = [
+        kpi.drill(ctx, metric, MONTH, part=part, limit=30, offset=o) for o in range(0, total, 30)
+    ]
+    assert [len(p) for p in pages[:-1]] == [30] * (len(pages) - 1)
+    assert pd.concat(pages, ignore_index=True)["complaint_id"].tolist() == expected

@@ -16,6 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
+from typing import Any
 
 import openpyxl
 import pytest
@@ -23,7 +25,14 @@ import pytest
 from queries import exports
 from queries import store as db
 from tests import ROOT
-from tests.app_support import database, frames, no_errors, open_app, run_page
+from tests.app_support import (
+    database,
+    deferred_downloads,
+    frames,
+    no_errors,
+    open_app,
+    run_page,
+)
 from tests.quality_pages_data import COMPLAINTS, FORMULA, XSS, build, payload_rows
 
 QUALITY_PAGES = ("repeats", "satisfaction", "accountability", "explorer", "data")
@@ -80,10 +89,24 @@ def _counts(path) -> dict[str, int]:
         return db.table_counts(conn)
 
 
+class _Downloads(list):
+    """(format, bytes) of every file built; ``fetch()`` builds the deferred ones."""
+
+    def __init__(self, deferred: dict[str, Callable[[], Any]]) -> None:
+        super().__init__()
+        self.deferred = deferred
+
+    def fetch(self) -> _Downloads:
+        for build_file in self.deferred.values():
+            build_file()
+        return self
+
+
 @pytest.fixture
 def downloads(monkeypatch):
-    """Every CSV/XLSX byte string a page hands to a download button during a run."""
-    made: list[tuple[str, bytes]] = []
+    """Every CSV/XLSX byte string a page hands to a download button during a run (those
+    built on click: ``downloads.fetch()`` after the run)."""
+    made = _Downloads(deferred_downloads(monkeypatch))
     to_csv, to_xlsx = exports.to_csv_bytes, exports.to_xlsx_bytes
 
     def csv_bytes(df):
@@ -204,7 +227,7 @@ def test_formula_payloads_are_neutralised_and_no_pii_in_exports(fixture_db, down
     session = {"repeats_customer": "K1", "repeats_group": "客服中心", "csat_group": "客服中心"}
     at = run_page(page, session=session)
     no_errors(at)
-    assert downloads, "the page offers no export"
+    assert downloads.fetch(), "the page offers no export"
     full_names = {r["customer_name"] for r in _with_payloads() if r.get("customer_name")}
     phones = {r["customer_phone"] for r in _with_payloads() if r.get("customer_phone")}
     seen_payload = False

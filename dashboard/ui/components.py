@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import html
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -594,8 +595,8 @@ def drill_table(
 ) -> None:
     """The complaints behind a number (already masked by ``data``): the ``columns`` present
     (``department`` only when ``department_name_zh`` is missing), a CSV download of the
-    same, and — when the Complaint explorer page exists — a click on a row opens that
-    complaint there."""
+    same (built on click), and — when the Complaint explorer page exists — a click on a row
+    opens that complaint there."""
     if title:
         st.subheader(md_escape(title))
     if df is None or df.empty:
@@ -630,13 +631,41 @@ def drill_table(
     st.caption(i18n.t("rows_shown", lang, n=i18n.fmt_int(len(shown), lang)))
     download(
         i18n.t("download_csv", lang),
-        exports.to_csv_bytes(localize_frame(shown, lang)),
+        functools.partial(exports.to_csv_bytes, localize_frame(shown, lang)),
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"{key}_csv",
         rows=len(shown),
         kind="list",
     )
+
+
+#: complaints per page of a drill-through list (paged in the database)
+DRILL_PAGE_ROWS = 100
+
+
+def drill_list(
+    metric: str,
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    lang: str,
+    key: str,
+    title: str | None = None,
+    part: str = "numerator",
+    columns: Sequence[str] = DRILL_COLUMNS,
+) -> None:
+    """``drill_table`` (of ``columns``) of the complaints behind ``metric`` (its ``part``),
+    one page of ``DRILL_PAGE_ROWS`` at a time: counted and paged in the database, so only
+    the rows shown leave it."""
+    if title:
+        st.subheader(md_escape(title))
+    total = data.drill_count(metric, period, filters, as_of, part=part)
+    offset = list_page(total, DRILL_PAGE_ROWS, key, lang) if total else 0
+    rows = data.drill(
+        metric, period, filters, as_of, part=part, limit=DRILL_PAGE_ROWS, offset=offset
+    )
+    drill_table(rows, lang, key, columns=columns)
 
 
 def list_page(total: int, rows: int, key: str, lang: str) -> int:

@@ -12,9 +12,10 @@ Caching rules (Streamlit's cache is shared by every user):
 * every wrapper: ``st.cache_data(ttl=60)`` keyed by the engine function, its arguments
   (Period, Filters, as-of...), the database path, the snapshot ``generation`` (a new import
   changes the key), the fingerprint of the rule file actually loaded (an edit of
-  ``$COMPLAINTS_RULES`` changes the key), the viewer's department scope and role (results
-  that return complaint rows are masked with ``privacy.mask_frame`` inside the cached
-  function), so the cache never hands one viewer's output to another.
+  ``$COMPLAINTS_RULES`` changes the key), the viewer's department scope and role (the
+  run's context carries the role, so the engine returns complaint rows with names, phones
+  and free text masked in the query: ``ReadContext.shown``), so the cache never hands one
+  viewer's output to another.
 * the filter lists and data coverage (``departments``, ``filter_values``, ``data_months``,
   ``data_totals``): cached once per snapshot (no TTL; the generation is in the key).
 """
@@ -144,11 +145,13 @@ def begin_run() -> Snapshot:
     rdr = reader()
     rule_set = rules_config.load_rules()
     key = (str(rdr.db_path), rdr.generation, rule_set.fingerprint())
+    viewer = auth.viewer()
     ctx = context.open_context(
         rdr.cursor(),
         rules=rule_set,
-        scope=auth.viewer().departments,
+        scope=viewer.departments,
         find_as_of=lambda cur: _data_as_of(*key, _cur=cur),
+        role=viewer.role,
     )
     snap = Snapshot(ctx, rdr.generation, str(rdr.db_path), key[2], ctx.scope)
     st.session_state["_snapshot"] = snap
@@ -161,6 +164,7 @@ def _snapshot() -> Snapshot:
         not isinstance(snap, Snapshot)
         or snap.db_key != str(db_path())
         or snap.ctx.scope_roots != (auth.viewer().departments or ())
+        or snap.ctx.role != role()
     ):
         snap = begin_run()
     return snap
@@ -172,24 +176,6 @@ def generation() -> int:
 
 
 # --------------------------------------------------------------------------- cached calls
-
-
-def _mask(value: Any, role_: str) -> Any:
-    if isinstance(value, pd.DataFrame):
-        return privacy.mask_frame(value, role_)
-    if isinstance(value, dict):
-        return {k: _mask(v, role_) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v, role_) for v in value]
-    return value
-
-
-def _mask_result(fn: Callable[..., Any], value: Any, role_: str) -> Any:
-    if privacy.can_see_personal_data(role_):
-        return value
-    if fn is explain_mart.explain and isinstance(value, dict):
-        return explain_mart.mask_personal(value)
-    return _mask(value, role_)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
@@ -207,8 +193,8 @@ def _cached_call(
     _ctx: context.ReadContext,
 ) -> Any:
     result = _fn(_ctx, *args, **dict(kwargs))
-    if pii:
-        result = _mask_result(_fn, result, role_key)
+    if pii and _fn is explain_mart.explain and not privacy.can_see_personal_data(role_key):
+        result = explain_mart.mask_personal(result)  # one record, masked here
     return result
 
 
@@ -231,8 +217,9 @@ def _audit_unmasked(fn_key: str, args: tuple[Any, ...], kwargs: dict[str, Any]) 
 def cached(fn: Callable[..., Any], *args: Any, pii: bool = False, **kwargs: Any) -> Any:
     """Call the engine function ``fn`` (whose first parameter takes the read context) on
     this run's context through the cache. The key holds the viewer's department scope and
-    role, so one viewer's result is never served to another. ``pii=True`` (functions that
-    return complaint rows) masks the output for the role; an unmasked result (the
+    role, so one viewer's result is never served to another. ``pii=True``: functions that
+    return complaint rows (masked for the role by the engine, in the query, through the
+    context's role; ``explain``'s one record here); an unmasked result (the
     ``privacy_officer``) is recorded in the audit trail."""
     snap = _snapshot()
     role_key = role()
@@ -409,7 +396,6 @@ def complaints_list(
         search=search,
         limit=limit,
         offset=offset,
-        masked_for=role(),
         pii=True,
     )
 
@@ -418,9 +404,7 @@ def complaints_count(
     period: Any, filters: Any, as_of: dt.datetime | None, search: str | None = None
 ) -> int:
     """``kpi.complaints_count``: the complaints the list holds (its total)."""
-    return cached(
-        kpi.complaints_count, period, filters, as_of=as_of, search=search, masked_for=role()
-    )
+    return cached(kpi.complaints_count, period, filters, as_of=as_of, search=search)
 
 
 def department_scores(month: str, as_of: dt.datetime | None = None) -> pd.DataFrame:
@@ -508,10 +492,32 @@ def ladder_summary(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.D
 
 
 def ladder_rows(
-    period: Any, filters: Any, as_of: dt.datetime | None, stage: str | None = None
+    period: Any,
+    filters: Any,
+    as_of: dt.datetime | None,
+    stage: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """``kpi.ladder_rows``: the cohort's stages (one stage, or all) with their state."""
-    return cached(kpi.ladder_rows, period, filters, as_of=as_of, stage=stage, pii=True)
+    """``kpi.ladder_rows``: the cohort's stages (one stage, or all) with their state
+    (``limit``/``offset``: one page, paged in SQL)."""
+    return cached(
+        kpi.ladder_rows,
+        period,
+        filters,
+        as_of=as_of,
+        stage=stage,
+        limit=limit,
+        offset=offset,
+        pii=True,
+    )
+
+
+def ladder_rows_count(
+    period: Any, filters: Any, as_of: dt.datetime | None, stage: str | None = None
+) -> int:
+    """``kpi.ladder_rows_count``: the rows of ``ladder_rows`` (a paged list's total)."""
+    return cached(kpi.ladder_rows_count, period, filters, as_of=as_of, stage=stage)
 
 
 def root_causes(period: Any, filters: Any, as_of: dt.datetime | None) -> pd.DataFrame:

@@ -50,8 +50,11 @@ def _by_department(period, filters, as_of) -> pd.DataFrame:
 
 def _drill_department(metric, period, filters, as_of, dept_id, lang, key, title_key) -> None:
     name = ui.department_labels([dept_id], lang)[0]
-    ui.drill_table(
-        data.drill(metric, period, dataclasses.replace(filters, department=(str(dept_id),)), as_of),
+    ui.drill_list(
+        metric,
+        period,
+        dataclasses.replace(filters, department=(str(dept_id),)),
+        as_of,
         lang,
         key=key,
         title=f"{i18n.t(title_key, lang)}: {name}",
@@ -195,8 +198,11 @@ def _regions(period, filters, as_of, lang: str) -> None:
     )
     if row is not None:
         region = str(frame.iloc[row]["region"])
-        ui.drill_table(
-            data.drill("received", period, dataclasses.replace(filters, region=(region,)), as_of),
+        ui.drill_list(
+            "received",
+            period,
+            dataclasses.replace(filters, region=(region,)),
+            as_of,
             lang,
             key="bd_region_drill",
             title=f"{i18n.t('complaints_behind', lang)}: {region}",
@@ -266,13 +272,11 @@ def _pareto(period, filters, as_of, lang: str) -> None:
     points = ui.chart(fig, key="bd_pareto", selectable=True, height=380)
     category = ui.point_value(points)
     if category:
-        ui.drill_table(
-            data.drill(
-                "received",
-                period,
-                dataclasses.replace(filters, category=(str(category),)),
-                as_of,
-            ),
+        ui.drill_list(
+            "received",
+            period,
+            dataclasses.replace(filters, category=(str(category),)),
+            as_of,
             lang,
             key="bd_pareto_drill",
             title=f"{i18n.t('complaints_behind', lang)}: {vocab.label('category', category, lang)}",

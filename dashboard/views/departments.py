@@ -244,13 +244,11 @@ def _categories(period, dept_filters, as_of, lang: str) -> None:
     points = ui.chart(fig, key="dept_categories", selectable=True, height=320)
     category = ui.point_value(points, "customdata")
     if category:
-        ui.drill_table(
-            data.drill(
-                "received",
-                period,
-                dataclasses.replace(dept_filters, category=(str(category),)),
-                as_of,
-            ),
+        ui.drill_list(
+            "received",
+            period,
+            dataclasses.replace(dept_filters, category=(str(category),)),
+            as_of,
             lang,
             key="dept_category_drill",
             title=f"{i18n.t('complaints_behind', lang)}: {vocab.label('category', category, lang)}",
@@ -275,10 +273,11 @@ def _handlers(period, dept_filters, as_of, lang: str) -> None:
     )
     if row is not None:
         handler = str(frame.iloc[row]["handler"])
-        ui.drill_table(
-            data.drill(
-                "received", period, dataclasses.replace(dept_filters, handler=(handler,)), as_of
-            ),
+        ui.drill_list(
+            "received",
+            period,
+            dataclasses.replace(dept_filters, handler=(handler,)),
+            as_of,
             lang,
             key="dept_handler_drill",
             title=f"{i18n.t('complaints_behind', lang)}: {handler}",
@@ -295,9 +294,7 @@ def _breaches(period, dept_filters, as_of, month: str, dept_id: str, lang: str) 
         ]
     )
     with tabs[0], ui.guard(lang):
-        ui.drill_table(
-            data.drill("overdue_open", period, dept_filters, as_of), lang, key="dept_overdue"
-        )
+        ui.drill_list("overdue_open", period, dept_filters, as_of, lang, key="dept_overdue")
     with tabs[1], ui.guard(lang):
         ui.drill_table(
             data.score_complaints(month, dept_id, "resolution_timeliness", as_of),

@@ -11,6 +11,7 @@ here); the open complaint is kept in the URL.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import pandas as pd
@@ -24,7 +25,7 @@ from queries.config import vocab
 from queries.config.schema import COMPLAINT_COLUMNS
 from queries.metrics import LADDER_STAGES
 
-LIST_LIMIT = 500  # complaints per page of the list (paged in the database)
+LIST_LIMIT = 100  # complaints per page of the list (paged in the database; a page picker)
 TABLE_KEY = "explorer_rows"
 # the list's columns, in this order (what is on screen is what is exported)
 EXPLORER_COLUMNS: tuple[str, ...] = (
@@ -312,11 +313,13 @@ def _close_detail() -> None:
 
 
 def _export_buttons(shown: pd.DataFrame, name: str, lang: str) -> None:
-    """CSV (UTF-8 BOM) and XLSX of exactly the table on screen."""
+    """CSV (UTF-8 BOM) and XLSX of exactly the table on screen, each built on click (not
+    on every run of the page)."""
+    sheet = i18n.t("page_explorer", lang)
     with st.container(horizontal=True):
         ui.download(
             i18n.t("download_csv", lang),
-            exports.to_csv_bytes(shown),
+            functools.partial(exports.to_csv_bytes, shown),
             file_name=f"{name}.csv",
             mime="text/csv",
             key="explorer_csv",
@@ -325,7 +328,7 @@ def _export_buttons(shown: pd.DataFrame, name: str, lang: str) -> None:
         )
         ui.download(
             i18n.t("download_xlsx", lang),
-            exports.to_xlsx_bytes({i18n.t("page_explorer", lang): shown}),
+            functools.partial(exports.to_xlsx_bytes, {sheet: shown}),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="explorer_xlsx",

@@ -107,7 +107,11 @@ def _stage_rows(period, filters, as_of, lang: str) -> None:
         format_func=lambda s: stage_label(s, lang),
         key="ladder_stage",
     )
-    rows = data.ladder_rows(period, filters, as_of, stage=stage)
+    total = data.ladder_rows_count(period, filters, as_of, stage=stage)
+    offset = ui.list_page(total, ui.DRILL_PAGE_ROWS, "ladder_rows", lang) if total else 0
+    rows = data.ladder_rows(
+        period, filters, as_of, stage=stage, limit=ui.DRILL_PAGE_ROWS, offset=offset
+    )
     if not rows.empty:
         rows = rows.assign(state=[i18n.t(f"state_{s}", lang) for s in rows["state"]])
     ui.drill_table(rows, lang, "ladder_rows", columns=ROW_COLUMNS)

@@ -132,8 +132,11 @@ def _top_categories(period, filters, as_of, lang: str) -> None:
     category = ui.point_value(points, "customdata")
     if category:
         drill_filters = dataclasses.replace(filters, category=(str(category),))
-        ui.drill_table(
-            data.drill("received", period, drill_filters, as_of),
+        ui.drill_list(
+            "received",
+            period,
+            drill_filters,
+            as_of,
             lang,
             key="overview_category_drill",
             title=f"{i18n.t('complaints_behind', lang)}: {vocab.label('category', category, lang)}",

@@ -157,8 +157,11 @@ def _by_dimension(period, filters, as_of, lang: str) -> None:
     group = st.session_state.get("repeats_group")
     if group in values:
         scoped = dataclasses.replace(filters, **{by: (group,)})
-        ui.drill_table(
-            data.drill("repeat_rate", period, scoped, as_of, part="numerator"),
+        ui.drill_list(
+            "repeat_rate",
+            period,
+            scoped,
+            as_of,
             lang,
             key="repeats_group_drill",
             title=f"{i18n.t('complaints_behind', lang)}: {vocab.label(by, group, lang)}",

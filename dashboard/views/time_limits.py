@@ -143,9 +143,13 @@ def _compliance(period, filters, as_of, lang: str) -> None:
         field = {"severity": "severity", "channel": "channel", "department": "department"}[by]
         drill_filters = dataclasses.replace(filters, **{field: (str(value),)})
         metric = COMPLIANCE_METRICS[int(points[0].get("curve_number", 0) or 0) % 2]
-        ui.drill_table(
-            data.drill(metric, period, drill_filters, as_of, part="denominator"),
+        ui.drill_list(
+            metric,
+            period,
+            drill_filters,
+            as_of,
             lang,
+            part="denominator",
             key="tl_compliance_drill",
             title=f"{i18n.t('complaints_behind', lang)}: {i18n.metric_name(metric, lang)}"
             f" · {labels[list(frame[by]).index(value)] if value in list(frame[by]) else value}",

@@ -161,30 +161,43 @@ def years_not_covered(dates: Iterable[dt.date]) -> list[int]:
 def uncovered_years(conn: duckdb.DuckDBPyConnection) -> list[int]:
     """Years of the data (receipt dates and resolution deadlines in ``stg_complaints``) that
     the statutory calendar does not cover: weekends-only fallback is used there.
-    The data's first and last days are found first (a min/max, no hashing of the whole
-    history): when the calendar covers every year between them, nothing else is read."""
+    The data's first and last days are found first (plain minima and maxima, which DuckDB
+    answers from the column statistics): when the calendar covers every year between them,
+    nothing else is read; else each uncovered year between them is looked up by a range
+    (zone maps skip the row groups outside it) until one row is found."""
     years = covered_years()
     low, high = conn.execute(
         """
         select
-            year(least(min(received_date), min(resolution_deadline - interval 1 second))),
-            year(greatest(max(received_date), max(resolution_deadline - interval 1 second)))
+            year(least(min(received_date), min(resolution_deadline) - interval 1 second)),
+            year(greatest(max(received_date), max(resolution_deadline) - interval 1 second))
         from stg_complaints
         """
     ).fetchall()[0]
-    if low is None or all(y in years for y in range(int(low), int(high) + 1)):
+    if low is None:
         return []
-    rows = conn.execute(
-        """
-        select distinct y from (
-            select year(received_date) as y from stg_complaints
-            union all
-            select year(resolution_deadline - interval 1 second) from stg_complaints
-            where resolution_deadline is not null
-        ) where y is not null order by y
-        """
-    ).fetchall()
-    return [int(y) for (y,) in rows if int(y) not in years]
+    found = []
+    for year in range(int(low), int(high) + 1):
+        if year in years:
+            continue
+        start, end = dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+        # a deadline counts in the year of its last second (deadline - 1 s)
+        second = dt.timedelta(seconds=1)
+        hit = conn.execute(
+            """
+            select exists (
+                select 1 from stg_complaints
+                where received_date >= $start::date and received_date < $end::date
+            ) or exists (
+                select 1 from stg_complaints
+                where resolution_deadline >= $d_start and resolution_deadline < $d_end
+            )
+            """,
+            {"start": start, "end": end, "d_start": start + second, "d_end": end + second},
+        ).fetchall()[0][0]
+        if hit:
+            found.append(year)
+    return found
 
 
 def warning_text(years: list[int]) -> str:

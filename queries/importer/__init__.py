@@ -11,8 +11,8 @@ from __future__ import annotations
 from queries.importer.errors import ImportRefused
 from queries.importer.headers import Mapping, load_mapping, save_mapping
 from queries.importer.pipeline import ImportResult, Preview, import_file
-from queries.importer.readers import Limits
 from queries.importer.worker import import_files, preview
+from queries.limits import Limits
 
 __all__ = [
     "ImportRefused",

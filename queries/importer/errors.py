@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from queries.errors import ImportRefused
 
-class ImportRefused(Exception):
-    """A file the importer will not take at all (one-line reason for the user)."""
+__all__ = ["ImportRefused", "MissingColumns"]
 
 
 class MissingColumns(ImportRefused):

@@ -21,8 +21,8 @@ import datetime as dt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from queries.importer.readers import Limits
 from queries.importer.values import Parsed
+from queries.limits import Limits
 
 #: Timestamps that must not precede ``received_at`` (complaints).
 AFTER_RECEIPT = ("acknowledged_at", "first_response_at", "resolved_at", "closed_at")

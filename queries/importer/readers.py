@@ -8,18 +8,17 @@ import codecs
 import csv
 import datetime as dt
 import io
-import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import charset_normalizer
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from queries.importer.errors import ImportRefused
+from queries.limits import Limits
 
 # Candidates tried in order when there is no BOM and no --encoding (strict decoding only).
 TEXT_ENCODINGS = ("utf-8", "gb18030")
@@ -39,56 +38,6 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 csv.field_size_limit(1 << 30)
 
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of one import (README, section "Import limits"); each is read from
-    its ``COMPLAINTS_IMPORT_*`` environment variable, else the default below."""
-
-    memory_mb: int = 4096  # memory cap (RLIMIT_DATA) of the import worker process
-    seconds: float = 900.0  # time budget of one file (the worker is killed after it)
-    max_rows: int = 1_048_576  # highest row number a worksheet may use (Excel's own limit)
-    max_columns: int = 1_024  # highest column number a worksheet may use
-    max_cells: int = 20_000_000  # rows x columns of a worksheet's used area
-    max_uncompressed_mb: int = 1_024  # total uncompressed size of a workbook's parts
-    max_ratio: int = 200  # uncompressed/compressed size of any part above 1 MiB
-    future_hours: float = 24.0  # a receipt time may be this far after the import time
-    earliest_year: int = 2000  # a receipt time before 1 January of this year is rejected
-
-    @classmethod
-    def from_env(cls) -> Limits:
-        """The limits with every ``COMPLAINTS_IMPORT_*`` variable applied.
-
-        Raises:
-            ImportRefused: a variable is set to something that is not a positive number.
-        """
-        values: dict[str, Any] = {}
-        for name, var in LIMIT_ENV.items():
-            text = os.environ.get(var, "").strip()
-            if not text:
-                continue
-            kind = float if name in ("seconds", "future_hours") else int
-            try:
-                value = kind(text)
-            except ValueError:
-                value = 0
-            if value <= 0:
-                raise ImportRefused(f"{var}={text!r}: expected a positive number")
-            values[name] = value
-        return cls(**values)
-
-
-LIMIT_ENV = {
-    "memory_mb": "COMPLAINTS_IMPORT_MEMORY_MB",
-    "seconds": "COMPLAINTS_IMPORT_SECONDS",
-    "max_rows": "COMPLAINTS_IMPORT_MAX_ROWS",
-    "max_columns": "COMPLAINTS_IMPORT_MAX_COLUMNS",
-    "max_cells": "COMPLAINTS_IMPORT_MAX_CELLS",
-    "max_uncompressed_mb": "COMPLAINTS_IMPORT_MAX_UNCOMPRESSED_MB",
-    "max_ratio": "COMPLAINTS_IMPORT_MAX_RATIO",
-    "future_hours": "COMPLAINTS_IMPORT_FUTURE_HOURS",
-    "earliest_year": "COMPLAINTS_IMPORT_EARLIEST_YEAR",
-}
 
 # a cell or row reference in worksheet XML: ``r="XFD1048576"`` (cell) or ``r="12"`` (row)
 _REF = re.compile(rb'\sr="([A-Z]{0,4})([0-9]{1,9})"')

@@ -33,7 +33,7 @@ from queries import audit, paths, store
 from queries.importer import pipeline
 from queries.importer import suggest as suggest_mod
 from queries.importer.errors import ImportRefused
-from queries.importer.readers import Limits
+from queries.limits import Limits
 
 Progress = Callable[[float, str], None]
 

@@ -133,7 +133,7 @@ def accountability_list(
     if limit is not None or offset:
         sql = f"select * from ({sql}) as r limit $limit offset $offset"
         params.update(limit=None if limit is None else int(limit), offset=int(offset))
-    frame = ctx.cur.execute(sql, params).df()
+    frame = ctx.shown(sql, params)
     if kind == "without_record" and not personal:
         frame = frame.drop(columns=["customer_name", "customer_phone"])
     return frame

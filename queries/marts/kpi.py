@@ -549,19 +549,31 @@ def drill(
     limit: int | None = None,
     offset: int = 0,
     columns: Sequence[str] | None = None,
+    department_only: str | None = None,
 ) -> pd.DataFrame:
     """The complaints behind a number: the rows of its numerator or denominator (for counts
-    and hours the rows counted or measured), newest first. ``limit``/``offset`` page the
-    rows in SQL (``drill_count`` gives the total); ``columns`` selects only those cohort
-    columns (names of ``kpi_cohort.sql``'s output)."""
+    and hours the rows counted or measured; ``missed``: the denominator rows outside the
+    numerator), newest first. ``limit``/``offset`` page the rows in SQL (``drill_count``
+    gives the total); ``columns`` selects only those cohort columns (names of
+    ``kpi_cohort.sql``'s output); ``department_only``: only the complaints of that
+    department itself (not of its sub-departments), filtered in SQL."""
     stage = LADDER_DRILL.get(metric)
     if stage is not None:
-        rows = _ladder_drill(conn, metric, stage, part, period, filters, as_of)
-        stop = None if limit is None else offset + int(limit)
-        rows = rows.iloc[offset:stop].reset_index(drop=True)
+        rows = _ladder_drill(
+            conn,
+            metric,
+            stage,
+            part,
+            period,
+            filters,
+            as_of,
+            limit,
+            offset,
+            department_only=department_only,
+        )
         return rows if columns is None else rows[[c for c in columns if c in rows.columns]]
     ctx = context.of(conn)
-    sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
+    sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of), department_only)
     return _cohort_page(ctx, sql, params, limit, offset, columns)
 
 
@@ -578,7 +590,7 @@ def _cohort_page(
     if columns is not None:
         sql = f"select {_select_list(columns)} from ({sql}) as r"
     params.update(limit=None if limit is None else int(limit), offset=int(offset))
-    rows = ctx.cur.execute(sql, params).df()
+    rows = ctx.shown(sql, params)
     return rows if columns is not None else rows.drop(columns=["dim"])
 
 
@@ -590,31 +602,70 @@ def _ladder_drill(
     period: Period,
     filters: Filters,
     as_of: dt.datetime | None,
+    limit: int | None = None,
+    offset: int = 0,
+    count: bool = False,
+    department_only: str | None = None,
 ) -> pd.DataFrame:
     """The stage rows behind a handling-ladder stage metric (``ladder_rows`` filtered to its
-    numerator or denominator; durations: the stages done)."""
-    if part not in ("numerator", "denominator"):
-        raise KpiError("part must be numerator or denominator")
-    flags = ("on_time_num" if metric.endswith("_on_time_rate") else "is_done", "on_time_den")
-    rows = ladder_rows(conn, period, filters, as_of, stage=stage)
-    rows = rows[rows[flags[0] if part == "numerator" else flags[1]]]
+    numerator, denominator or ``missed`` rows; durations: the stages done), filtered and
+    paged (``limit``/``offset``) in SQL, optionally of one department itself; ``count``:
+    one row ``n``, how many there are."""
+    flag = "on_time_num" if metric.endswith("_on_time_rate") else "is_done"
+    flags = {
+        "numerator": flag,
+        "denominator": "on_time_den",
+        "missed": f"on_time_den and not {flag}",
+    }
+    if part not in flags:
+        raise KpiError("part must be numerator, denominator or missed")
+    where = flags[part]
     if metric.endswith(("_median_h", "_p90_h")):
-        rows = rows[rows["is_done"]]
-    return rows.reset_index(drop=True)
+        where += " and is_done"
+    ctx, params = _ladder_rows_params(conn, period, filters, as_of, stage)
+    own: dict[str, Any] = {}
+    if department_only is not None:
+        where += " and department_id = $own_department"
+        own["own_department"] = str(department_only)
+    if count:
+        outer = f"select count(*) as n from shown where {where}"
+        return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer, own)
+    outer = (
+        f"select * from shown where {where} "
+        "order by received_at desc, complaint_id, stage_order limit $page offset $skip"
+    )
+    page = {"page": None if limit is None else int(limit), "skip": int(offset), **own}
+    return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer, page)
 
 
 def _drill_sql(
-    metric: str, part: str, period: Period, filters: Filters, as_of: dt.datetime
+    metric: str,
+    part: str,
+    period: Period,
+    filters: Filters,
+    as_of: dt.datetime,
+    department_only: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The cohort query of a number's numerator or denominator rows and its parameters
+    """The cohort query of a number's numerator, denominator or ``missed`` (denominator
+    outside the numerator) rows, optionally of one department itself, and its parameters
     (``$limit``/``$offset`` unset: all rows)."""
     if metric not in DRILL_FLAGS:
         raise KpiError(f"unknown metric {metric!r}")
-    if part not in ("numerator", "denominator"):
-        raise KpiError("part must be numerator or denominator")
-    return _flagged_sql(
-        DRILL_FLAGS[metric][0 if part == "numerator" else 1], period, filters, as_of
-    )
+    numerator, denominator = DRILL_FLAGS[metric]
+    flags = {
+        "numerator": numerator,
+        "denominator": denominator,
+        "missed": f"({denominator}) and not coalesce(({numerator}), false)",
+    }
+    if part not in flags:
+        raise KpiError("part must be numerator, denominator or missed")
+    flag = flags[part]
+    if department_only is not None:
+        flag = f"({flag}) and department_id = $own_department"
+    sql, params = _flagged_sql(flag, period, filters, as_of)
+    if department_only is not None:
+        params["own_department"] = str(department_only)
+    return sql, params
 
 
 def _flagged_sql(
@@ -655,7 +706,8 @@ def drill_count(
     """How many complaints ``drill`` returns without a limit (the total of a paged list)."""
     stage = LADDER_DRILL.get(metric)
     if stage is not None:
-        return len(_ladder_drill(conn, metric, stage, part, period, filters, as_of))
+        found = _ladder_drill(conn, metric, stage, part, period, filters, as_of, count=True)
+        return int(found["n"].iloc[0])
     ctx = context.of(conn)
     sql, params = _drill_sql(metric, part, period, filters, ctx.as_of(as_of))
     sql = f"select count(*) from ({sql}) as r"
@@ -729,7 +781,7 @@ def at_risk(
         "due_before": due_before,
         **filter_params(filters),
     }
-    return db.run_query(conn, "kpi_at_risk", params)
+    return ctx.shown(db.sql_file("kpi_at_risk"), params)
 
 
 def backlog_ages(
@@ -755,6 +807,20 @@ def backlog_ages(
     return counts
 
 
+# the list search of kpi_cohort.sql, over the rows as a viewer sees them (``shown``)
+_MASKED_SEARCH = " or ".join(
+    f"contains(lower(coalesce(shown.{col}::varchar, '')), lower($needle::varchar))"
+    for col in ("complaint_id", "description", "handler", "customer_id")
+)
+_COHORT_ORDER = "order by received_at desc, complaint_id"
+
+
+def _masked_search(ctx: context.ReadContext, search: str | None) -> bool:
+    """Whether a list search must run over masked text (a viewer without the right to
+    personal data: the search runs in SQL over the masked rows, ``_MASKED_SEARCH``)."""
+    return bool(search) and ctx.role is not None and not privacy.can_see_personal_data(ctx.role)
+
+
 def complaints_list(
     conn: context.Source,
     period: Period,
@@ -762,19 +828,17 @@ def complaints_list(
     as_of: dt.datetime | None = None,
     search: str | None = None,
     limit: int | None = 1000,
-    masked_for: str | None = None,
     offset: int = 0,
 ) -> pd.DataFrame:
-    """Complaint records of the cohort (canonical + derived columns + as-of facts, unmasked:
-    mask with ``privacy.mask_frame`` before showing), newest first; ``search`` matches a
-    substring of complaint_id, description, handler or customer_id (case-insensitive).
-    With ``masked_for`` (a role without the right to personal data) ``search`` runs over
-    the text as that role sees it (``privacy.mask_frame``), so a search cannot confirm a
-    hidden phone number or name; the rows returned are still unmasked."""
+    """Complaint records of the cohort (canonical + derived columns + as-of facts), newest
+    first, as the context's viewer may see them (``ReadContext.shown``: masked in the query
+    for a role without the right to personal data); ``search`` matches a substring of
+    complaint_id, description, handler or customer_id (case-insensitive). For such a role
+    ``search`` runs over the text as that role sees it, so a search cannot confirm a hidden
+    phone number or name."""
     ctx = context.of(conn)
-    conn, as_of = ctx.cur, ctx.as_of(as_of)
-    masked = bool(search) and masked_for is not None
-    masked = masked and not privacy.can_see_personal_data(str(masked_for))
+    as_of = ctx.as_of(as_of)
+    masked = _masked_search(ctx, search)
     params = {
         "start": period.start,
         "end": period.end,
@@ -784,17 +848,11 @@ def complaints_list(
         "offset": 0 if masked else int(offset),
         **filter_params(filters),
     }
-    rows = db.run_query(conn, "kpi_cohort", params).drop(columns=["dim"])
     if not masked:
-        return rows
-    seen = privacy.mask_frame(rows, str(masked_for))
-    needle = str(search).lower()
-    hit = pd.Series(False, index=rows.index)
-    for col in ("complaint_id", "description", "handler", "customer_id"):
-        if col in seen.columns:
-            hit |= seen[col].fillna("").astype(str).str.lower().str.contains(needle, regex=False)
-    rows = rows[hit].iloc[int(offset) :]
-    return (rows if limit is None else rows.head(int(limit))).reset_index(drop=True)
+        return ctx.shown(db.sql_file("kpi_cohort"), params).drop(columns=["dim"])
+    outer = f"select * from shown where {_MASKED_SEARCH} {_COHORT_ORDER} limit $page offset $skip"
+    page = {"needle": str(search), "page": limit, "skip": int(offset)}
+    return ctx.shown(db.sql_file("kpi_cohort"), params, outer, page).drop(columns=["dim"])
 
 
 def complaints_count(
@@ -803,25 +861,25 @@ def complaints_count(
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
     search: str | None = None,
-    masked_for: str | None = None,
 ) -> int:
     """How many complaints ``complaints_list`` returns without a limit (counted in SQL; a
     search over masked text counts the rows that search keeps)."""
     ctx = context.of(conn)
     as_of = ctx.as_of(as_of)
-    masked = bool(search) and masked_for is not None
-    if masked and not privacy.can_see_personal_data(str(masked_for)):
-        rows = complaints_list(ctx, period, filters, as_of, search, None, masked_for)
-        return len(rows)
+    masked = _masked_search(ctx, search)
     params = {
         "start": period.start,
         "end": period.end,
         "as_of": as_of,
-        "search": search or None,
+        "search": None if masked else search or None,
         "limit": None,
         "offset": 0,
         **filter_params(filters),
     }
+    if masked:
+        outer = f"select count(*) as n from shown where {_MASKED_SEARCH}"
+        found = ctx.shown(db.sql_file("kpi_cohort"), params, outer, {"needle": str(search)})
+        return int(found["n"].iloc[0])
     sql = f"select count(*) from ({db.sql_file('kpi_cohort')}) as r"
     return int(ctx.cur.execute(sql, params).fetchall()[0][0])
 
@@ -838,7 +896,7 @@ def customer_complaints(
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
     params = {"customer_id": str(customer_id), "as_of": as_of}
-    return db.run_query(conn, "kpi_customer_complaints", params)
+    return ctx.shown(db.sql_file("kpi_customer_complaints"), params)
 
 
 def group_incidents(
@@ -870,7 +928,7 @@ def group_incident_complaints(
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
     params = {"group_incident_id": str(group_incident_id), "as_of": as_of}
-    return db.run_query(conn, "kpi_group_incident_complaints", params)
+    return ctx.shown(db.sql_file("kpi_group_incident_complaints"), params)
 
 
 def dissatisfied(
@@ -900,22 +958,54 @@ def ladder_rows(
     filters: Filters = Filters(),
     as_of: dt.datetime | None = None,
     stage: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """The cohort's measured handling-ladder stages, one row per complaint and stage (all
     stages, or ``stage``), newest complaint first: started, due, done (by the as-of),
-    duration, limit and ``state`` (on_time / late / skipped / overdue / open)."""
+    duration, limit and ``state`` (on_time / late / skipped / overdue / open);
+    ``limit``/``offset``: one page of them, paged in SQL (``ladder_rows_count``: the
+    total)."""
+    ctx, params = _ladder_rows_params(conn, period, filters, as_of, stage)
+    outer = (
+        "select * from shown order by received_at desc, complaint_id, stage_order "
+        "limit $page offset $skip"
+    )
+    page = {"page": None if limit is None else int(limit), "skip": int(offset)}
+    return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer, page)
+
+
+def ladder_rows_count(
+    conn: context.Source,
+    period: Period,
+    filters: Filters = Filters(),
+    as_of: dt.datetime | None = None,
+    stage: str | None = None,
+) -> int:
+    """How many rows ``ladder_rows`` returns without a limit (counted in SQL)."""
+    ctx, params = _ladder_rows_params(conn, period, filters, as_of, stage)
+    sql = f"select count(*) from ({db.sql_file('kpi_ladder_rows')}) as r"
+    return int(ctx.cur.execute(sql, params).fetchall()[0][0])
+
+
+def _ladder_rows_params(
+    conn: context.Source,
+    period: Period,
+    filters: Filters,
+    as_of: dt.datetime | None,
+    stage: str | None,
+) -> tuple[context.ReadContext, dict[str, Any]]:
     if stage is not None and stage not in rules.STAGES:
         raise KpiError(f"unknown stage {stage!r}; use one of {', '.join(rules.STAGES)}")
     ctx = context.of(conn)
-    cur, as_of = ctx.cur, ctx.as_of(as_of)
     params = {
         "start": period.start,
         "end": period.end,
-        "as_of": as_of,
+        "as_of": ctx.as_of(as_of),
         "stage": stage,
         **filter_params(filters),
     }
-    return db.run_query(cur, "kpi_ladder_rows", params)
+    return ctx, params
 
 
 def root_causes(

@@ -44,7 +44,12 @@ escalation as (
         count(*) filter (where s.done_at <= $as_of::timestamp and s.on_time) as n_reached_on_time,
         count(*) filter (where s.skipped) as n_skipped,
     from stg_stages as s
-    where s.stage in ('escalate_t1', 'escalate_t2', 'escalate_t3') and s.measured
+    where
+        s.stage in ('escalate_t1', 'escalate_t2', 'escalate_t3')
+        and s.measured
+        -- the cohort's receipt window (the table is read by row group)
+        and s.received_at >= $start::timestamp
+        and s.received_at < $end::timestamp
     group by s.complaint_id
 ),
 

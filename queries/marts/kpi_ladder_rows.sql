@@ -47,6 +47,8 @@ final as (
         s.measured
         and s.started_at <= $as_of::timestamp
         and ($stage::varchar is null or s.stage = $stage::varchar)
+        and s.received_at >= $start::timestamp
+        and s.received_at < $end::timestamp
 )
 
 select * from final

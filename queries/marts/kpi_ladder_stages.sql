@@ -47,7 +47,12 @@ rows as (
         or s.due_at <= $as_of::timestamp as on_time_den,
     from flags as f
     join stg_stages as s on s.complaint_id = f.complaint_id
-    where s.measured and s.started_at <= $as_of::timestamp
+    where
+        s.measured
+        and s.started_at <= $as_of::timestamp
+        -- the cohort's receipt window (the table is read by row group)
+        and s.received_at >= $start::timestamp
+        and s.received_at < $end::timestamp
 ),
 
 agg as (

@@ -51,7 +51,7 @@ from queries.config.rules import RuleSet, RuleVersion, ScoringItem
 from queries.marts import kpi
 from queries.metrics import LADDER_METRICS, LADDER_STAGES
 from queries.periods import add_months, months_of, parse_month
-from queries.store import run_query
+from queries.store import run_query, sql_file
 
 # per_event item id -> event code understood by score_event_complaints.sql and the column
 # prefix in score_events.sql (beside this file).
@@ -153,12 +153,20 @@ def _population_filters(department: tuple[str, ...] = ()) -> kpi.Filters:
     return kpi.Filters(department=department, exclude_malicious=True)
 
 
+def _uses_ladder(version: RuleVersion) -> bool:
+    """Whether a scoring item of ``version`` rates a handling-ladder metric (the ``kpis``
+    columns that cost most of the query)."""
+    return any(item.metric in LADDER_METRICS for item in version.scoring_items)
+
+
 def _month_rates(
-    ctx: context.ReadContext, month: str, as_of: dt.datetime
+    ctx: context.ReadContext, month: str, as_of: dt.datetime, ladder: bool
 ) -> dict[str, dict[str, Any]]:
     """Rates of the scoring population per department name (``kpis(by="department")``
-    groups by the complaint's own department, ``department_name_zh``)."""
-    frame = kpi.kpis(ctx, kpi.Period.month(month), _population_filters(), as_of, by="department")
+    groups by the complaint's own department, ``department_name_zh``); ``ladder``: with the
+    handling-ladder columns (``_uses_ladder`` of the month's version)."""
+    period = kpi.Period.month(month)
+    frame = kpi.kpis(ctx, period, _population_filters(), as_of, by="department", ladder=ladder)
     return {str(row["department"]): row for row in frame.to_dict(orient="records")}
 
 
@@ -169,10 +177,10 @@ def _months_rates(
     (``kpi.kpis_by_month_department``): month -> department name -> rates."""
     if not months:
         return {}
-    if any(item.metric in LADDER_METRICS for v in ctx.rules.versions for item in v.scoring_items):
+    if any(_uses_ladder(v) for v in ctx.rules.versions):
         # the grouped query has no handling-ladder columns: a ladder item needs each month's
         # full kpis
-        return {m: _month_rates(ctx, m, as_of) for m in months}
+        return {m: _month_rates(ctx, m, as_of, ladder=True) for m in months}
     first = parse_month(min(months))
     last = parse_month(max(months))
     period = kpi.Period(first, add_months(last, 1))
@@ -368,7 +376,7 @@ def _department_scores(
         r["department_id"]: r for r in run_query(ctx.cur, "score_events", params).to_dict("records")
     }
     if rates is None:
-        rates = _month_rates(ctx, month, as_of) if start <= as_of else {}
+        rates = _month_rates(ctx, month, as_of, _uses_ladder(version)) if start <= as_of else {}
     item_ids = [i.id for i in version.scoring_items]
     rows = []
     for dept in depts.to_dict(orient="records"):
@@ -500,7 +508,7 @@ def score_items(
     params = {"start": start, "end": end, "as_of": as_of}
     events = run_query(ctx.cur, "score_events", params)
     ev = events[events["department_id"] == dept["department_id"]].to_dict("records")
-    rates = _month_rates(ctx, month, as_of) if start <= as_of else {}
+    rates = _month_rates(ctx, month, as_of, _uses_ladder(version)) if start <= as_of else {}
     rows = _item_rows(version, ev[0] if ev else {}, rates.get(dept["department"], {}))
     frame = pd.DataFrame(rows)
     frame["rules_version"] = version.id
@@ -536,9 +544,8 @@ def score_complaints(
         event = _event_code(spec)
         if event is None:
             raise ValueError(f"scoring item {item!r}: unknown per_event item")
-        rows = run_query(
-            ctx.cur,
-            "score_event_complaints",
+        rows = ctx.shown(
+            sql_file("score_event_complaints"),
             {
                 "start": start,
                 "end": end,
@@ -570,18 +577,10 @@ def _drill_own(
     part "numerator" / "denominator" as in ``kpi.drill``; "missed": denominator rows that are
     not in the numerator."""
     period = kpi.Period.month(month)
-    # The kpi department filter includes child departments: narrow to the own rows after.
+    # The kpi department filter includes child departments: the own rows only, in SQL.
     filters = _population_filters((dept["department_id"],))
-
-    def own(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["department_id"] == dept["department_id"]]
-
-    if part == "missed":
-        denominator = own(kpi.drill(ctx, metric, period, filters, as_of, part="denominator"))
-        numerator = own(kpi.drill(ctx, metric, period, filters, as_of, part="numerator"))
-        rows = denominator[~denominator["complaint_id"].isin(numerator["complaint_id"])]
-    else:
-        rows = own(kpi.drill(ctx, metric, period, filters, as_of, part=part))
+    own = str(dept["department_id"])
+    rows = kpi.drill(ctx, metric, period, filters, as_of, part=part, department_only=own)
     personal = [c for c in ("customer_name", "customer_phone") if c in rows.columns]
     return rows.drop(columns=personal).reset_index(drop=True)
 

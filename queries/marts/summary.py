@@ -16,7 +16,7 @@ import pandas as pd
 
 from queries import context
 from queries.marts import kpi
-from queries.metrics import METRICS
+from queries.metrics import LADDER_METRICS, METRICS
 from queries.periods import Period
 
 #: ``--by``: the unit of a summary row (None: the whole company only).
@@ -104,10 +104,11 @@ def period_summary(
     ctx = context.of(conn)
     as_of = ctx.as_of(as_of)
     names = {c.source: c.name for c in COLUMNS}
-    total = kpi.kpis(ctx, period, kpi.Filters(), as_of)[list(names)].assign(unit=TOTAL)
-    frames = [total]
+    ladder = any(source in LADDER_METRICS for source in names)  # the costly part of kpis
+    total = kpi.kpis(ctx, period, kpi.Filters(), as_of, ladder=ladder)[list(names)]
+    frames = [total.assign(unit=TOTAL)]
     if by is not None:
-        rows = kpi.kpis(ctx, period, kpi.Filters(), as_of, by=by)
+        rows = kpi.kpis(ctx, period, kpi.Filters(), as_of, by=by, ladder=ladder)
         frames.append(rows.rename(columns={by: "unit"})[["unit", *names]])
     df = pd.concat(frames, ignore_index=True).rename(columns=names)
     return df[["unit", *[c.name for c in COLUMNS]]]

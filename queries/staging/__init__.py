@@ -335,9 +335,9 @@ class _Incremental:
     length: whole incidents, old and new);
     repeats: complaints of the same customer and category received within the longest
     repeat window of the rules (``stg_rules.repeat_window_h``) after a changed complaint's
-    old or new receipt; complaints whose group membership changed; ladder stages of those
-    (all of them when a department's supplied fields changed); penalties changed or of a
-    changed complaint.
+    old or new receipt; complaints whose group membership changed; handling-ladder stages
+    of those complaints and of every complaint of a department whose supplied fields
+    (``stg_supplied``) changed; penalties changed or of a changed complaint.
     """
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, changes: Changes) -> None:
@@ -361,7 +361,7 @@ class _Incremental:
 
     def holds(self, conn: duckdb.DuckDBPyConnection, first_day: dt.date) -> bool:
         """Whether the rows outside the affected keys are unchanged by the rebuilt small
-        tables: same first calendar day (working seconds count from it) and no department
+        tables: same first calendar day (working seconds count from it), no department
         text mapped differently than before."""
         if first_day != self.first_day:
             return False
@@ -621,22 +621,29 @@ class _Incremental:
         )
 
     def _stg_stages(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:
-        """Recompute the ladder stages of the re-derived complaints; all of them when a
-        department's supplied fields (``stg_supplied``) changed (a new export format: every
-        complaint of the department changes, a full rebuild costs less)."""
         d = self.db
-        supplied_changed = conn.execute(
-            f"select count(*) from ((from _inc_old_supplied except from {d}stg_supplied)"
-            f" union all (from {d}stg_supplied except from _inc_old_supplied))"
-        ).fetchall()[0][0]
-        if supplied_changed:
-            _create_from_sql(conn, d, "stg_stages")
-            return
+        # a complaint's stages read only its own derived row, the rules, the calendar and
+        # which fields its department's source supplied (every stage's "measured")
+        conn.execute(
+            f"""
+            create or replace temp table _inc_stage_keys as
+            select complaint_id from _inc_affected
+            union
+            select complaint_id from {d}stg_complaints
+            where department_id in (
+                select department_id from (
+                    (from _inc_old_supplied except from {d}stg_supplied)
+                    union all
+                    (from {d}stg_supplied except from _inc_old_supplied)
+                )
+            )
+            """
+        )
         self._shadow(
             conn,
             "stg_complaints",
             f"from {d}stg_complaints"
-            " where complaint_id in (select complaint_id from _inc_affected)",
+            " where complaint_id in (select complaint_id from _inc_stage_keys)",
         )
         self._shadow(conn, "_inc_stages", db.sql_file("stg_stages"))
         conn.execute("drop table temp.stg_complaints")
@@ -644,7 +651,7 @@ class _Incremental:
             conn,
             "stg_stages",
             "_inc_stages",
-            "complaint_id in (select complaint_id from _inc_affected)",
+            "complaint_id in (select complaint_id from _inc_stage_keys)",
         )
 
     def _stg_penalties(self, conn: duckdb.DuckDBPyConnection, _rules: rules.RuleSet) -> None:

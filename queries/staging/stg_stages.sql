@@ -17,7 +17,8 @@
 --   limit-th working day after the start day (stg_calendar: make-up days count).
 -- measured: the department's source supplied the stage's timestamp (stg_supplied); a stage
 --   that is not measured is never late ("not measured", not zero).
--- Returns: complaint_id, department_id, severity, rules_version, stage, stage_order,
+-- received_at: the complaint's, so a mart reads only its cohort's receipt window.
+-- Returns: complaint_id, department_id, severity, rules_version, received_at, stage, stage_order,
 --   started_at, done_at, unit, limit_value, due_at, duration_h, on_time (null when not
 --   done), skipped, measured.
 with
@@ -128,6 +129,7 @@ limited as (
         s.department_id,
         s.severity,
         s.rules_version,
+        s.received_at,
         s.stage,
         r.stage_order,
         s.started_at,
@@ -150,6 +152,7 @@ select
     l.department_id,
     l.severity,
     l.rules_version,
+    l.received_at,
     l.stage,
     l.stage_order,
     l.started_at,

@@ -7,9 +7,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from queries import output
+from queries import context, output
 from queries import store as db
-from queries.marts import kpi
 from queries.paths import resolve_db_path
 
 
@@ -38,7 +37,7 @@ def database_info(path: Any) -> dict[str, Any]:
         cur.close()
         last = db.run_query(conn, "recent_imports", {"limit": 1})
         meta = dict(conn.execute("select key, value from meta order by key").fetchall())
-        as_of = kpi.default_as_of(conn) if counts["complaints"] else None
+        as_of = context.of(conn).data_as_of if counts["complaints"] else None
     finally:
         conn.close()
     last_import = None

@@ -53,6 +53,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="filter (repeatable; several values of one DIM are alternatives): "
         + ", ".join(kpi.FILTER_FIELDS),
     )
+    p.add_argument(
+        "--ladder",
+        action="store_true",
+        help="also print the handling-ladder metrics (stage_<stage>_*, escalation compliance, "
+        "time shares ...; docs/definitions.md#handling-ladder): their queries cost several "
+        "times the others",
+    )
     output.add_format_argument(p, default="json")
     p.set_defaults(func=run)
 
@@ -109,7 +116,9 @@ def run(args: argparse.Namespace) -> int:
         refs = kpi.comparisons(period, as_of)
         rows += [(name, refs[name].period, refs[name].as_of) for name in compare]
         frames = [
-            _annotated(ctx, name, p, a, kpi.kpis(ctx, p, filters, as_of=a, by=args.by))
+            _annotated(
+                ctx, name, p, a, kpi.kpis(ctx, p, filters, as_of=a, by=args.by, ladder=args.ladder)
+            )
             for name, p, a in rows
         ]
         missing = workcalendar.uncovered_years(conn)

@@ -10,6 +10,7 @@ import re
 import duckdb
 import pandas as pd
 
+from queries import context
 from queries import store as db
 from queries.cli import CliError
 from queries.config import workcalendar
@@ -66,9 +67,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
     with db.open_snapshot(resolve_db_path(args.db)) as conn:
+        ctx = context.open_context(conn)  # one context: rules, derived tables, as-of once
         try:
             if args.month:
-                frame = scoring.department_scores(conn, args.month, as_of)
+                frame = scoring.department_scores(ctx, args.month, as_of)
                 flat = [c for c in frame.columns if c.startswith("ded_")]
             else:
                 if args.quarter:
@@ -78,13 +80,13 @@ def run(args: argparse.Namespace) -> int:
                     year, quarter = int(m.group(1)), int(m.group(2))
                 else:
                     year, quarter = args.year, None
-                frame = scoring.score_rollup(conn, year, quarter, as_of)
+                frame = scoring.score_rollup(ctx, year, quarter, as_of)
                 flat = []
             months = [args.month] if args.month else months_of(year, quarter)
-            warnings = scoring.rules_warnings(conn, months)
+            warnings = scoring.rules_warnings(ctx, months)
         except ValueError as exc:
             raise CliError(str(exc)) from exc
-        warn_uncovered_calendar(conn)
+        warn_uncovered_calendar(ctx.cur)
         for text in warnings:
             info(f"warning: {text}")
     if args.format == "json":
