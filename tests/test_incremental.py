@@ -15,6 +15,7 @@ import pytest
 from queries import staging
 from queries import store as db
 from queries.importer.pipeline import import_file
+from queries.marts import kpi
 from tests.import_fixtures import checksum, write_csv
 
 T = dt.datetime
@@ -548,4 +549,34 @@ def test_a_newly_supplied_stage_column_measures_the_departments_earlier_stages(t
         ("S2", True, None),
         ("S3", True, T(2025, 6, 4, 10)),
     ]
+    assert_equals_full_rebuild(dbp, tmp_path)
+
+
+def test_a_new_version_of_the_staging_sql_rebuilds_in_full(tmp_path, refreshes, monkeypatch):
+    """A database published by a version whose staging SQL differed (here: ``stg_stages``
+    without ``received_at``, as before that column existed) is never read or updated as if
+    current: a reader rebuilds the derived tables in its own memory, and the next import
+    rebuilds them in full."""
+    dbp = tmp_path / "v.duckdb"
+    current = staging._sql_fingerprint
+    monkeypatch.setattr(staging, "_sql_fingerprint", lambda: "older")
+    _import(dbp, tmp_path, "a.csv", [complaint("V1", T(2025, 6, 2, 9))])
+    monkeypatch.setattr(staging, "_sql_fingerprint", current)
+    conn = duckdb.connect(str(dbp))
+    conn.execute("alter table stg_stages drop column received_at")
+    conn.close()
+    reader = db.open_snapshot(dbp)
+    try:
+        row = kpi.kpis(reader, kpi.Period.month("2025-06"), ladder=True).iloc[0]
+        assert (row["received"], row["n_measured_stage_acknowledge"]) == (1, 0)
+    finally:
+        reader.close()
+    _import(dbp, tmp_path, "b.csv", [complaint("V2", T(2025, 6, 3, 9))])
+    assert refreshes == ["full", "full"]
+    conn = db.open_snapshot(dbp)
+    received = conn.execute(
+        "select distinct complaint_id, received_at from stg_stages order by 1"
+    ).fetchall()
+    conn.close()
+    assert received == [("V1", T(2025, 6, 2, 9)), ("V2", T(2025, 6, 3, 9))]
     assert_equals_full_rebuild(dbp, tmp_path)

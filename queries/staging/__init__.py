@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
+import hashlib
 import threading
 from dataclasses import dataclass, field
 
@@ -135,9 +137,26 @@ MARTS_KEY = "marts_source"
 
 
 def current_fingerprint(rule_set: rules.RuleSet | None = None) -> str:
-    """Fingerprint of the configuration the derived tables depend on (rules + calendar)."""
+    """Fingerprint of what the derived tables depend on besides the data: the rules, the
+    calendar and the staging SQL (a new version of the product that derives a table
+    differently, e.g. with a new column, rebuilds the derived tables instead of reading
+    stale ones)."""
     rule_set = rule_set or rules.load_rules()
-    return f"{rule_set.derived_fingerprint()}:{workcalendar.overrides_fingerprint()}"
+    calendar = workcalendar.overrides_fingerprint()
+    return f"{rule_set.derived_fingerprint()}:{calendar}:{_sql_fingerprint()}"
+
+
+@functools.cache
+def _sql_fingerprint() -> str:
+    """Digest of the staging SQL (every derived table's select, includes expanded)."""
+    digest = hashlib.sha256()
+    for name in STAGING_TABLES:
+        try:
+            text = db.sql_file(name)
+        except KeyError:  # built from a frame (rules, calendar days), not from SQL
+            continue
+        digest.update(f"{name}\0{text}\0".encode())
+    return digest.hexdigest()[:12]
 
 
 def rule_frames(rule_set: rules.RuleSet) -> dict[str, pd.DataFrame]:
