@@ -7,6 +7,7 @@ Kept outside the importer package so readers (``context.data_as_of`` uses
 from __future__ import annotations
 
 import os
+import resource
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,3 +63,33 @@ LIMIT_ENV = {
     "future_hours": "COMPLAINTS_IMPORT_FUTURE_HOURS",
     "earliest_year": "COMPLAINTS_IMPORT_EARLIEST_YEAR",
 }
+
+
+#: The soft RLIMIT_DATA of this process before ``cap_process_memory`` (empty: not capped).
+_UNCAPPED: list[int] = []
+
+
+def cap_process_memory(memory_mb: int) -> None:
+    """Cap this process's data segment (``RLIMIT_DATA``: heap and private anonymous
+    mappings) at ``memory_mb``: the import worker's guard while it reads an untrusted file
+    (a reader building a huge sheet fails with a memory error instead of exhausting the
+    server). The hard limit is left as it is, so ``lift_process_memory_cap`` can undo it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = memory_mb * 2**20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    _UNCAPPED.append(soft)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def lift_process_memory_cap() -> None:
+    """Give the process back the data limit it had before ``cap_process_memory`` (nothing
+    when not capped): the publication after the file was read runs a DuckDB writer bounded
+    by its own ``memory_limit`` (``$COMPLAINTS_WRITER_MEMORY``, spilling to disk), which at
+    10M complaints needs more than the reader's cap."""
+    if _UNCAPPED:
+        soft = _UNCAPPED.pop(0)
+        _UNCAPPED.clear()
+        resource.setrlimit(
+            resource.RLIMIT_DATA, (soft, resource.getrlimit(resource.RLIMIT_DATA)[1])
+        )

@@ -15,6 +15,7 @@ from queries import store as db
 from queries.importer import ImportRefused, Limits, import_files, preview, readers
 from tests import ROOT
 from tests import hostile_files as h
+from tests.import_fixtures import write_csv
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -221,3 +222,49 @@ def test_import_into_the_demo_is_refused_unless_asked(tmp_path):
     (res,) = import_files(dbp, [good], into_demo=True)
     assert (res.outcome, res.imported) == ("ok", 1)
     assert db.is_demo(dbp)
+
+
+SPY_PUBLICATION_LIMIT = """
+import resource, sys
+from pathlib import Path
+from queries import store
+from queries.importer.pipeline import import_file
+from queries.limits import cap_process_memory
+
+seen = []
+real = store.write_transaction
+
+
+def spy(*args, **kwargs):
+    seen.append(resource.getrlimit(resource.RLIMIT_DATA)[0])
+    return real(*args, **kwargs)
+
+
+store.write_transaction = spy
+before = resource.getrlimit(resource.RLIMIT_DATA)[0]
+cap_process_memory(3000)
+capped = resource.getrlimit(resource.RLIMIT_DATA)[0]
+res = import_file(Path(sys.argv[1]), Path(sys.argv[2]))
+print(before == resource.RLIM_INFINITY, capped, seen == [before], res.outcome, res.imported)
+"""
+
+
+def test_the_publication_runs_outside_the_readers_memory_cap(tmp_path):
+    """The worker caps its memory while it reads the file; the publication that follows (a
+    DuckDB writer with its own memory limit, which at 10M complaints needs more than the
+    reader's cap) runs with the limit the process had before the cap."""
+    src = write_csv(
+        tmp_path / "one.csv",
+        ["complaint_id", "received_at", "department", "category"],
+        [["P1", "2025-06-02 09:00:00", "客服部", "服务态度"]],
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", SPY_PUBLICATION_LIMIT, str(tmp_path / "p.duckdb"), str(src)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", str(3000 * 2**20), "True", "ok", "1"]

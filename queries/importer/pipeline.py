@@ -34,6 +34,7 @@ from queries.config import schema
 from queries.importer import headers as hdr
 from queries.importer import plausible, readers, report, values
 from queries.importer.errors import ImportRefused, MissingColumns
+from queries.limits import lift_process_memory_cap
 
 Source = str | Path | tuple[str, bytes]
 # A file rejecting a larger share of its rows is not published (``--max-reject-rate``).
@@ -514,6 +515,7 @@ def _publish(
     part under the lock)."""
     name = result.file
     changes = staging.Changes(full=kind == "departments")
+    lift_process_memory_cap()  # the file is read; the writer has its own memory limit
     with db.write_transaction(db_path, wait_seconds=wait_seconds, derive=_derive(changes)) as conn:
         result.already_imported = bool(
             conn.execute(

@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import os
 import pickle
-import resource
 import signal
 import subprocess
 import sys
@@ -33,21 +32,13 @@ from queries import audit, paths, store
 from queries.importer import pipeline
 from queries.importer import suggest as suggest_mod
 from queries.importer.errors import ImportRefused
-from queries.limits import Limits
+from queries.limits import Limits, cap_process_memory
 
 Progress = Callable[[float, str], None]
 
 
 class WorkerFailed(Exception):
     """The worker process died, ran out of memory or time (one-line reason)."""
-
-
-def _cap_memory(memory_mb: int) -> None:
-    limit = memory_mb * 2**20
-    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
 #: What a worker may run (by name, from the caller's pickled call): everything that opens an
@@ -65,7 +56,7 @@ def main() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     fn_name, args, kwargs, memory_mb = pickle.load(sys.stdin.buffer)
-    _cap_memory(memory_mb)
+    cap_process_memory(memory_mb)
     try:
         value = _FUNCTIONS[fn_name](*args, **kwargs)
         message: tuple[str, Any] = ("ok", value)
