@@ -34,6 +34,10 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 BROWSER_TIMEOUT_MS = 180_000
+#: Present while a script run is in progress. Streamlit marks the app root with its script
+#: state (``data-test-script-state``); its status widget is not shown in this app, so it
+#: cannot be the only sign (a wait on it alone returned mid-run, before slow parts drew).
+RUNNING = '[data-testid="stApp"][data-test-script-state="running"], [data-testid="stStatusWidget"]'
 _BASE_PATH_PROBE = re.compile(r"/[A-Za-z0-9_]+/_stcore/(health|host-config)$")
 DEMO_ROWS = 3000
 DEMO_END_MONTH = "2025-10"

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from queries.reports import meeting
+from tests.browser.conftest import RUNNING
 from tests.meeting_data import DEMO_MONTH
 
 pytestmark = pytest.mark.browser
@@ -43,7 +44,7 @@ def _turn(page, key: str, n: int, bound_s: float = 180.0) -> None:
             page.wait_for_selector(counter, timeout=5000)
             break
         except PlaywrightTimeout:
-            while page.locator('[data-testid="stStatusWidget"]').count() > 0:
+            while page.locator(RUNNING).count() > 0:
                 assert time.monotonic() < deadline, f"the app never finished turning to {n}"
                 page.wait_for_timeout(200)
             if page.locator(counter).count() > 0:

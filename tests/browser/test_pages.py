@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.ui.navigation import PAGES, PAGES_DIR
-from tests.browser.conftest import BROWSER_TIMEOUT_MS
+from tests.browser.conftest import BROWSER_TIMEOUT_MS, RUNNING
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def wait_idle(page, timeout: float = 120.0) -> float:
     page.wait_for_selector("h1", timeout=timeout * 1000)
     quiet_since = None
     while time.monotonic() - started < timeout:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        running = page.locator(RUNNING).count() > 0
         skeleton = page.locator('[data-testid="stSkeleton"]').count() > 0
         if running or skeleton:
             quiet_since = None

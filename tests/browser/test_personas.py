@@ -147,7 +147,7 @@ def test_analyst_last_months_worst_department_to_a_timeline(app_url, page, demo_
     wait_idle(page)
     assert_clean(page)
     assert _in_viewport(page, detail)
-    assert page.get_by_text("处理时间线").first.is_visible()
+    expect(page.get_by_text("处理时间线").first).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
     crumb = page.locator(".st-key-breadcrumb")
     assert "公司" in crumb.inner_text() and worst.name in crumb.inner_text()
     page.screenshot(path=str(screenshots / "persona-analyst-complaint.png"))

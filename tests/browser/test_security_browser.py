@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import BROWSER_TIMEOUT_MS, serve_app
+from tests.browser.conftest import BROWSER_TIMEOUT_MS, RUNNING, serve_app
 from tests.quality_pages_data import XSS, build, payload_rows
 
 pytestmark = pytest.mark.browser
@@ -51,7 +51,7 @@ def _settle(page, timeout_s: float = 180.0) -> None:
     page.wait_for_selector("h1", timeout=timeout_s * 1000)
     started, quiet = time.monotonic(), None
     while time.monotonic() - started < timeout_s:
-        busy = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        busy = page.locator(RUNNING).count() > 0
         if busy:
             quiet = None
         elif quiet is None:

@@ -22,7 +22,7 @@ import pytest
 from queries import audit, i18n
 from queries import store as db
 from tests import ROOT, scope_data
-from tests.browser.conftest import free_port, serve_app
+from tests.browser.conftest import RUNNING, free_port, serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -129,7 +129,7 @@ def _settle(page) -> None:
     """Wait until the script run is over (no running indicator) and the page has content."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        f"() => !document.querySelector({json.dumps(RUNNING)})"
         " && document.querySelector('[data-testid=\"stMainBlockContainer\"]')"
         "?.innerText.trim().length > 0",
         timeout=60_000,
