@@ -29,7 +29,8 @@ import pandas as pd
 
 from queries import i18n, staging, store
 from queries.config.rules import RuleSet, load_rules
-from queries.limits import Limits
+from queries.staging import kpi_month
+from queries.staging.kpi_month import data_as_of
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class ReadContext:
         role: the viewer's role (``privacy.ROLES``): rows read through ``shown`` come with
             personal data masked in the query unless the role may see it; None (CLI,
             reports): unmasked, the caller masks what it shows.
+        mart_as_of: the as-of the published monthly KPI mart holds (``staging.kpi_month``)
+            when it is current for the derived tables this context reads, else None; the
+            KPI functions answer from it for that as-of.
         memo: results already computed on this snapshot within this unit of work (e.g. the
             12-month trend behind both the KPI cards' sparklines and a page's trend chart),
             keyed by the engine function and its arguments; the snapshot never changes under
@@ -58,6 +62,7 @@ class ReadContext:
     scope: tuple[str, ...] | None = None
     scope_roots: tuple[str, ...] = ()
     role: str | None = None
+    mart_as_of: dt.datetime | None = None
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def in_scope(self, department_id: str | None) -> bool:
@@ -90,21 +95,6 @@ class ReadContext:
 Source: TypeAlias = ReadContext | duckdb.DuckDBPyConnection
 
 
-def data_as_of(cur: duckdb.DuckDBPyConnection) -> dt.datetime | None:
-    """The latest timestamp in the complaint data (received/acknowledged/first response/
-    resolved/closed/surveyed) that is not after now plus the import tolerance
-    (``Limits.future_hours``: such times cannot be true); None when there are no
-    complaints. The derived tables must be current (``open_context`` sees to it).
-    The plain maxima come first (from the column statistics, no scan): when none is after
-    the bound they are the answer, and only data with such a time costs the filtered scan."""
-    latest = dt.datetime.now() + dt.timedelta(hours=Limits.from_env().future_hours)
-    top = cur.execute(store.sql_file("kpi_latest_stamp")).fetchall()[0][0]
-    if top is None or top <= latest:
-        return top
-    value = store.run_query(cur, "kpi_default_as_of", {"latest": latest})["as_of"].iloc[0]
-    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
-
-
 #: Tables holding department data -> the filter (over the published table ``t``) that keeps
 #: the scope's rows; ``{map}``/``{complaints}`` are the published tables of those names.
 _SCOPE_IDS = "(select department_id from temp.main.viewer_scope)"
@@ -127,7 +117,11 @@ SCOPED_TABLES: dict[str, str] = {
         "t.complaint_id in (select complaint_id from {complaints} "
         f"where department_id in {_SCOPE_IDS})"
     ),
+    # a department's own and subtree rows (company and category rows have no dim_id)
+    kpi_month.TABLE: f"t.dim_id in {_SCOPE_IDS}",
 }
+#: Scoped tables a database may lack (published before they existed).
+_OPTIONAL_SCOPED = frozenset({kpi_month.TABLE})
 
 
 class ScopeError(RuntimeError):
@@ -180,13 +174,21 @@ def _drop_scope(cur: duckdb.DuckDBPyConnection) -> None:
 
 def _apply_scope(cur: duckdb.DuckDBPyConnection, ids: tuple[str, ...]) -> None:
     _drop_scope(cur)
-    published = {name: _published(cur, name) for name in SCOPED_TABLES}
+    published: dict[str, str] = {}
+    for name in SCOPED_TABLES:
+        try:
+            published[name] = _published(cur, name)
+        except ScopeError:
+            if name not in _OPTIONAL_SCOPED:
+                raise
     cur.execute(
         "create or replace temp table viewer_scope as "
         "select unnest($ids::varchar[]) as department_id",
         {"ids": list(ids)},
     )
     for name, condition in SCOPED_TABLES.items():
+        if name not in published:
+            continue
         where = condition.format(
             map=published["stg_department_map"], complaints=published["stg_complaints"]
         )
@@ -208,7 +210,9 @@ def open_context(
     ``data_as_of``: the app passes a lookup cached per snapshot); ``role``: the viewer's,
     whose rows ``ReadContext.shown`` masks."""
     rule_set = rules if rules is not None else load_rules()
-    staging.ensure_current(cur, rule_set)
+    rebuilt = staging.ensure_current(cur, rule_set)
+    published = staging.published_fingerprint(cur)
+    mart_as_of = None if rebuilt else kpi_month.served_as_of(cur, published)
     _drop_scope(cur)
     # the company's as-of, so a scoped view computes at the same cut-off as the company
     # (and as ``complaints kpi --where department=...``)
@@ -224,6 +228,7 @@ def open_context(
         scope=ids,
         scope_roots=tuple(scope) if scope is not None else (),
         role=role,
+        mart_as_of=mart_as_of,
     )
 
 

@@ -484,6 +484,15 @@ def expand_includes(text: str, origin: str) -> str:
     return _INCLUDE.sub(fragment, text)
 
 
+def replace_marker(sql: str, name: str, default: str, expr: str) -> str:
+    """``sql`` with its marked expression ``/*name*/ default /*name*/`` replaced by ``expr``
+    (an allow-listed SQL expression, never user text)."""
+    marker = f"/*{name}*/ {default} /*{name}*/"
+    if marker not in sql:
+        raise RuntimeError(f"query lacks the marker {marker}")
+    return sql.replace(marker, expr)
+
+
 def sql_file(name: str) -> str:
     """The text of the query ``name`` (file stem; ``ui/x`` for a subfolder), found in the
     layer folders ``queries/staging`` and ``queries/marts``, with its includes expanded

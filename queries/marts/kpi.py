@@ -20,6 +20,7 @@ from queries import store as db
 from queries.config import rules
 from queries.metrics import METRIC_COLUMNS, METRICS, MetricDef, coverage
 from queries.periods import COMPARISONS, Comparison, Period, add_months, comparison
+from queries.staging import kpi_month
 
 # --------------------------------------------------------------------------- filters
 
@@ -120,7 +121,6 @@ _VOLUME_DIM_SQL: dict[str | None, tuple[str, str]] = {
     "week": ("'all'", "null"),
     "day": ("'all'", "null"),
 }
-_MARKER = "/*{name}*/ {default} /*{name}*/"
 
 # metric -> (numerator flag, denominator flag) over kpi_cohort.sql's columns (allow-list).
 DRILL_FLAGS: dict[str, tuple[str, str]] = {
@@ -194,13 +194,6 @@ class KpiError(ValueError):
     """A bad argument (unknown dimension, metric, grain...)."""
 
 
-def _replace_marker(sql: str, name: str, default: str, expr: str) -> str:
-    marker = _MARKER.format(name=name, default=default)
-    if marker not in sql:
-        raise RuntimeError(f"query lacks the marker {marker}")
-    return sql.replace(marker, expr)
-
-
 def filter_params(filters: Filters) -> dict[str, Any]:
     """The ``$f_<dimension>`` and ``$exclude_malicious`` parameters of ``filters`` (the
     cohort_filters fragment's)."""
@@ -263,14 +256,15 @@ def _kpis(
     ladder: bool,
 ) -> pd.DataFrame:
     sql = db.sql_file("kpi_summary")
-    sql = _replace_marker(sql, "dim", "'all'", DIMENSION_SQL[by] if by else "'all'")
+    sql = db.replace_marker(sql, "dim", "'all'", DIMENSION_SQL[by] if by else "'all'")
     vdim, vkey = _VOLUME_DIM_SQL.get(by, ("'all'", "'all'"))
-    sql = _replace_marker(sql, "vdim", "'all'", vdim)
-    sql = _replace_marker(sql, "vkey", "a.dim", vkey)
+    sql = db.replace_marker(sql, "vdim", "'all'", vdim)
+    sql = db.replace_marker(sql, "vkey", "a.dim", vkey)
     id_name, id_expr = DIMENSION_ID_SQL.get(by or "", ("dim_id", "null"))
-    sql = _replace_marker(sql, "dimid", "null", id_expr)
+    sql = db.replace_marker(sql, "dimid", "null", id_expr)
     params = {"start": period.start, "end": period.end, "as_of": as_of, **filter_params(filters)}
-    df = _plain_numbers(ctx.cur.execute(sql, params).df())
+    served = _from_mart(ctx, period, filters, as_of, by)
+    df = _plain_numbers(served if served is not None else ctx.cur.execute(sql, params).df())
     if ladder:
         df = _with_ladder(ctx, df, period, params, by)
     if by is None:
@@ -301,25 +295,127 @@ def kpis_by_month_department(
     if key not in ctx.memo:
         sql = db.sql_file("kpi_summary")
         month = "strftime(c.received_date, '%Y-%m')"
-        sql = _replace_marker(sql, "dim", "'all'", f"[{month}, c.department_name_zh]")
-        sql = _replace_marker(
+        sql = db.replace_marker(sql, "dim", "'all'", f"[{month}, c.department_name_zh]")
+        sql = db.replace_marker(
             sql, "vdim", "'all'", "[strftime(v.month, '%Y-%m'), v.department_name_zh]"
         )
-        sql = _replace_marker(sql, "vkey", "a.dim", "a.dim")
-        sql = _replace_marker(sql, "dimid", "null", "department_id")
+        sql = db.replace_marker(sql, "vkey", "a.dim", "a.dim")
+        sql = db.replace_marker(sql, "dimid", "null", "department_id")
         params = {
             "start": period.start,
             "end": period.end,
             "as_of": as_of,
             **filter_params(filters),
         }
-        df = _plain_numbers(ctx.cur.execute(sql, params).df())
-        dims = list(df.pop("dim"))
-        df.insert(0, "month", [str(d[0]) for d in dims])
-        df.insert(1, "department", [d[1] for d in dims])
+        served = _from_mart(ctx, period, filters, as_of, "department", months=True)
+        if served is not None:
+            df = _plain_numbers(served)
+            df.insert(1, "department", df.pop("dim"))
+        else:
+            df = _plain_numbers(ctx.cur.execute(sql, params).df())
+            dims = list(df.pop("dim"))
+            df.insert(0, "month", [str(d[0]) for d in dims])
+            df.insert(1, "department", [d[1] for d in dims])
         df = df.rename(columns={"dim_id": "department_id"})
         ctx.memo[key] = df.sort_values(["month"], kind="stable").reset_index(drop=True)
     return ctx.memo[key].copy()
+
+
+def _months_of(period: Period) -> list[str] | None:
+    """The calendar months of a period made of whole months, else None."""
+    if period.start.day != 1 or period.end.day != 1 or period.end <= period.start:
+        return None
+    out, month = [], dt.date(period.start.year, period.start.month, 1)
+    while month < period.end:
+        out.append(month.strftime("%Y-%m"))
+        month = add_months(month, 1)
+    return out
+
+
+def _department_set(ctx: context.ReadContext, filters: Filters) -> tuple[str, ...] | None:
+    """The department ids a request covers (the filter's subtrees within the viewer's scope;
+    None = the whole company), as the cohort's dept_scope fragment resolves them."""
+    if not filters.department:
+        return ctx.scope
+    rows = ctx.cur.execute(
+        "select distinct t.department_id from stg_department_tree as t"
+        " join stg_department_map as m on m.department_id = t.ancestor_id"
+        " where list_contains($f::varchar[], m.raw_department) order by 1",
+        {"f": [str(v) for v in filters.department]},
+    ).fetchall()
+    return tuple(r[0] for r in rows)
+
+
+def _subtree_root(ctx: context.ReadContext, ids: tuple[str, ...]) -> str | None:
+    """The department whose subtree is exactly ``ids``, if there is one."""
+    rows = ctx.cur.execute(
+        "select ancestor_id from stg_department_tree where list_contains($ids, ancestor_id)"
+        " group by ancestor_id having count(*) = len($ids)"
+        " and bool_and(list_contains($ids, department_id))",
+        {"ids": list(ids)},
+    ).fetchall()
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def _from_mart(
+    ctx: context.ReadContext,
+    period: Period,
+    filters: Filters,
+    as_of: dt.datetime,
+    by: str | None,
+    months: bool = False,
+) -> pd.DataFrame | None:
+    """kpi_summary's rows for the request from the monthly KPI mart (``staging.kpi_month``,
+    the same query per month, built at publication), or None when the mart cannot answer
+    it exactly: another as-of, not whole months (several only by month, or with
+    ``months``: one row per month and department, column ``month`` first), a filter other
+    than department and malicious, or a grouping other than month, department, category."""
+    month_list = _months_of(period)
+    if ctx.mart_as_of is None or ctx.mart_as_of != as_of or month_list is None:
+        return None
+    if by not in (None, "month", "department", "category"):
+        return None
+    if len(month_list) > 1 and by != "month" and not months:
+        return None
+    if any(getattr(filters, name) for name in FILTER_FIELDS if name != "department"):
+        return None
+    ids = _department_set(ctx, filters)
+    key: str | None = None
+    if by == "department":
+        grain = "department_excl" if filters.exclude_malicious else "department"
+    elif filters.exclude_malicious or (by == "category" and ids is not None):
+        return None
+    elif by == "category":
+        grain = "category"
+    elif ids is None:
+        grain, key = "all", "all"
+    else:
+        grain, key = "tree", _subtree_root(ctx, ids) if ids else None
+        if key is None:
+            return None
+    where = "grain = $grain and list_contains($months, month)"
+    params: dict[str, Any] = {"grain": grain, "months": month_list}
+    if key is not None:
+        where += " and dim = $key"
+        params["key"] = key
+    if by == "department" and ids is not None:
+        where += " and list_contains($ids, dim_id)"
+        params["ids"] = list(ids)
+    df = ctx.cur.execute(
+        f"select * exclude (grain) from {kpi_month.TABLE} where {where}"
+        " order by month, dim nulls last",
+        params,
+    ).df()
+    month_col = df.pop("month")
+    if months:
+        df.insert(0, "month", month_col)
+    elif by == "month":
+        df["dim"] = month_col
+    elif by is None:
+        df["dim"] = "all"
+    if key is not None:
+        df["dim_id"] = None
+    return df.reset_index(drop=True)
 
 
 def _with_ladder(
@@ -334,7 +430,7 @@ def _with_ladder(
     the other ladder metrics from kpi_ladder."""
     dim_expr = DIMENSION_SQL[by] if by else "'all'"
     ladder_params = {**params, **_ladder_rule_params(ctx, period)}
-    stage_sql = _replace_marker(db.sql_file("kpi_ladder_stages"), "dim", "'all'", dim_expr)
+    stage_sql = db.replace_marker(db.sql_file("kpi_ladder_stages"), "dim", "'all'", dim_expr)
     long = ctx.cur.execute(stage_sql, params).df()
     dims = df["dim"] if "dim" in df.columns else pd.Series([], dtype=object)
     index = pd.Index(dims, name="dim")
@@ -358,7 +454,7 @@ def _with_ladder(
     for col in wide.columns:
         if col.startswith("n_") and wide[col].notna().all():
             wide[col] = wide[col].astype("int64")
-    other_sql = _replace_marker(db.sql_file("kpi_ladder"), "dim", "'all'", dim_expr)
+    other_sql = db.replace_marker(db.sql_file("kpi_ladder"), "dim", "'all'", dim_expr)
     other = _plain_numbers(ctx.cur.execute(other_sql, ladder_params).df())
     out = df.merge(wide, on="dim", how="left") if "dim" in wide.columns else df
     out = out.merge(other, on="dim", how="left")
@@ -681,7 +777,7 @@ def _flagged_sql(
         "offset": 0,
         **filter_params(filters),
     }
-    return _replace_marker(db.sql_file("kpi_cohort"), "part", "true", flag), params
+    return db.replace_marker(db.sql_file("kpi_cohort"), "part", "true", flag), params
 
 
 #: Columns a caller may select from the cohort rows (allow-list: never user text).

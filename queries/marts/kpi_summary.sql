@@ -1,6 +1,7 @@
 -- kpi_summary: the metrics (docs/definitions.md#metrics) of a cohort, one row per group (column dim; 'all' ungrouped).
 -- Grain: one row per value of the group expression. Python (kpi.kpis) swaps the marked
---   expressions /*dim*/ /*dimid*/ /*vdim*/ /*vkey*/ for allow-listed ones (kpi.DIMENSION_SQL).
+--   expressions /*dim*/ /*dimid*/ /*vdim*/ /*vkey*/ for allow-listed ones (kpi.DIMENSION_SQL);
+--   the monthly KPI mart (staging.kpi_month) also fills the empty /*fanout*/ /*vfanout*/ joins.
 -- Parameters: $start, $end (date; cohort [start, end) on received_at), $as_of (timestamp;
 --   nothing after it exists), $f_department, $f_category, $f_channel, $f_severity, $f_region,
 --   $f_product, $f_handler (varchar[]; empty = no filter; department includes children),
@@ -19,6 +20,7 @@ with
 volume as (
     select /*vdim*/ 'all' /*vdim*/ as dim, sum(v.volume) as volume
     from volume_scope as v
+    /*vfanout*/  /*vfanout*/
     group by 1
 ),
 

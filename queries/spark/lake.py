@@ -17,6 +17,7 @@ from queries import store as db
 from queries.config import rules
 from queries.errors import MartsOutOfDateError
 from queries.spark import CANONICAL_DIR, MANIFEST, PARTITIONS, ROW_COLUMN
+from queries.staging import kpi_month
 
 MARTS_KEY = staging.MARTS_KEY
 
@@ -161,6 +162,8 @@ def attach(marts: Path, db_path: Path, rule_set: rules.RuleSet | None = None) ->
             conn.execute(
                 "insert or replace into meta (key, value) values ($k, $v)", {"k": key, "v": value}
             )
+        # the pages' monthly KPI mart, from the attached tables (staging.kpi_month)
+        kpi_month.refresh(conn, values["staging_fingerprint"])
     return counts
 
 

@@ -46,6 +46,7 @@ from queries import audit
 from queries import store as db
 from queries.config import rules, workcalendar
 from queries.errors import MartsOutOfDateError
+from queries.staging import kpi_month
 
 #: Columns of ``stg_complaints`` added to the canonical ``complaints`` columns.
 STG_COMPLAINTS_DERIVED: tuple[str, ...] = (
@@ -376,6 +377,7 @@ class _Incremental:
         )
         conn.execute(f"create or replace temp table _inc_old_map as from {d}stg_department_map")
         conn.execute(f"create or replace temp table _inc_old_supplied as from {d}stg_supplied")
+        conn.execute(f"create or replace temp table _inc_old_volumes as from {d}stg_volumes")
         self.first_day = conn.execute(f"select min(cal_date) from {d}stg_calendar").fetchall()[0][0]
 
     def holds(self, conn: duckdb.DuckDBPyConnection, first_day: dt.date) -> bool:
@@ -632,6 +634,13 @@ class _Incremental:
             " where s.complaint_id in (select complaint_id from _inc_affected)",
         )
         conn.execute("drop table temp.complaints")
+        # the receipt months of the replaced rows, old and new (the monthly KPI mart's)
+        conn.execute(
+            "create or replace temp table _inc_months as"
+            " select distinct strftime(received_date, '%Y-%m') as month from _inc_rows"
+            f" union select distinct strftime(received_date, '%Y-%m') from {d}stg_complaints"
+            " where complaint_id in (select complaint_id from _inc_affected)"
+        )
         self._replace(
             conn,
             "stg_complaints",
@@ -690,6 +699,25 @@ class _Incremental:
         )
         conn.execute("drop table temp.penalties")
 
+    def mart_months(self, conn: duckdb.DuckDBPyConnection) -> set[str] | None:
+        """The receipt months of the monthly KPI mart this change can reach (after the
+        update): those of the replaced complaint rows and of changed business volumes;
+        None (every month) when a department's supplied fields changed."""
+        d = self.db
+        supplied = conn.execute(
+            "select count(*) from ("
+            f"(from _inc_old_supplied except from {d}stg_supplied)"
+            f" union all (from {d}stg_supplied except from _inc_old_supplied))"
+        ).fetchall()[0][0]
+        if supplied:
+            return None
+        rows = conn.execute(
+            "select month from _inc_months union select strftime(month, '%Y-%m') from ("
+            f"(from _inc_old_volumes except from {d}stg_volumes)"
+            f" union all (from {d}stg_volumes except from _inc_old_volumes))"
+        ).fetchall()
+        return {str(r[0]) for r in rows if r[0] is not None}
+
     @staticmethod
     def drop(conn: duckdb.DuckDBPyConnection) -> None:
         """Drop every temp table of an incremental refresh."""
@@ -732,6 +760,8 @@ def refresh(
     try:
         _release(conn, tuple(t for t in STAGING_TABLES if not plan or t not in INCREMENTAL_KEYS))
         mode = _build(conn, rule_set, "default", plan)
+        months = plan.mart_months(conn) if plan is not None and mode == "incremental" else None
+        kpi_month.refresh(conn, current_fingerprint(rule_set), months)
     finally:
         conn.execute(f"set preserve_insertion_order = {bool(keep_order[0][0])}")
         if plan is not None:

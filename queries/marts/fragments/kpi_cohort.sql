@@ -3,6 +3,8 @@
 -- (expanded by queries.store.sql_file), so the cohort is defined once.
 -- Parameters: $start, $end, $as_of, $f_department, $f_category, $f_channel, $f_severity,
 --   $f_region, $f_product, $f_handler, $exclude_malicious (see the including files).
+-- The /*fanout*/ marker (empty) lets the monthly KPI mart (queries/staging/kpi_month.py)
+-- join each complaint to every department above it.
 -- Ends with a comma: the including query continues with its own CTEs.
 -- include: dept_scope
 
@@ -36,6 +38,7 @@ cohort as (
         coalesce(sp.sup_escalation, false) as m_escalation,
         coalesce(sp.sup_compensation, false) as m_compensation,
     from stg_complaints as c
+    /*fanout*/  /*fanout*/
     left join volume_scope as vs
         on vs.department_id = c.department_id
         and vs.month = date_trunc('month', c.received_date)

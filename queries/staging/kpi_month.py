@@ -1,0 +1,232 @@
+"""The monthly KPI mart (``mart_kpi_month``), built at publication for the data's as-of.
+
+The KPI pages' usual questions at the default as-of are answered from a small table instead
+of aggregating the month's complaints again (``kpi.kpis`` reads it when a request matches):
+one row per receipt month and
+
+==================  ==================================================================
+``all``             the company (``kpis(period)``, the trend ``kpis(by="month")``)
+``tree``            a department with everything under it (filter on one department,
+                    or a viewer scoped to one department subtree); ``dim`` = its id
+``department``      each department's own complaints (``kpis(by="department")``)
+``department_excl`` the same without complaints verified malicious (the scorecards)
+``category``        each complaint category, company-wide (``kpis(by="category")``)
+==================  ==================================================================
+
+Every row is ``queries/marts/kpi_summary.sql`` itself over that month, with the grain's
+group expression swapped into its markers, so a served number is the number the query
+gives (medians and P90 are each month's exact quantiles, nothing is re-aggregated). A
+publication re-derives only the months its change can reach (``refresh(months=...)``): the
+months of the complaints whose derived rows it replaced, of changed business volumes, and
+of the complaints with a time between the old and the new as-of (their as-of dependent
+facts moved); anything else (rules, calendar, departments, which fields a source supplies,
+a new version of the query) rebuilds every month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+
+import duckdb
+import pandas as pd
+
+from queries import store as db
+from queries.limits import Limits
+
+TABLE = "mart_kpi_month"
+_MONTH = "strftime(c.received_date, '%Y-%m')"
+_VMONTH = "strftime(v.month, '%Y-%m')"
+_TREE_JOIN = "join stg_department_tree as t on t.department_id = {alias}.department_id"
+
+
+@functools.cache
+def _grains() -> dict[str, dict[str, str | bool]]:
+    """Grain -> the kpi_summary marker expressions (allow-list) and its malicious filter."""
+    return {
+        "department": {
+            "dim": f"[{_MONTH}, c.department_name_zh]",
+            "vdim": f"[{_VMONTH}, v.department_name_zh]",
+            "dimid": "department_id",
+        },
+        "department_excl": {
+            "dim": f"[{_MONTH}, c.department_name_zh]",
+            "vdim": f"[{_VMONTH}, v.department_name_zh]",
+            "dimid": "department_id",
+            "exclude_malicious": True,
+        },
+        "all": {"dim": f"[{_MONTH}, 'all']", "vdim": f"[{_VMONTH}, 'all']"},
+        "tree": {
+            "dim": f"[{_MONTH}, t.ancestor_id]",
+            "vdim": f"[{_VMONTH}, t.ancestor_id]",
+            "dimid": "dim[2]",
+            "fanout": _TREE_JOIN.format(alias="c"),
+            "vfanout": _TREE_JOIN.format(alias="v"),
+        },
+        "category": {
+            "dim": f"[{_MONTH}, c.category]",
+            "vdim": f"[{_VMONTH}, 'all']",
+            "vkey": "[a.dim[1], 'all']",
+        },
+    }
+
+
+GRAINS: tuple[str, ...] = tuple(_grains())
+
+
+def _sql(grain: str) -> str:
+    spec = _grains()[grain]
+    sql = db.sql_file("kpi_summary")
+    for name, default in (("dim", "'all'"), ("vdim", "'all'"), ("vkey", "a.dim")):
+        sql = db.replace_marker(sql, name, default, str(spec.get(name, default)))
+    sql = db.replace_marker(sql, "dimid", "null", str(spec.get("dimid", "null::varchar")))
+    for name in ("fanout", "vfanout"):
+        sql = db.replace_marker(sql, name, "", str(spec.get(name, "")))
+    return (
+        "select $grain::varchar as grain, k.dim[1] as month, k.dim[2] as dim,"
+        f" k.* exclude (dim) from ({sql}) as k"
+    )
+
+
+@functools.cache
+def query_fingerprint() -> str:
+    """Digest of the mart's query and grains: a product version that computes a KPI
+    differently rebuilds the mart."""
+    text = "\0".join(f"{g}\0{_sql(g)}" for g in GRAINS)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def data_as_of(cur: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """The latest timestamp in the complaint data (received/acknowledged/first response/
+    resolved/closed/surveyed) that is not after now plus the import tolerance
+    (``Limits.future_hours``: such times cannot be true); None when there are no
+    complaints. The derived tables must be current (``open_context`` sees to it).
+    The plain maxima come first (from the column statistics, no scan): when none is after
+    the bound they are the answer, and only data with such a time costs the filtered scan."""
+    latest = dt.datetime.now() + dt.timedelta(hours=Limits.from_env().future_hours)
+    top = cur.execute(db.sql_file("kpi_latest_stamp")).fetchall()[0][0]
+    if top is None or top <= latest:
+        return top
+    value = db.run_query(cur, "kpi_default_as_of", {"latest": latest})["as_of"].iloc[0]
+    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
+def _meta(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    rows = conn.execute(
+        "select key, value from meta where key in ('kpi_month_as_of', 'kpi_month_fingerprint')"
+    ).fetchall()
+    return {str(k): str(v) for k, v in rows}
+
+
+def _months_of(conn: duckdb.DuckDBPyConnection, where: str, params: dict[str, object]) -> set[str]:
+    rows = conn.execute(
+        f"select distinct strftime(received_date, '%Y-%m') from stg_complaints where {where}",
+        params,
+    ).fetchall()
+    return {str(r[0]) for r in rows if r[0] is not None}
+
+
+def _moved_as_of(conn: duckdb.DuckDBPyConnection, old: dt.datetime, new: dt.datetime) -> set[str]:
+    """Months with a complaint whose as-of dependent facts can differ between the two
+    as-ofs: one of the times the cohort compares with the as-of lies between them."""
+    lo, hi = min(old, new), max(old, new)
+    columns = (
+        "received_at",
+        "resolved_at",
+        "first_response_at",
+        "resolution_deadline",
+        "response_due_at",
+        "group_qualified_at",
+        "surveyed_at",
+    )
+    where = " or ".join(f"{c} between $lo and $hi" for c in columns)
+    return _months_of(conn, where, {"lo": lo, "hi": hi})
+
+
+def _month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    start = dt.date(int(month[:4]), int(month[5:7]), 1)
+    end = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start, end
+
+
+def refresh(
+    conn: duckdb.DuckDBPyConnection, fingerprint: str, months: set[str] | None = None
+) -> int:
+    """Build ``mart_kpi_month`` for the data's as-of (read-write connection, after the
+    derived tables); ``months``: the receipt months the publication's change can reach
+    (``YYYY-MM``; None = all). ``fingerprint``: the derived tables' (``meta``
+    ``staging_fingerprint``). Returns the number of months computed."""
+    as_of = data_as_of(conn)
+    full_fp = f"{fingerprint}:{query_fingerprint()}"
+    meta = _meta(conn)
+    exists = bool(
+        conn.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database()"
+            " and schema_name = 'main' and table_name = $t",
+            {"t": TABLE},
+        ).fetchall()[0][0]
+    )
+    old_as_of = meta.get("kpi_month_as_of")
+    if not exists or meta.get("kpi_month_fingerprint") != full_fp or not old_as_of:
+        months = None
+    if as_of is None:
+        todo: list[str] = []
+    elif months is None:
+        todo = sorted(_months_of(conn, "received_at <= $a", {"a": as_of}))
+    else:
+        months = set(months)
+        if old_as_of and dt.datetime.fromisoformat(old_as_of) != as_of:
+            months |= _moved_as_of(conn, dt.datetime.fromisoformat(old_as_of), as_of)
+        todo = sorted(months)
+    if months is None:
+        conn.execute(f"drop table if exists {TABLE}")
+    else:
+        conn.execute(f"delete from {TABLE} where list_contains($m, month)", {"m": todo})
+    params: dict[str, object] = {
+        f"f_{name}": []
+        for name in ("department", "category", "channel", "severity", "region", "product")
+    }
+    params["f_handler"] = []
+    created = months is not None
+    for grain in GRAINS:
+        sql = _sql(grain)
+        excl = bool(_grains()[grain].get("exclude_malicious", False))
+        for month in todo:
+            start, end = _month_bounds(month)
+            run = {**params, "grain": grain, "start": start, "end": end, "as_of": as_of}
+            run["exclude_malicious"] = excl
+            if created:
+                conn.execute(f"insert into {TABLE} by name {sql}", run)
+            else:
+                conn.execute(f"create table {TABLE} as {sql}", run)
+                created = True
+    if not created:  # no complaints: an empty mart with the query's columns
+        run = {**params, "grain": "all", "start": dt.date(1, 1, 1), "end": dt.date(1, 1, 1)}
+        run.update(as_of=dt.datetime(1, 1, 1), exclude_malicious=False)
+        conn.execute(f"create table {TABLE} as {_sql('all')}", run)
+    values = {
+        "kpi_month_as_of": as_of.isoformat(sep=" ") if as_of is not None else "",
+        "kpi_month_fingerprint": full_fp,
+    }
+    for key, value in values.items():
+        conn.execute(
+            "insert or replace into meta (key, value) values ($k, $v)", {"k": key, "v": value}
+        )
+    return len(todo)
+
+
+def served_as_of(conn: duckdb.DuckDBPyConnection, fingerprint: str | None) -> dt.datetime | None:
+    """The as-of the published mart holds, when it is current for the derived tables of
+    ``fingerprint`` (the published ``staging_fingerprint``) and this product's query;
+    None when it cannot be used."""
+    try:
+        meta = _meta(conn)
+    except duckdb.CatalogException:
+        return None
+    if not fingerprint or meta.get("kpi_month_fingerprint") != (
+        f"{fingerprint}:{query_fingerprint()}"
+    ):
+        return None
+    value = meta.get("kpi_month_as_of")
+    return dt.datetime.fromisoformat(value) if value else None
