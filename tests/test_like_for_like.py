@@ -354,6 +354,15 @@ def test_as_of_inside_a_growing_group_incident(make_db):
     assert kpi.kpis(conn, NOV, as_of=qualified).iloc[0]["group_incidents"] == 1
     assert kpi.group_incidents(conn, NOV, as_of=qualified)["n_complaints"].tolist() == [5]
     assert kpi.group_incidents(conn, NOV, as_of=T(2025, 11, 4))["n_complaints"].tolist() == [6]
+    # described from its members received by the as-of (the sixth is not), or, once every
+    # member was received, from its stg_group_incidents row: the same columns and values
+    columns = ["first_received_at", "last_received_at", "qualified_at", "n_complaints"]
+    columns += ["n_customers", "department_name_zh", "category"]
+    part = kpi.group_incidents(conn, NOV, as_of=qualified)[columns].iloc[0].tolist()
+    assert part[:5] == [T(2025, 11, 3, 9), T(2025, 11, 3, 13), T(2025, 11, 3, 13), 5, 5]
+    assert part[5:] == ["客服中心", "产品质量"]
+    whole = kpi.group_incidents(conn, NOV, as_of=T(2025, 11, 3, 14))[columns].iloc[0].tolist()
+    assert whole == [T(2025, 11, 3, 9), T(2025, 11, 3, 14), T(2025, 11, 3, 13), 6, 6, *part[5:]]
 
 
 def test_a_month_before_the_first_rule_version_warns_or_is_refused(make_db, tmp_path, capsys):
