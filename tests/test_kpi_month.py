@@ -14,7 +14,7 @@ from queries import context, staging
 from queries import store as db
 from queries.marts import kpi
 from queries.periods import Period
-from queries.staging import kpi_month
+from queries.staging import kpi_month, page_lists
 from tests.conftest import insert_rows
 from tests.kpi_rows import row
 
@@ -240,3 +240,36 @@ def test_every_page_request_on_the_demo_equals_the_live_query(app_db, served):
         same(kpi.kpis_by_month_department, year, filters, answered=True)
     cards = [dataclasses.asdict(c) for c in kpi.kpi_cards(ctx, month, ladder=False)]
     assert cards == [dataclasses.asdict(c) for c in kpi.kpi_cards(live, month, ladder=False)]
+
+
+def test_the_filter_lists_are_stored_at_publication_and_scoped_viewers_query(make_db):
+    path = make_db(departments=DEPARTMENTS, complaints=COMPLAINTS)
+    conn = db.open_snapshot(path)
+    for name in page_lists.LISTS:
+        stored = page_lists.read(conn, name, scoped=False)
+        pd.testing.assert_frame_equal(stored, db.run_query(conn, name))
+    values = page_lists.read(conn, "ui/filter_values", scoped=False)
+    assert list(zip(values["value"], values["n"], strict=True)) == [
+        ("产品质量", 4),
+        ("服务态度", 1),
+    ]
+    months = page_lists.read(conn, "ui/data_months", scoped=False)
+    assert months["complaints"].tolist() == [1, 4]
+    conn.close()
+    # a publication refreshes them: a new category and an unknown department text
+    with db.write_transaction(path, derive=staging.refresh) as conn:
+        insert_rows(
+            conn, "complaints", [row("n1", T(2025, 10, 21, 9), department="外包", category="价格")]
+        )
+    conn = db.open_snapshot(path)
+    values = page_lists.read(conn, "ui/filter_values", scoped=False)
+    assert ("价格", 1) in list(zip(values["value"], values["n"], strict=True))
+    depts = page_lists.read(conn, "ui/departments", scoped=False)["department_id"].tolist()
+    assert depts == ["D1", "D2", "D3", "D4", "外包"]
+    # a viewer scoped to 售后部 reads the query over its own rows, not the company's lists
+    ctx = context.open_context(conn, scope=["售后部"])
+    scoped = page_lists.read(ctx.cur, "ui/departments", scoped=True)
+    assert scoped["department_id"].tolist() == ["D2", "D3"]
+    values = page_lists.read(ctx.cur, "ui/filter_values", scoped=True)
+    pairs = list(zip(values["value"], values["n"], strict=True))
+    assert pairs == [("产品质量", 3), ("服务态度", 1)]  # s1, o2, o3; o4

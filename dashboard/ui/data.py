@@ -44,6 +44,7 @@ from queries.marts import kpi, quality, scoring
 from queries.marts import summary as summary_mart
 from queries.reports import alerts as alerts_report
 from queries.reports import meeting as meeting_pack
+from queries.staging import page_lists
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +253,7 @@ def _query(
     scope_key: tuple[str, ...] | None,
     _ctx: context.ReadContext,
 ) -> pd.DataFrame:
-    return store.run_query(_ctx.cur, name)
+    return page_lists.read(_ctx.cur, name, scoped=_ctx.scope is not None)
 
 
 def _ui_query(name: str) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from queries import store as db
 from queries.config import rules
 from queries.errors import MartsOutOfDateError
 from queries.spark import CANONICAL_DIR, MANIFEST, PARTITIONS, ROW_COLUMN
-from queries.staging import kpi_month
+from queries.staging import kpi_month, page_lists
 
 MARTS_KEY = staging.MARTS_KEY
 
@@ -162,8 +162,9 @@ def attach(marts: Path, db_path: Path, rule_set: rules.RuleSet | None = None) ->
             conn.execute(
                 "insert or replace into meta (key, value) values ($k, $v)", {"k": key, "v": value}
             )
-        # the pages' monthly KPI mart, from the attached tables (staging.kpi_month)
+        # the pages' monthly KPI mart and filter lists, from the attached tables
         kpi_month.refresh(conn, values["staging_fingerprint"])
+        page_lists.refresh(conn)
     return counts
 
 

@@ -46,7 +46,7 @@ from queries import audit
 from queries import store as db
 from queries.config import rules, workcalendar
 from queries.errors import MartsOutOfDateError
-from queries.staging import kpi_month
+from queries.staging import kpi_month, page_lists
 
 #: Columns of ``stg_complaints`` added to the canonical ``complaints`` columns.
 STG_COMPLAINTS_DERIVED: tuple[str, ...] = (
@@ -762,6 +762,7 @@ def refresh(
         mode = _build(conn, rule_set, "default", plan)
         months = plan.mart_months(conn) if plan is not None and mode == "incremental" else None
         kpi_month.refresh(conn, current_fingerprint(rule_set), months)
+        page_lists.refresh(conn)
     finally:
         conn.execute(f"set preserve_insertion_order = {bool(keep_order[0][0])}")
         if plan is not None:
