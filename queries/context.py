@@ -47,9 +47,9 @@ class ReadContext:
         role: the viewer's role (``privacy.ROLES``): rows read through ``shown`` come with
             personal data masked in the query unless the role may see it; None (CLI,
             reports): unmasked, the caller masks what it shows.
-        mart_as_of: the as-of the published monthly KPI mart holds (``staging.kpi_month``)
-            when it is current for the derived tables this context reads, else None; the
-            KPI functions answer from it for that as-of.
+        mart: what the published monthly KPI mart holds (``staging.kpi_month``) when it
+            is current for the derived tables this context reads, else None; the KPI
+            functions answer from it where it can.
         memo: results already computed on this snapshot within this unit of work (e.g. the
             12-month trend behind both the KPI cards' sparklines and a page's trend chart),
             keyed by the engine function and its arguments; the snapshot never changes under
@@ -62,7 +62,7 @@ class ReadContext:
     scope: tuple[str, ...] | None = None
     scope_roots: tuple[str, ...] = ()
     role: str | None = None
-    mart_as_of: dt.datetime | None = None
+    mart: kpi_month.Served | None = None
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def in_scope(self, department_id: str | None) -> bool:
@@ -212,7 +212,7 @@ def open_context(
     rule_set = rules if rules is not None else load_rules()
     rebuilt = staging.ensure_current(cur, rule_set)
     published = staging.published_fingerprint(cur)
-    mart_as_of = None if rebuilt else kpi_month.served_as_of(cur, published)
+    mart = None if rebuilt else kpi_month.served(cur, published)
     _drop_scope(cur)
     # the company's as-of, so a scoped view computes at the same cut-off as the company
     # (and as ``complaints kpi --where department=...``)
@@ -228,7 +228,7 @@ def open_context(
         scope=ids,
         scope_roots=tuple(scope) if scope is not None else (),
         role=role,
-        mart_as_of=mart_as_of,
+        mart=mart,
     )
 
 

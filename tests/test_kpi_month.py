@@ -61,7 +61,7 @@ def _mart(path: Path) -> dict[tuple[str, str, str], tuple[int, int, float | None
     try:
         rows = conn.execute(
             f"select grain, month, dim, received, resolved, resolution_median_h"
-            f" from {kpi_month.TABLE}"
+            f" from {kpi_month.TABLE} where as_of is null"
         ).fetchall()
     finally:
         conn.close()
@@ -91,13 +91,29 @@ def test_the_mart_holds_each_months_numbers_per_grain(make_db):
     conn = db.open_snapshot(path)
     meta = dict(conn.execute("select key, value from meta").fetchall())
     assert meta["kpi_month_as_of"] == "2025-10-20 21:00:00"
+    # the cards' comparisons of October (to 20 October 21:00): September to 20 September
+    # 21:00 and October 2024 (no complaints), company and department subtrees
+    views = conn.execute(
+        f"select grain, month, dim, as_of, received, resolved from {kpi_month.TABLE}"
+        " where as_of is not null order by all"
+    ).fetchall()
+    at = T(2025, 9, 20, 21)
+    assert views == [
+        ("all", "2025-09", "all", at, 1, 1),
+        ("tree", "2025-09", "D1", at, 1, 1),
+        ("tree", "2025-09", "D2", at, 1, 1),
+        ("tree", "2025-09", "D3", at, 1, 1),
+    ]
+    assert meta["kpi_month_comparisons"] == (
+        '[["2025-09", "2025-09-20 21:00:00"], ["2024-10", "2024-10-20 21:00:00"]]'
+    )
 
 
 def test_requests_the_mart_answers_and_those_it_leaves_to_the_query(make_db, served):
     path = make_db(departments=DEPARTMENTS, complaints=COMPLAINTS)
     ctx = context.open_context(db.open_snapshot(path))
-    assert ctx.mart_as_of == ctx.data_as_of == T(2025, 10, 20, 21)
-    live = dataclasses.replace(ctx, mart_as_of=None, memo={})
+    assert ctx.mart is not None and ctx.mart.as_of == ctx.data_as_of == T(2025, 10, 20, 21)
+    live = dataclasses.replace(ctx, mart=None, memo={})
     F = kpi.Filters
     answered = [
         (OCT, F(), None),
@@ -120,7 +136,20 @@ def test_requests_the_mart_answers_and_those_it_leaves_to_the_query(make_db, ser
         ("售后部", 1),
         ("维修组", 2),
     ]
+    # the cards' comparisons: September and October 2024 at their like-for-like as-ofs
+    for period, at in (
+        (Period.month("2025-09"), T(2025, 9, 20, 21)),
+        (Period.month("2024-10"), T(2024, 10, 20, 21)),
+    ):
+        for filters in (F(), F(department=("售后部",))):
+            got = kpi.kpis(ctx, period, filters, at)
+            assert served[-1] is True, (period, filters)
+            want = kpi.kpis(live, period, filters, at)
+            pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=0)
+    assert kpi.kpis(ctx, Period.month("2025-09"), F(), T(2025, 9, 20, 21))["received"].iloc[0] == 1
     refused = [
+        (Period.month("2025-09"), F(), "department", T(2025, 9, 20, 21)),  # not stored
+        (Period.month("2025-09"), F(), None, T(2025, 9, 20, 22)),  # not the comparison's
         (OCT, F(category=("产品质量",)), None, None),  # another filter
         (OCT, F(department=("售后部", "财务部")), None, None),  # not one subtree
         (OCT, F(), None, T(2025, 10, 18)),  # another as-of
@@ -210,8 +239,8 @@ def test_every_page_request_on_the_demo_equals_the_live_query(app_db, served):
     """The seeded demo: the month's cards, the 12-month trend, the scorecards' month x
     department rates, breakdowns and department subtrees, served and live, equal."""
     ctx = context.open_context(db.open_snapshot(app_db))
-    live = dataclasses.replace(ctx, mart_as_of=None, memo={})
-    assert ctx.mart_as_of == ctx.data_as_of
+    live = dataclasses.replace(ctx, mart=None, memo={})
+    assert ctx.mart is not None and ctx.mart.as_of == ctx.data_as_of
     last = ctx.data_as_of.date().replace(day=1)
     month = Period(last, kpi.add_months(last, 1))
     year = Period(kpi.add_months(last, -11), kpi.add_months(last, 1))

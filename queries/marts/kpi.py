@@ -371,8 +371,13 @@ def _from_mart(
     ``months``: one row per month and department, column ``month`` first), a filter other
     than department and malicious, or a grouping other than month, department, category."""
     month_list = _months_of(period)
-    if ctx.mart_as_of is None or ctx.mart_as_of != as_of or month_list is None:
+    if ctx.mart is None or month_list is None:
         return None
+    view: dt.datetime | None = None  # null: the rows at the data's as-of
+    if as_of != ctx.mart.as_of:
+        if by is not None or months or (month_list[0], as_of) not in ctx.mart.comparisons:
+            return None
+        view = as_of
     if by not in (None, "month", "department", "category"):
         return None
     if len(month_list) > 1 and by != "month" and not months:
@@ -393,8 +398,13 @@ def _from_mart(
         grain, key = "tree", _subtree_root(ctx, ids) if ids else None
         if key is None:
             return None
+    if view is not None and grain not in kpi_month.COMPARISON_GRAINS:
+        return None
     where = "grain = $grain and list_contains($months, month)"
+    where += " and as_of is null" if view is None else " and as_of = $view"
     params: dict[str, Any] = {"grain": grain, "months": month_list}
+    if view is not None:
+        params["view"] = view
     if key is not None:
         where += " and dim = $key"
         params["key"] = key
@@ -402,7 +412,7 @@ def _from_mart(
         where += " and list_contains($ids, dim_id)"
         params["ids"] = list(ids)
     df = ctx.cur.execute(
-        f"select * exclude (grain) from {kpi_month.TABLE} where {where}"
+        f"select * exclude (grain, as_of) from {kpi_month.TABLE} where {where}"
         " order by month, dim nulls last",
         params,
     ).df()

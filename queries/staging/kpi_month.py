@@ -13,6 +13,11 @@ one row per receipt month and
 ``category``        each complaint category, company-wide (``kpis(by="category")``)
 ==================  ==================================================================
 
+These rows hold the data's as-of (``as_of`` null). The default page period is the as-of's
+month, whose KPI cards also show the previous month and the same month a year ago, each at
+its own like-for-like as-of (``periods.comparison``): those two months are stored too, for
+the company and each department subtree, with their as-of in ``as_of``.
+
 Every row is ``queries/marts/kpi_summary.sql`` itself over that month, with the grain's
 group expression swapped into its markers, so a served number is the number the query
 gives (medians and P90 are each month's exact quantiles, nothing is re-aggregated). A
@@ -28,12 +33,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
 from queries import store as db
 from queries.limits import Limits
+from queries.periods import COMPARISONS, Period, add_months, comparison
 
 TABLE = "mart_kpi_month"
 _MONTH = "strftime(c.received_date, '%Y-%m')"
@@ -73,6 +81,9 @@ def _grains() -> dict[str, dict[str, str | bool]]:
 
 
 GRAINS: tuple[str, ...] = tuple(_grains())
+#: The grains stored for the comparison months (the KPI cards: company or one subtree).
+COMPARISON_GRAINS: tuple[str, ...] = ("all", "tree")
+_FILTERS = ("department", "category", "channel", "severity", "region", "product", "handler")
 
 
 def _sql(grain: str) -> str:
@@ -84,8 +95,8 @@ def _sql(grain: str) -> str:
     for name in ("fanout", "vfanout"):
         sql = db.replace_marker(sql, name, "", str(spec.get(name, "")))
     return (
-        "select $grain::varchar as grain, k.dim[1] as month, k.dim[2] as dim,"
-        f" k.* exclude (dim) from ({sql}) as k"
+        "select $grain::varchar as grain, $view_as_of::timestamp as as_of, k.dim[1] as month,"
+        f" k.dim[2] as dim, k.* exclude (dim) from ({sql}) as k"
     )
 
 
@@ -114,7 +125,8 @@ def data_as_of(cur: duckdb.DuckDBPyConnection) -> dt.datetime | None:
 
 def _meta(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
     rows = conn.execute(
-        "select key, value from meta where key in ('kpi_month_as_of', 'kpi_month_fingerprint')"
+        "select key, value from meta where key in"
+        " ('kpi_month_as_of', 'kpi_month_fingerprint', 'kpi_month_comparisons')"
     ).fetchall()
     return {str(k): str(v) for k, v in rows}
 
@@ -146,8 +158,7 @@ def _moved_as_of(conn: duckdb.DuckDBPyConnection, old: dt.datetime, new: dt.date
 
 def _month_bounds(month: str) -> tuple[dt.date, dt.date]:
     start = dt.date(int(month[:4]), int(month[5:7]), 1)
-    end = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return start, end
+    return start, add_months(start, 1)
 
 
 def refresh(
@@ -182,32 +193,34 @@ def refresh(
     if months is None:
         conn.execute(f"drop table if exists {TABLE}")
     else:
-        conn.execute(f"delete from {TABLE} where list_contains($m, month)", {"m": todo})
-    params: dict[str, object] = {
-        f"f_{name}": []
-        for name in ("department", "category", "channel", "severity", "region", "product")
-    }
-    params["f_handler"] = []
+        conn.execute(
+            f"delete from {TABLE} where as_of is not null or list_contains($m, month)",
+            {"m": todo},
+        )
+    views = comparison_views(as_of) if as_of is not None else []
+    jobs: list[tuple[str, str, dt.datetime | None, dt.datetime | None]] = [
+        (grain, month, as_of, None) for grain in GRAINS for month in todo
+    ]
+    jobs += [(grain, month, at, at) for month, at in views for grain in COMPARISON_GRAINS]
+    params: dict[str, object] = {f"f_{name}": [] for name in _FILTERS}
     created = months is not None
-    for grain in GRAINS:
-        sql = _sql(grain)
-        excl = bool(_grains()[grain].get("exclude_malicious", False))
-        for month in todo:
-            start, end = _month_bounds(month)
-            run = {**params, "grain": grain, "start": start, "end": end, "as_of": as_of}
-            run["exclude_malicious"] = excl
-            if created:
-                conn.execute(f"insert into {TABLE} by name {sql}", run)
-            else:
-                conn.execute(f"create table {TABLE} as {sql}", run)
-                created = True
+    for grain, month, at, view in jobs:
+        start, end = _month_bounds(month)
+        run = {**params, "grain": grain, "start": start, "end": end, "as_of": at}
+        run.update(
+            view_as_of=view, exclude_malicious=bool(_grains()[grain].get("exclude_malicious"))
+        )
+        verb = f"insert into {TABLE} by name" if created else f"create table {TABLE} as"
+        conn.execute(f"{verb} {_sql(grain)}", run)
+        created = True
     if not created:  # no complaints: an empty mart with the query's columns
         run = {**params, "grain": "all", "start": dt.date(1, 1, 1), "end": dt.date(1, 1, 1)}
-        run.update(as_of=dt.datetime(1, 1, 1), exclude_malicious=False)
+        run.update(as_of=dt.datetime(1, 1, 1), view_as_of=None, exclude_malicious=False)
         conn.execute(f"create table {TABLE} as {_sql('all')}", run)
     values = {
         "kpi_month_as_of": as_of.isoformat(sep=" ") if as_of is not None else "",
         "kpi_month_fingerprint": full_fp,
+        "kpi_month_comparisons": json.dumps([[m, at.isoformat(sep=" ")] for m, at in views]),
     }
     for key, value in values.items():
         conn.execute(
@@ -216,8 +229,29 @@ def refresh(
     return len(todo)
 
 
-def served_as_of(conn: duckdb.DuckDBPyConnection, fingerprint: str | None) -> dt.datetime | None:
-    """The as-of the published mart holds, when it is current for the derived tables of
+def comparison_views(as_of: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """(month, as-of) of the like-for-like comparisons the KPI cards show beside the
+    default period, the as-of's month: the previous month and the same month a year ago."""
+    month = as_of.date().replace(day=1)
+    period = Period(month, add_months(month, 1))
+    out = []
+    for name in COMPARISONS:
+        ref = comparison(period, as_of, name)
+        out.append((ref.period.start.strftime("%Y-%m"), ref.as_of))
+    return out
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the published mart can answer: every month at ``as_of`` (the data's as-of),
+    and the ``comparisons`` (month, as-of) for the ``COMPARISON_GRAINS``."""
+
+    as_of: dt.datetime
+    comparisons: frozenset[tuple[str, dt.datetime]]
+
+
+def served(conn: duckdb.DuckDBPyConnection, fingerprint: str | None) -> Served | None:
+    """What the published mart holds, when it is current for the derived tables of
     ``fingerprint`` (the published ``staging_fingerprint``) and this product's query;
     None when it cannot be used."""
     try:
@@ -229,4 +263,10 @@ def served_as_of(conn: duckdb.DuckDBPyConnection, fingerprint: str | None) -> dt
     ):
         return None
     value = meta.get("kpi_month_as_of")
-    return dt.datetime.fromisoformat(value) if value else None
+    if not value:
+        return None
+    views = json.loads(meta.get("kpi_month_comparisons") or "[]")
+    return Served(
+        as_of=dt.datetime.fromisoformat(value),
+        comparisons=frozenset((m, dt.datetime.fromisoformat(at)) for m, at in views),
+    )
