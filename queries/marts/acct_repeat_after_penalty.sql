@@ -38,7 +38,22 @@ records as (
         p.repeat_after_penalty_days,
     from stg_penalties as p
     inner join cohort as k on p.complaint_id = k.complaint_id
-    where p.executed_at <= cast($as_of as date)
+    where
+        p.executed_at <= cast($as_of as date)
+        -- the cohort's receipt bounds on the record's copy of its complaint's received_at
+        -- (the same value: stg_penalties.sql): the scan skips other periods' row groups
+        and p.complaint_received_at >= $start
+        and p.complaint_received_at < $end
+        and p.complaint_received_at <= $as_of
+),
+
+-- the receipt range any recurring complaint lies in (implied by the join below): bounds the
+-- scan of stg_complaints to those days instead of the whole history
+recur_window as (
+    select
+        cast(min(executed_at) + 1 as timestamp) as lo,
+        cast(max(executed_at + cast(repeat_after_penalty_days as integer) + 1) as timestamp) as hi,
+    from records
 ),
 
 final as (
@@ -48,6 +63,7 @@ final as (
         c.received_at as repeat_received_at,
         datediff('day', r.executed_at, cast(c.received_at as date)) as days_after,
     from records as r
+    cross join recur_window as w
     inner join stg_complaints as c
         on
             c.department_id = r.department_id
@@ -55,7 +71,9 @@ final as (
             and cast(c.received_at as date) > r.executed_at
             and cast(c.received_at as date) <= r.executed_at + cast(r.repeat_after_penalty_days as integer)
     where
-        c.received_at <= $as_of
+        c.received_at >= w.lo
+        and c.received_at < w.hi
+        and c.received_at <= $as_of
         and coalesce(c.is_valid, false)
         and not coalesce(c.is_excluded, false)
         and c.complaint_id <> r.complaint_id

@@ -66,11 +66,31 @@ records as (
         p.repeat_after_penalty_days,
     from stg_penalties as p
     inner join cohort as k on p.complaint_id = k.complaint_id
+    where
+        -- the cohort's receipt bounds on the record's copy of its complaint's received_at
+        -- (the same value: stg_penalties.sql): the scan skips other periods' row groups
+        p.complaint_received_at >= $start
+        and p.complaint_received_at < $end
+        and p.complaint_received_at <= $as_of
+),
+
+executed as (
+    select * from records where executed_at is not null
+),
+
+-- the receipt range any recurring complaint lies in (implied by the join below): bounds the
+-- scan of stg_complaints to those days instead of the whole history
+recur_window as (
+    select
+        cast(min(executed_at) + 1 as timestamp) as lo,
+        cast(max(executed_at + cast(repeat_after_penalty_days as integer) + 1) as timestamp) as hi,
+    from executed
 ),
 
 recurred as (
     select distinct r.penalty_id
-    from records as r
+    from executed as r
+    cross join recur_window as w
     inner join stg_complaints as c
         on
             c.department_id = r.department_id
@@ -78,7 +98,9 @@ recurred as (
             and cast(c.received_at as date) > r.executed_at
             and cast(c.received_at as date) <= r.executed_at + cast(r.repeat_after_penalty_days as integer)
     where
-        c.received_at <= $as_of
+        c.received_at >= w.lo
+        and c.received_at < w.hi
+        and c.received_at <= $as_of
         and coalesce(c.is_valid, false)
         and not coalesce(c.is_excluded, false)
         and c.complaint_id <> r.complaint_id
@@ -112,7 +134,7 @@ coverage_groups as (
         case $by when 'department' then k.department else '' end as group_key,
         count(*) as n_valid,
         count(*) filter (
-            where exists (select 1 from stg_penalties as p where p.complaint_id = k.complaint_id)
+            where k.complaint_id in (select r.complaint_id from records as r)
         ) as n_valid_with_record,
     from cohort as k
     where k.is_valid_scored and $by in ('none', 'department')
