@@ -386,3 +386,21 @@ def test_the_as_of_bounds_the_period_records_and_their_recurrences(edges):
     assert (row["n_valid"], row["n_valid_with_record"]) == (4, 1)
     pairs = ledger(edges, as_of, "repeat_after_penalty")
     assert list(pairs["repeat_complaint_id"]) == ["DAY1", "PLAIN"]
+
+
+def test_the_penalised_complaint_is_no_recurrence_of_itself(make_db):
+    # X's record was executed (10 Oct) before X was received (20 Oct): X lies in its own
+    # window but does not count; Y, received later in the same department and category, does
+    rows = {
+        "departments": DEPARTMENTS,
+        "complaints": [complaint("X", day=20, category="其他")],
+        "penalties": [penalty("PX", "X", executed_at=dt.date(2025, 10, 10))],
+    }
+    as_of = dt.datetime(2025, 12, 1)
+    alone = summary(make_db(**rows), as_of).iloc[0]
+    assert (alone["n_executed"], alone["repeat_after_penalty"]) == (1, 0)
+    rows["complaints"].append(complaint("Y", day=25, category="其他"))
+    path = make_db(**rows)
+    assert summary(path, as_of).iloc[0]["repeat_after_penalty"] == 1
+    pairs = ledger(path, as_of, "repeat_after_penalty")
+    assert list(zip(pairs["repeat_complaint_id"], pairs["days_after"], strict=True)) == [("Y", 15)]
