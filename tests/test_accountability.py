@@ -404,3 +404,29 @@ def test_the_penalised_complaint_is_no_recurrence_of_itself(make_db):
     assert summary(path, as_of).iloc[0]["repeat_after_penalty"] == 1
     pairs = ledger(path, as_of, "repeat_after_penalty")
     assert list(zip(pairs["repeat_complaint_id"], pairs["days_after"], strict=True)) == [("Y", 15)]
+
+
+def test_the_repeat_pairs_are_paged_across_records(edges):
+    # the five pairs in order: P_FIRST x DAY1, PLAIN, LAST, NEXT_MONTH; P_LAST x DAY90_END
+    as_of = dt.datetime(2026, 3, 1)
+    with db.open_snapshot(edges) as conn:
+
+        def page(limit, offset):
+            rows = accountability.accountability_list(
+                conn, "repeat_after_penalty", OCTOBER, as_of=as_of, limit=limit, offset=offset
+            )
+            return list(zip(rows["penalty_id"], rows["repeat_complaint_id"], strict=True))
+
+        assert page(2, 0) == [("P_FIRST", "DAY1"), ("P_FIRST", "PLAIN")]
+        assert page(2, 3) == [("P_FIRST", "NEXT_MONTH"), ("P_LAST", "DAY90_END")]
+        assert page(None, 4) == [("P_LAST", "DAY90_END")]
+        assert page(3, 5) == []
+        full = accountability.accountability_list(
+            conn, "repeat_after_penalty", OCTOBER, as_of=as_of
+        )
+        assert list(full.columns) == list(
+            accountability.accountability_list(
+                conn, "repeat_after_penalty", OCTOBER, as_of=as_of, limit=1
+            ).columns
+        )
+        assert "pair_no" not in full.columns and len(full) == 5

@@ -70,6 +70,7 @@ records as (
         coalesce(
             k.is_valid_scored
             and k.department_id = p.department_id
+            and k.category is not null
             and k.received_date > p.executed_at
             and k.received_date <= p.executed_at + cast(p.repeat_after_penalty_days as integer),
             false
@@ -88,73 +89,10 @@ executed as (
     select * from records where executed_at is not null
 ),
 
--- the receipt range any recurring complaint lies in (implied by the join below): bounds the
--- scan of stg_complaints to those days instead of the whole history
-recur_window as (
-    select
-        cast(min(executed_at) + 1 as timestamp) as lo,
-        cast(max(executed_at + cast(repeat_after_penalty_days as integer) + 1) as timestamp) as hi,
-    from executed
-),
-
--- valid, not malicious complaints received by the as-of, per responsible department,
--- category and receipt day, with the running count per department and category: the
--- recurring complaints of a record are the count on days executed_at + 1 ..
--- executed_at + repeat_after_penalty_days (running count at the last day minus at the
--- execution day, found by ASOF joins) less the penalised complaint itself; counting
--- instead of pairing each record with each complaint keeps a past month (every record
--- executed, ~thousands of complaints per window) as cheap as the current one
-daily_valid as (
-    select
-        c.department_id,
-        c.category,
-        cast(c.received_at as date) as received_date,
-        count(*) as n,
-    from stg_complaints as c
-    cross join recur_window as w
-    where
-        c.received_at >= w.lo
-        and c.received_at < w.hi
-        and c.received_at <= $as_of
-        and coalesce(c.is_valid, false)
-        and not coalesce(c.is_excluded, false)
-    group by all
-),
-
-running_valid as (
-    select
-        department_id,
-        category,
-        received_date,
-        sum(n) over (
-            partition by department_id, category
-            order by received_date
-            rows between unbounded preceding and current row
-        ) as running,
-    from daily_valid
-),
-
-through_window as (
-    select r.penalty_id, r.department_id, r.category, r.executed_at, r.self_in_window,
-        coalesce(v.running, 0) as running_end,
-    from executed as r
-    asof left join running_valid as v
-        on
-            v.department_id = r.department_id
-            and v.category = r.category
-            and v.received_date <= r.executed_at + cast(r.repeat_after_penalty_days as integer)
-    where r.repeat_after_penalty_days is not null
-),
+-- include: acct_recur_counts
 
 recurred as (
-    select t.penalty_id
-    from through_window as t
-    asof left join running_valid as v
-        on
-            v.department_id = t.department_id
-            and v.category = t.category
-            and v.received_date <= t.executed_at
-    where t.running_end - coalesce(v.running, 0) - cast(t.self_in_window as integer) > 0
+    select penalty_id from recur_counts where n_recur > 0
 ),
 
 penalty_groups as (
