@@ -7,7 +7,7 @@
 -- (penalty_id, n_recur: valid, not malicious complaints received by $as_of in the record's
 -- department and category on days executed_at + 1 .. executed_at + repeat_after_penalty_days,
 -- other than the penalised complaint). Parameters: $as_of.
--- the receipt range any recurring complaint lies in (implied by the join below): bounds the
+-- the receipt range any recurring complaint lies in (implied by the windows below): bounds the
 -- scan of stg_complaints to those days instead of the whole history
 recur_window as (
     select
