@@ -300,3 +300,133 @@ def test_cli_accountability_json_by_department(decisions, capsys):
     assert doc[0]["accountability_on_time_rate"] == 0.5
     assert doc[0]["accountability_overdue"] == 1
     assert set(accountability.METRIC_COLUMNS) <= set(doc[0])
+
+
+@pytest.fixture
+def edges(make_db):
+    """Complaints and executions at the edges of the bounds the queries use to skip data: the
+    period's first and last instant and the instant after it, and recurring complaints on the
+    first instant after an execution day and the last instant of a 90-day window, where two
+    records executed on different days set the recurrence's earliest and latest day."""
+    at = dt.datetime
+    return make_db(
+        departments=DEPARTMENTS,
+        complaints=[
+            complaint("FIRST", received_at=at(2025, 10, 1, 0, 0, 0)),
+            complaint("LAST", received_at=at(2025, 10, 31, 23, 59, 59)),
+            complaint("NEXT_MONTH", received_at=at(2025, 11, 1, 0, 0, 0)),
+            complaint("SEPT", received_at=at(2025, 9, 30, 23, 59, 59)),
+            complaint("PLAIN", day=8),
+            # recurrences (客服中心, 服务态度): FIRST's record executed 3 Oct, LAST's 5 Nov
+            complaint("ON_EXEC_DAY", received_at=at(2025, 10, 3, 23, 59, 59)),
+            complaint("DAY1", received_at=at(2025, 10, 4, 0, 0, 0)),
+            complaint("DAY90_END", received_at=at(2026, 2, 3, 23, 59, 59)),
+            complaint("DAY91", received_at=at(2026, 2, 4, 0, 0, 0)),
+        ],
+        penalties=[
+            penalty(
+                "P_FIRST",
+                "FIRST",
+                decided_at=dt.date(2025, 10, 2),
+                executed_at=dt.date(2025, 10, 3),
+            ),
+            penalty(
+                "P_LAST",
+                "LAST",
+                decided_at=dt.date(2025, 11, 4),
+                executed_at=dt.date(2025, 11, 5),
+                fine_amount=100,
+            ),
+            penalty("P_NEXT", "NEXT_MONTH", executed_at=dt.date(2025, 11, 2), fine_amount=7),
+            penalty("P_SEPT", "SEPT", executed_at=dt.date(2025, 10, 1), fine_amount=9),
+        ],
+    )
+
+
+def test_the_period_and_window_edges_are_counted_exactly(edges):
+    as_of = dt.datetime(2026, 3, 1)
+    row = summary(edges, as_of).iloc[0]
+    # the period's records: FIRST's (1 Oct 00:00:00) and LAST's (31 Oct 23:59:59), not
+    # SEPT's or NEXT_MONTH's
+    assert row["penalties"] == 2
+    assert row["fines"] == 100.0
+    assert row["n_executed"] == 2
+    # valid complaints received in October: FIRST, LAST, PLAIN, ON_EXEC_DAY, DAY1
+    assert row["n_valid"] == 5
+    assert row["n_valid_with_record"] == 2
+    # both records recurred: P_FIRST on day 1 (DAY1, 4 Oct 00:00:00) and P_LAST on day 90
+    # (DAY90_END, 3 Feb 23:59:59); ON_EXEC_DAY (execution day) and DAY91 do not count
+    assert row["repeat_after_penalty"] == 2
+    pairs = ledger(edges, as_of, "repeat_after_penalty")
+    assert list(
+        zip(pairs["penalty_id"], pairs["repeat_complaint_id"], pairs["days_after"], strict=True)
+    ) == [
+        ("P_FIRST", "DAY1", 1),
+        ("P_FIRST", "PLAIN", 5),
+        ("P_FIRST", "LAST", 28),
+        ("P_FIRST", "NEXT_MONTH", 29),
+        ("P_LAST", "DAY90_END", 90),
+    ]
+    assert list(ledger(edges, as_of)["penalty_id"]) == ["P_FIRST", "P_LAST"]
+    without = ledger(edges, as_of, "without_record")
+    assert list(without["complaint_id"]) == ["ON_EXEC_DAY", "DAY1", "PLAIN"]
+    with db.open_snapshot(edges) as conn:
+        counts = {
+            kind: accountability.accountability_count(conn, kind, OCTOBER, as_of=as_of)
+            for kind in ("ledger", "without_record", "repeat_after_penalty")
+        }
+    assert counts == {"ledger": 2, "without_record": 3, "repeat_after_penalty": 5}
+
+
+def test_the_as_of_bounds_the_period_records_and_their_recurrences(edges):
+    # one second before LAST's receipt: LAST and its record do not exist yet
+    as_of = dt.datetime(2025, 10, 31, 23, 59, 58)
+    row = summary(edges, as_of).iloc[0]
+    assert (row["penalties"], row["n_executed"], row["repeat_after_penalty"]) == (1, 1, 1)
+    assert (row["n_valid"], row["n_valid_with_record"]) == (4, 1)
+    pairs = ledger(edges, as_of, "repeat_after_penalty")
+    assert list(pairs["repeat_complaint_id"]) == ["DAY1", "PLAIN"]
+
+
+def test_the_penalised_complaint_is_no_recurrence_of_itself(make_db):
+    # X's record was executed (10 Oct) before X was received (20 Oct): X lies in its own
+    # window but does not count; Y, received later in the same department and category, does
+    rows = {
+        "departments": DEPARTMENTS,
+        "complaints": [complaint("X", day=20, category="其他")],
+        "penalties": [penalty("PX", "X", executed_at=dt.date(2025, 10, 10))],
+    }
+    as_of = dt.datetime(2025, 12, 1)
+    alone = summary(make_db(**rows), as_of).iloc[0]
+    assert (alone["n_executed"], alone["repeat_after_penalty"]) == (1, 0)
+    rows["complaints"].append(complaint("Y", day=25, category="其他"))
+    path = make_db(**rows)
+    assert summary(path, as_of).iloc[0]["repeat_after_penalty"] == 1
+    pairs = ledger(path, as_of, "repeat_after_penalty")
+    assert list(zip(pairs["repeat_complaint_id"], pairs["days_after"], strict=True)) == [("Y", 15)]
+
+
+def test_the_repeat_pairs_are_paged_across_records(edges):
+    # the five pairs in order: P_FIRST x DAY1, PLAIN, LAST, NEXT_MONTH; P_LAST x DAY90_END
+    as_of = dt.datetime(2026, 3, 1)
+    with db.open_snapshot(edges) as conn:
+
+        def page(limit, offset):
+            rows = accountability.accountability_list(
+                conn, "repeat_after_penalty", OCTOBER, as_of=as_of, limit=limit, offset=offset
+            )
+            return list(zip(rows["penalty_id"], rows["repeat_complaint_id"], strict=True))
+
+        assert page(2, 0) == [("P_FIRST", "DAY1"), ("P_FIRST", "PLAIN")]
+        assert page(2, 3) == [("P_FIRST", "NEXT_MONTH"), ("P_LAST", "DAY90_END")]
+        assert page(None, 4) == [("P_LAST", "DAY90_END")]
+        assert page(3, 5) == []
+        full = accountability.accountability_list(
+            conn, "repeat_after_penalty", OCTOBER, as_of=as_of
+        )
+        assert list(full.columns) == list(
+            accountability.accountability_list(
+                conn, "repeat_after_penalty", OCTOBER, as_of=as_of, limit=1
+            ).columns
+        )
+        assert "pair_no" not in full.columns and len(full) == 5

@@ -130,9 +130,12 @@ def accountability_list(
     """
     ctx, as_of = prepare(conn, as_of)
     sql, params = _list_sql(kind, period, filters or kpi.Filters(), as_of, personal)
-    if limit is not None or offset:
+    page = {"limit": None if limit is None else int(limit), "offset": int(offset)}
+    if kind == "repeat_after_penalty":  # pages itself: pairs only the records on the page
+        params.update(page)
+    elif limit is not None or offset:
         sql = f"select * from ({sql}) as r limit $limit offset $offset"
-        params.update(limit=None if limit is None else int(limit), offset=int(offset))
+        params.update(page)
     frame = ctx.shown(sql, params)
     if kind == "without_record" and not personal:
         frame = frame.drop(columns=["customer_name", "customer_phone"])
@@ -149,6 +152,10 @@ def accountability_count(
     """How many records ``accountability_list`` returns without a limit."""
     ctx, as_of = prepare(conn, as_of)
     sql, params = _list_sql(kind, period, filters or kpi.Filters(), as_of, False)
+    if kind == "repeat_after_penalty":  # counted per record, never paired
+        del params["limit"], params["offset"]
+        sql = sql_file("acct_repeat_after_penalty_count")
+        return int(ctx.cur.execute(sql, params).fetchall()[0][0])
     return int(ctx.cur.execute(f"select count(*) from ({sql}) as r", params).fetchall()[0][0])
 
 
@@ -164,4 +171,5 @@ def _list_sql(
     if kind == "without_record":
         params["personal"] = personal
         return sql_file("acct_without_record"), params
+    params.update(limit=None, offset=0)  # the whole list unless accountability_list pages it
     return sql_file("acct_repeat_after_penalty"), params

@@ -82,6 +82,12 @@ records as (
         p.status,
     from stg_penalties as p
     inner join cohort as k on p.complaint_id = k.complaint_id
+    where
+        -- the cohort's receipt bounds on the record's copy of its complaint's received_at
+        -- (the same value: stg_penalties.sql): the scan skips other periods' row groups
+        p.complaint_received_at >= $start
+        and p.complaint_received_at < $end
+        and p.complaint_received_at <= $as_of
 ),
 
 final as (

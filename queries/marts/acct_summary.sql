@@ -34,6 +34,7 @@ cohort as (
         department_id,
         coalesce(department_name_zh, department) as department,
         category,
+        cast(received_at as date) as received_date,
         coalesce(is_valid, false) and not coalesce(is_excluded, false) as is_valid_scored,
     from stg_complaints as c
     where
@@ -64,24 +65,34 @@ records as (
         case when p.executed_at <= cast($as_of as date) then p.executed_at end as executed_at,
         p.appeal_status,
         p.repeat_after_penalty_days,
+        -- the penalised complaint itself, counted in daily_valid when it lies in the
+        -- record's window (it is no recurrence of itself: taken off in recurred)
+        coalesce(
+            k.is_valid_scored
+            and k.department_id = p.department_id
+            and k.category is not null
+            and k.received_date > p.executed_at
+            and k.received_date <= p.executed_at + cast(p.repeat_after_penalty_days as integer),
+            false
+        ) as self_in_window,
     from stg_penalties as p
     inner join cohort as k on p.complaint_id = k.complaint_id
+    where
+        -- the cohort's receipt bounds on the record's copy of its complaint's received_at
+        -- (the same value: stg_penalties.sql): the scan skips other periods' row groups
+        p.complaint_received_at >= $start
+        and p.complaint_received_at < $end
+        and p.complaint_received_at <= $as_of
 ),
 
+executed as (
+    select * from records where executed_at is not null
+),
+
+-- include: acct_recur_counts
+
 recurred as (
-    select distinct r.penalty_id
-    from records as r
-    inner join stg_complaints as c
-        on
-            c.department_id = r.department_id
-            and c.category = r.category
-            and cast(c.received_at as date) > r.executed_at
-            and cast(c.received_at as date) <= r.executed_at + cast(r.repeat_after_penalty_days as integer)
-    where
-        c.received_at <= $as_of
-        and coalesce(c.is_valid, false)
-        and not coalesce(c.is_excluded, false)
-        and c.complaint_id <> r.complaint_id
+    select penalty_id from recur_counts where n_recur > 0
 ),
 
 penalty_groups as (
@@ -112,7 +123,7 @@ coverage_groups as (
         case $by when 'department' then k.department else '' end as group_key,
         count(*) as n_valid,
         count(*) filter (
-            where exists (select 1 from stg_penalties as p where p.complaint_id = k.complaint_id)
+            where k.complaint_id in (select r.complaint_id from records as r)
         ) as n_valid_with_record,
     from cohort as k
     where k.is_valid_scored and $by in ('none', 'department')

@@ -33,7 +33,16 @@ where
 -- include: cohort_filters
     and coalesce(c.is_valid, false)
     and not coalesce(c.is_excluded, false)
-    and not exists (select 1 from stg_penalties as p where p.complaint_id = c.complaint_id)
+    and not exists (
+        -- a record's complaint_received_at is its complaint's received_at (stg_penalties.sql):
+        -- the same bounds let the scan skip other periods' row groups
+        select 1 from stg_penalties as p
+        where
+            p.complaint_id = c.complaint_id
+            and p.complaint_received_at >= $start
+            and p.complaint_received_at < $end
+            and p.complaint_received_at <= $as_of
+    )
 )
 
 select * from final
