@@ -18,7 +18,8 @@ month, whose KPI cards also show the previous month and the same month a year ag
 its own like-for-like as-of (``periods.comparison``): those two months are stored too, for
 the company and each department subtree, with their as-of in ``as_of``.
 
-Every row is ``queries/marts/kpi_summary.sql`` itself over that month, with the grain's
+Every row is ``queries/marts/kpi_summary.sql`` itself over that month (consecutive months
+grouped by month in one query, up to ``BATCH_COMPLAINTS`` complaints), with the grain's
 group expression swapped into its markers, so a served number is the number the query
 gives (medians and P90 are each month's exact quantiles, nothing is re-aggregated). A
 publication re-derives only the months its change can reach (``refresh(months=...)``): the
@@ -156,9 +157,39 @@ def _moved_as_of(conn: duckdb.DuckDBPyConnection, old: dt.datetime, new: dt.date
     return _months_of(conn, where, {"lo": lo, "hi": hi})
 
 
-def _month_bounds(month: str) -> tuple[dt.date, dt.date]:
-    start = dt.date(int(month[:4]), int(month[5:7]), 1)
-    return start, add_months(start, 1)
+def _month_start(month: str) -> dt.date:
+    return dt.date(int(month[:4]), int(month[5:7]), 1)
+
+
+#: Complaints per query when the mart is built: consecutive months are computed together
+#: up to this many (one query per grain for a small database; bounded memory for the
+#: exact quantiles of a large one).
+BATCH_COMPLAINTS = 1_000_000
+
+
+def _spans(
+    conn: duckdb.DuckDBPyConnection, months: list[str], as_of: dt.datetime
+) -> list[tuple[dt.date, dt.date]]:
+    """``months`` as [start, end) spans of consecutive months of at most
+    ``BATCH_COMPLAINTS`` complaints each (a month above it alone)."""
+    counts = dict(
+        conn.execute(
+            "select strftime(received_date, '%Y-%m'), count(*) from stg_complaints"
+            " where received_at <= $a group by 1",
+            {"a": as_of},
+        ).fetchall()
+    )
+    spans: list[tuple[dt.date, dt.date]] = []
+    size = 0
+    for month in sorted(months):
+        start, n = _month_start(month), int(counts.get(month, 0))
+        if spans and spans[-1][1] == start and size + n <= BATCH_COMPLAINTS:
+            spans[-1] = (spans[-1][0], add_months(start, 1))
+            size += n
+        else:
+            spans.append((start, add_months(start, 1)))
+            size = n
+    return spans
 
 
 def refresh(
@@ -198,14 +229,16 @@ def refresh(
             {"m": todo},
         )
     views = comparison_views(as_of) if as_of is not None else []
-    jobs: list[tuple[str, str, dt.datetime | None, dt.datetime | None]] = [
-        (grain, month, as_of, None) for grain in GRAINS for month in todo
+    spans = _spans(conn, todo, as_of) if as_of is not None and todo else []
+    jobs: list[tuple[str, tuple[dt.date, dt.date], dt.datetime | None, dt.datetime | None]] = [
+        (grain, span, as_of, None) for grain in GRAINS for span in spans
     ]
-    jobs += [(grain, month, at, at) for month, at in views for grain in COMPARISON_GRAINS]
+    for month, at in views:
+        start = _month_start(month)
+        jobs += [(grain, (start, add_months(start, 1)), at, at) for grain in COMPARISON_GRAINS]
     params: dict[str, object] = {f"f_{name}": [] for name in _FILTERS}
     created = months is not None
-    for grain, month, at, view in jobs:
-        start, end = _month_bounds(month)
+    for grain, (start, end), at, view in jobs:
         run = {**params, "grain": grain, "start": start, "end": end, "as_of": at}
         run.update(
             view_as_of=view, exclude_malicious=bool(_grains()[grain].get("exclude_malicious"))
