@@ -16,7 +16,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from queries import store as db
+from queries import store
 from tests import ROOT
 
 APP = ROOT / "dashboard" / "app.py"
@@ -103,7 +103,7 @@ def deferred_downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[]
 
 def snapshot(path: Path):
     """A read-only connection on the fixture database (for expected values)."""
-    return db.open_snapshot(path)
+    return store.open_snapshot(path)
 
 
 def no_errors(at: AppTest) -> None:

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from queries import staging
-from queries import store as db
+from queries import staging, store
 
 Rows = Iterable[Mapping[str, Any]]
 
@@ -30,7 +29,7 @@ def build_db(
     volumes: Rows = (),
 ) -> Path:
     """Create a database file at ``path`` holding exactly the given rows."""
-    with db.write_transaction(path, fresh=True, derive=staging.refresh) as conn:
+    with store.write_transaction(path, fresh=True, derive=staging.refresh) as conn:
         insert_rows(conn, "departments", departments)
         insert_rows(conn, "complaints", complaints)
         insert_rows(conn, "penalties", penalties)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from queries import store as db
+from queries import store
 
 ZH_HEADERS = ["投诉编号", "受理时间", "责任部门", "投诉渠道", "投诉等级", "联系电话", "客户姓名"]
 RECORDS = [
@@ -66,7 +66,7 @@ def write_xlsx(
 
 def table_text(db_path: Path, table: str = "complaints", order: str = "complaint_id") -> str:
     """All rows of a table as text, ordered (for exact comparisons)."""
-    conn = db.open_snapshot(db_path)
+    conn = store.open_snapshot(db_path)
     try:
         rows = conn.execute(f"select * from {table} order by {order}").fetchall()
     finally:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import audit, context
-from queries import store as db
+from queries import audit, context, store
 from queries.cli import main
 from queries.config import roles
 from queries.config.rules import RULES_FILE
@@ -95,7 +94,7 @@ def company(tmp_path: Path) -> Path:
 
 
 def _ctx(path: Path, scope):
-    return context.open_context(db.Reader(path).cursor(), scope=scope)
+    return context.open_context(store.Reader(path).cursor(), scope=scope)
 
 
 def test_scope_is_the_subtree_and_numbers_match_a_department_filter(company: Path) -> None:
@@ -124,13 +123,13 @@ def test_scope_by_name_and_every_list_stays_inside(company: Path) -> None:
     with pytest.raises(explain.UnknownComplaintError):
         explain.explain(west, "E1-1")
     assert explain.explain(west, "W-1")["complaint_id"] == "W-1"
-    tables = db.run_query(west.cur, "ui/data_totals").iloc[0]
+    tables = store.run_query(west.cur, "ui/data_totals").iloc[0]
     assert (int(tables["complaints"]), int(tables["departments"])) == (4, 1)
-    assert db.run_query(west.cur, "ui/departments")["department_id"].tolist() == ["WEST"]
+    assert store.run_query(west.cur, "ui/departments")["department_id"].tolist() == ["WEST"]
 
 
 def test_scope_does_not_leak_to_other_cursors(company: Path) -> None:
-    reader = db.Reader(company)
+    reader = store.Reader(company)
     east = context.open_context(reader.cursor(), scope=["EAST"])
     west = context.open_context(reader.cursor(), scope=["WEST"])
     whole = context.open_context(reader.cursor())
@@ -166,9 +165,9 @@ def test_pending_rows_move_into_the_database_at_the_next_publication(company: Pa
     with audit.acting_as("wang@example.com"):
         audit.record(company, "sign_in")
     assert len(audit.read(company)) == 2  # pending only
-    with db.write_transaction(company, derive=None):
+    with store.write_transaction(company, derive=None):
         pass
-    conn = db.open_snapshot(company)
+    conn = store.open_snapshot(company)
     try:
         published = conn.execute(
             "select who, action, rows, scope from audit_log order by who"
@@ -228,7 +227,7 @@ def test_imports_are_audited_by_the_writer(company: Path, tmp_path: Path) -> Non
     with audit.acting_as("quality@example.com"):
         result = import_files(company, [csv])[0]
     assert result.outcome == "ok"
-    conn = db.open_snapshot(company)
+    conn = store.open_snapshot(company)
     try:
         rows = conn.execute("select who, action, outcome, rows from audit_log").fetchall()
     finally:

@@ -9,8 +9,7 @@ import json
 import pandas as pd
 import pytest
 
-from queries import cli
-from queries import store as db
+from queries import cli, store
 from queries.marts import accountability, kpi
 
 OCTOBER = kpi.Period.month("2025-10")
@@ -56,12 +55,12 @@ def penalty(pid: str, cid: str, **kw) -> dict:
 
 
 def summary(path, as_of, by=None, period=OCTOBER) -> pd.DataFrame:
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         return accountability.accountability(conn, period, as_of=as_of, by=by)
 
 
 def ledger(path, as_of, kind="ledger", **kw) -> pd.DataFrame:
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         return accountability.accountability_list(conn, kind, OCTOBER, as_of=as_of, **kw)
 
 
@@ -90,11 +89,11 @@ def test_coverage_counts_valid_complaints_with_a_record_and_leaves_out_malicious
     assert row["n_valid_with_record"] == 1
     assert row["accountability_coverage"] == pytest.approx(1 / 3)
     assert row["penalties"] == 4
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         missing = accountability.accountability_list(conn, "without_record", OCTOBER, as_of=AS_OF)
     assert list(missing["complaint_id"]) == ["B", "C"]
     assert "customer_name" not in missing.columns and "customer_phone" not in missing.columns
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         asked = accountability.accountability_list(
             conn, "without_record", OCTOBER, as_of=AS_OF, personal=True
         )
@@ -248,7 +247,7 @@ def test_repeat_after_penalty_counts_records_followed_within_90_days(executed):
 
 
 def test_filters_apply_to_the_complaints_of_the_period(executed):
-    with db.open_snapshot(executed) as conn:
+    with store.open_snapshot(executed) as conn:
         after_sales = accountability.accountability(
             conn, OCTOBER, kpi.Filters(department=("售后部",)), dt.datetime(2026, 2, 1)
         )
@@ -370,7 +369,7 @@ def test_the_period_and_window_edges_are_counted_exactly(edges):
     assert list(ledger(edges, as_of)["penalty_id"]) == ["P_FIRST", "P_LAST"]
     without = ledger(edges, as_of, "without_record")
     assert list(without["complaint_id"]) == ["ON_EXEC_DAY", "DAY1", "PLAIN"]
-    with db.open_snapshot(edges) as conn:
+    with store.open_snapshot(edges) as conn:
         counts = {
             kind: accountability.accountability_count(conn, kind, OCTOBER, as_of=as_of)
             for kind in ("ledger", "without_record", "repeat_after_penalty")
@@ -409,7 +408,7 @@ def test_the_penalised_complaint_is_no_recurrence_of_itself(make_db):
 def test_the_repeat_pairs_are_paged_across_records(edges):
     # the five pairs in order: P_FIRST x DAY1, PLAIN, LAST, NEXT_MONTH; P_LAST x DAY90_END
     as_of = dt.datetime(2026, 3, 1)
-    with db.open_snapshot(edges) as conn:
+    with store.open_snapshot(edges) as conn:
 
         def page(limit, offset):
             rows = accountability.accountability_list(

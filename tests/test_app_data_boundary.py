@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.ui import data
-from queries import privacy, staging
-from queries import store as db
+from queries import privacy, staging, store
 from queries.marts import kpi
 from queries.marts.kpi import Filters, Period
 
@@ -26,7 +25,7 @@ def test_roles_get_their_own_masked_or_full_rows(app_db: Path, monkeypatch):
     viewer = _drill("viewer", monkeypatch)
     officer = _drill("privacy_officer", monkeypatch)  # same arguments, other role
     viewer_again = _drill("viewer", monkeypatch)  # served from the cache
-    conn = db.open_snapshot(app_db)
+    conn = store.open_snapshot(app_db)
     try:
         raw = kpi.drill(
             conn, "received", Period.month("2025-10"), Filters(), kpi.default_as_of(conn)
@@ -58,7 +57,7 @@ def test_a_new_publication_changes_the_snapshot_generation(make_db, monkeypatch)
     data.begin_run()
     first = data.generation()
     assert data.data_totals()["complaints"] == 1
-    with db.write_transaction(path, derive=staging.refresh) as conn:
+    with store.write_transaction(path, derive=staging.refresh) as conn:
         conn.execute(
             "insert into complaints (complaint_id, received_at, department)"
             " values ('C2', timestamp '2025-10-02 09:00:00', '客服中心')"

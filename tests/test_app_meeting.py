@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from queries import staging
-from queries import store as db
+from queries import staging, store
 from queries.marts import kpi
 from queries.reports import meeting
 from tests.app_support import run_page
@@ -105,13 +104,13 @@ def test_prepared_meeting_keeps_its_numbers_after_an_import(demo_db, monkeypatch
     at.button(key="meeting_next").click().run()
     shown = {m.label: m.value for m in at.metric}
     as_of = dt.datetime(2025, 10, 31, 23, 59, 59)
-    conn = db.open_snapshot(demo_db)
+    conn = store.open_snapshot(demo_db)
     try:
         before = kpi.kpis(conn, kpi.Period.month(DEMO_MONTH), kpi.Filters(), as_of).iloc[0]
     finally:
         conn.close()
     assert shown["投诉量"] == f"{int(before['received']):,}"
-    with db.write_transaction(demo_db, derive=staging.refresh) as conn:
+    with store.write_transaction(demo_db, derive=staging.refresh) as conn:
         department = conn.execute("select name_zh from departments limit 1").fetchone()[0]
         insert_rows(
             conn,
@@ -125,7 +124,7 @@ def test_prepared_meeting_keeps_its_numbers_after_an_import(demo_db, monkeypatch
                 for i in range(5)
             ],
         )
-    conn = db.open_snapshot(demo_db)
+    conn = store.open_snapshot(demo_db)
     try:
         after = kpi.kpis(conn, kpi.Period.month(DEMO_MONTH), kpi.Filters(), as_of).iloc[0]
     finally:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import i18n
-from queries import store as db
+from queries import i18n, store
 from queries.marts import kpi
 from tests.app_support import metrics, no_errors, open_app, snapshot
 
@@ -70,7 +69,7 @@ def test_first_page_shows_what_data_is_loaded(app_db: Path):
     shown = metrics(at)
     conn = snapshot(app_db)
     try:
-        counts = db.table_counts(conn)
+        counts = store.table_counts(conn)
         n_departments = conn.execute("select count(*) from departments").fetchone()[0]
     finally:
         conn.close()
@@ -161,11 +160,11 @@ def test_first_start_without_the_demo_file_builds_the_marked_demo(
     at = open_app()
     assert not at.exception
     demo_file = tmp_path / "data" / "demo.duckdb"
-    assert db.is_demo(demo_file)
+    assert store.is_demo(demo_file)
     assert not (tmp_path / "data" / "complaints.duckdb").exists()
     conn = snapshot(demo_file)
     try:
-        n = db.table_counts(conn)["complaints"]
+        n = store.table_counts(conn)["complaints"]
     finally:
         conn.close()
     assert n == 50_000  # the default demo

@@ -7,8 +7,7 @@ import json
 
 import duckdb
 
-from queries import cli
-from queries import store as db
+from queries import cli, store
 from queries.config import workcalendar
 
 
@@ -45,7 +44,7 @@ def test_override_moves_a_deadline(make_db, tmp_path, monkeypatch):
             dict(complaint_id="A", received_at=dt.datetime(2025, 10, 10, 10), department="D")
         ]
     )
-    conn = db.open_snapshot(p)
+    conn = store.open_snapshot(p)
     deadline = conn.execute("select resolution_deadline from stg_complaints").fetchall()[0][0]
     assert deadline == dt.datetime(2025, 10, 16)
 
@@ -71,7 +70,7 @@ def test_uncovered_year_falls_back_to_weekends_and_is_reported(make_db, capsys):
             dict(complaint_id="B", received_at=dt.datetime(2026, 6, 1, 9), department="D"),
         ]
     )
-    conn = db.open_snapshot(p)
+    conn = store.open_snapshot(p)
     assert workcalendar.uncovered_years(conn) == [2027]
     covered = dict(
         conn.execute("select complaint_id, calendar_covered from stg_complaints").fetchall()

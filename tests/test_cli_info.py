@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import staging
-from queries import store as db
+from queries import staging, store
 from queries.cli import main
 
 
@@ -38,7 +37,7 @@ def test_demo_then_info_report_exact_counts(demo_db, capsys):
     code, out, err = _run(capsys, "--db", str(demo_db), "info", "--format", "json")
     assert code == 0 and err == ""
     info = json.loads(out)
-    conn = db.open_snapshot(demo_db)
+    conn = store.open_snapshot(demo_db)
     try:
         penalties = conn.execute("select count(*) from penalties").fetchall()[0][0]
         first, last = conn.execute(
@@ -47,7 +46,7 @@ def test_demo_then_info_report_exact_counts(demo_db, capsys):
     finally:
         conn.close()
     assert info["database"] == str(demo_db)
-    assert info["schema_version"] == db.SCHEMA_VERSION
+    assert info["schema_version"] == store.SCHEMA_VERSION
     assert info["tables"] == {
         "complaints": 2000,
         "penalties": penalties,
@@ -74,7 +73,7 @@ def test_info_csv_is_item_value_rows(demo_db, capsys):
 
 
 def test_info_shows_the_last_import(demo_db, capsys):
-    with db.write_transaction(demo_db, derive=staging.refresh) as conn:
+    with store.write_transaction(demo_db, derive=staging.refresh) as conn:
         conn.execute(
             "insert into import_log (import_id, file_name, kind, started_at, finished_at,"
             " outcome, imported, rejected) values"

@@ -11,8 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries import staging
-from queries import store as db
+from queries import staging, store
 from queries.cli import main
 
 
@@ -43,7 +42,7 @@ def _objects(path: Path) -> dict[str, list[tuple]]:
 def _free_share(path: Path) -> float:
     conn = duckdb.connect(str(path), read_only=True)
     try:
-        return db.free_share(conn)
+        return store.free_share(conn)
     finally:
         conn.close()
 
@@ -51,12 +50,12 @@ def _free_share(path: Path) -> float:
 def _publish_then_delete(path: Path) -> None:
     """One publication writing 300,000 rows, the next deleting 95 % of them (whole row
     groups: their blocks become free)."""
-    with db.write_transaction(path, derive=None) as conn:
+    with store.write_transaction(path, derive=None) as conn:
         conn.execute(
             "create table filler as"
             " select range as n, md5(range::varchar) as pad from range(300000)"
         )
-    with db.write_transaction(path, derive=staging.refresh) as conn:
+    with store.write_transaction(path, derive=staging.refresh) as conn:
         conn.execute("delete from filler where n >= 15000")
 
 
@@ -64,9 +63,9 @@ def test_mostly_free_file_is_published_compacted(make_db, tmp_path, monkeypatch)
     path = make_db()
     kept = tmp_path / "kept.duckdb"
     shutil.copyfile(path, kept)
-    monkeypatch.setenv(db.COMPACT_FREE_ENV, "100")  # never: the file as it was
+    monkeypatch.setenv(store.COMPACT_FREE_ENV, "100")  # never: the file as it was
     _publish_then_delete(kept)
-    monkeypatch.setenv(db.COMPACT_FREE_ENV, "15")
+    monkeypatch.setenv(store.COMPACT_FREE_ENV, "15")
     _publish_then_delete(path)
     assert _free_share(kept) > 0.15
     assert _free_share(path) <= 0.15
@@ -78,22 +77,22 @@ def test_mostly_free_file_is_published_compacted(make_db, tmp_path, monkeypatch)
 
 def test_a_failed_compaction_leaves_the_database_and_no_leftovers(make_db, monkeypatch):
     path = make_db()
-    with db.write_transaction(path, derive=None) as conn:
+    with store.write_transaction(path, derive=None) as conn:
         conn.execute(
             "create table filler as"
             " select range as n, md5(range::varchar) as pad from range(300000)"
         )
     before = path.read_bytes()
-    real = db._compact
+    real = store._compact
 
     def broken(conn: duckdb.DuckDBPyConnection, target: Path) -> None:
         real(conn, target)
         raise OSError("disk full")
 
-    monkeypatch.setattr(db, "_compact", broken)
+    monkeypatch.setattr(store, "_compact", broken)
     with (
         pytest.raises(OSError, match="disk full"),
-        db.write_transaction(path, derive=None) as conn,
+        store.write_transaction(path, derive=None) as conn,
     ):
         conn.execute("delete from filler where n >= 15000")
     assert path.read_bytes() == before
@@ -101,16 +100,16 @@ def test_a_failed_compaction_leaves_the_database_and_no_leftovers(make_db, monke
 
 
 def test_a_bad_compaction_setting_names_the_variable(monkeypatch):
-    monkeypatch.setenv(db.COMPACT_FREE_ENV, "lots")
+    monkeypatch.setenv(store.COMPACT_FREE_ENV, "lots")
     with pytest.raises(ValueError, match=r"\$COMPLAINTS_COMPACT_FREE: 'lots'"):
-        db.compact_free_share()
-    monkeypatch.setenv(db.COMPACT_FREE_ENV, "25%")
-    assert db.compact_free_share() == 0.25
+        store.compact_free_share()
+    monkeypatch.setenv(store.COMPACT_FREE_ENV, "25%")
+    assert store.compact_free_share() == 0.25
 
 
 def test_info_shows_the_threshold_in_force(make_db, monkeypatch, capsys):
     path = make_db()
-    monkeypatch.setenv(db.COMPACT_FREE_ENV, "20")
+    monkeypatch.setenv(store.COMPACT_FREE_ENV, "20")
     assert main(["--db", str(path), "info", "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["resources"]["compact_free_percent"] == 20.0

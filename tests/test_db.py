@@ -6,12 +6,11 @@ import threading
 
 import pytest
 
-from queries import staging
-from queries import store as db
+from queries import staging, store
 
 
 def _count(path) -> int:
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     try:
         return conn.execute("select count(*) from complaints").fetchone()[0]
     finally:
@@ -23,15 +22,15 @@ ROW = {"complaint_id": "001", "received_at": "2025-10-10 10:00:00", "department"
 
 def test_new_database_has_current_schema_version(make_db):
     path = make_db()
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     assert conn.execute("select max(version) from schema_version").fetchone()[0] == (
-        db.SCHEMA_VERSION
+        store.SCHEMA_VERSION
     )
 
 
 def test_failed_transaction_leaves_database_and_no_leftovers(make_db):
     path = make_db(complaints=[ROW])
-    with pytest.raises(RuntimeError), db.write_transaction(path, derive=staging.refresh) as conn:
+    with pytest.raises(RuntimeError), store.write_transaction(path, derive=staging.refresh) as conn:
         conn.execute("delete from complaints")
         raise RuntimeError("boom")
     assert _count(path) == 1
@@ -46,7 +45,7 @@ def test_crash_just_before_publish_keeps_old_state(make_db):
 
     with (
         pytest.raises(KeyboardInterrupt),
-        db.write_transaction(path, before_publish=crash, derive=staging.refresh) as c,
+        store.write_transaction(path, before_publish=crash, derive=staging.refresh) as c,
     ):
         c.execute("delete from complaints")
     assert _count(path) == 1
@@ -54,10 +53,10 @@ def test_crash_just_before_publish_keeps_old_state(make_db):
 
 def test_reader_keeps_snapshot_and_sees_new_data_after_refresh(make_db):
     path = make_db(complaints=[ROW])
-    reader = db.Reader(path, recheck_seconds=0)
+    reader = store.Reader(path, recheck_seconds=0)
     assert reader.cursor().execute("select count(*) from complaints").fetchone()[0] == 1
     old = reader.cursor()
-    with db.write_transaction(path, derive=staging.refresh) as conn:
+    with store.write_transaction(path, derive=staging.refresh) as conn:
         conn.execute(
             "insert into complaints (complaint_id, received_at, department)"
             " values ('002', timestamp '2025-10-11 09:00:00', '客服中心')"
@@ -71,7 +70,7 @@ def test_snapshot_cannot_read_other_files(make_db, tmp_path):
     path = make_db()
     secret = tmp_path / "secret.csv"
     secret.write_text("a\n1\n")
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     with pytest.raises(Exception, match="Permission"):
         conn.execute(f"select * from read_csv('{secret}')").fetchall()
     with pytest.raises(Exception, match=r"Cannot change"):
@@ -83,7 +82,7 @@ def test_second_writer_is_refused_with_holder_named(make_db):
     started, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with db.writer_lock(path):
+        with store.writer_lock(path):
             started.set()
             release.wait(5)
 
@@ -92,8 +91,8 @@ def test_second_writer_is_refused_with_holder_named(make_db):
     started.wait(5)
     try:
         with (
-            pytest.raises(db.DatabaseBusyError, match="another import"),
-            db.write_transaction(path, wait_seconds=0.2, derive=staging.refresh),
+            pytest.raises(store.DatabaseBusyError, match="another import"),
+            store.write_transaction(path, wait_seconds=0.2, derive=staging.refresh),
         ):
             pass
     finally:
@@ -108,7 +107,7 @@ def test_next_writer_start_removes_a_killed_writers_leftovers(make_db):
     spill = path.with_name(leftover.name + ".tmp")
     spill.mkdir()
     (spill / "spill.block").write_bytes(b"x")
-    removed = db.cleanup_if_idle(path)
+    removed = store.cleanup_if_idle(path)
     assert sorted(p.name for p in removed) == sorted([leftover.name, spill.name])
     assert not leftover.exists() and not spill.exists()
     assert _count(path) == 1
@@ -118,21 +117,21 @@ def test_readers_and_writers_run_with_the_configured_memory_threads_and_spill(
     make_db, tmp_path, monkeypatch
 ):
     path = make_db()
-    monkeypatch.setenv(db.READER_MEMORY_ENV, "512MiB")
-    monkeypatch.setenv(db.THREADS_ENV, "1")
-    monkeypatch.setenv(db.READER_TEMP_ENV, str(tmp_path / "spill"))
-    conn = db.open_snapshot(path)
+    monkeypatch.setenv(store.READER_MEMORY_ENV, "512MiB")
+    monkeypatch.setenv(store.THREADS_ENV, "1")
+    monkeypatch.setenv(store.READER_TEMP_ENV, str(tmp_path / "spill"))
+    conn = store.open_snapshot(path)
     settings = conn.execute(
         "select current_setting('memory_limit'), current_setting('threads'),"
         " current_setting('temp_directory')"
     ).fetchall()[0]
     assert settings == ("512.0 MiB", 1, str(tmp_path / "spill"))
-    monkeypatch.setenv(db.WRITER_MEMORY_ENV, "1GiB")
-    with db.write_transaction(path, derive=None) as w:
+    monkeypatch.setenv(store.WRITER_MEMORY_ENV, "1GiB")
+    with store.write_transaction(path, derive=None) as w:
         assert w.execute("select current_setting('memory_limit')").fetchall()[0][0] == "1.0 GiB"
 
 
 def test_a_bad_memory_setting_names_the_variable(monkeypatch):
-    monkeypatch.setenv(db.READER_MEMORY_ENV, "lots")
+    monkeypatch.setenv(store.READER_MEMORY_ENV, "lots")
     with pytest.raises(ValueError, match=r"\$COMPLAINTS_READER_MEMORY: 'lots'"):
-        db.reader_resources()
+        store.reader_resources()

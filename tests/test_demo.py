@@ -13,7 +13,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from queries import demo as demo_mod
-from queries import store as db
+from queries import store
 from queries.config import schema, vocab
 from queries.demo import company, export, generate
 
@@ -27,7 +27,7 @@ TABLES = {
 
 
 def _q(path: Path, sql: str, params: dict | None = None) -> list[tuple]:
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     try:
         return conn.execute(sql, params or {}).fetchall()
     finally:

@@ -8,7 +8,7 @@ import argparse
 
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.cli import CliError, main
 from queries.cli.commands import serve
 from queries.demo import build_demo
@@ -95,7 +95,7 @@ def test_demo_command_builds_into_its_own_marked_file(work):
         ]
     )
     assert code == 0
-    assert db.is_demo(work / "demo.duckdb")
+    assert store.is_demo(work / "demo.duckdb")
     assert not (work / "complaints.duckdb").exists()
 
 

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from queries import cli
-from queries import store as db
+from queries import cli, store
 from queries.marts import explain
 
 MON = dt.datetime(2025, 10, 13, 10, 0)  # Monday; 3 working days → deadline Fri 17 Oct 00:00
@@ -73,7 +72,7 @@ def late_db(make_db):
 
 
 def test_explain_a_late_complaint_lists_the_resolution_timeliness_item(late_db):
-    with db.open_snapshot(late_db) as conn:
+    with store.open_snapshot(late_db) as conn:
         result = explain.explain(conn, "LATE", AS_OF)
     facts = result["facts"]
     assert facts["resolution_deadline"] == dt.datetime(2025, 10, 17, 0, 0)
@@ -104,7 +103,7 @@ def test_explain_a_late_complaint_lists_the_resolution_timeliness_item(late_db):
 
 def test_timeline_shows_deadlines_and_hides_what_happened_after_the_as_of(late_db):
     as_of = dt.datetime(2025, 10, 25, 12, 0)  # before closing
-    with db.open_snapshot(late_db) as conn:
+    with store.open_snapshot(late_db) as conn:
         result = explain.explain(conn, "LATE", as_of)
     steps = {s["event"]: s for s in result["timeline"]}
     assert [s["event"] for s in result["timeline"]] == [
@@ -124,7 +123,7 @@ def test_timeline_shows_deadlines_and_hides_what_happened_after_the_as_of(late_d
 
 def test_open_complaint_past_its_deadline_is_overdue_by_the_as_of(make_db):
     path = make_db(departments=DEPARTMENTS, complaints=[complaint("OPEN", resolved_at=None)])
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         result = explain.explain(conn, "OPEN", dt.datetime(2025, 10, 17, 6, 0))
     assert result["facts"]["resolution_status"] == "open_overdue"
     assert result["facts"]["late_by_h"] == 6.0
@@ -140,7 +139,7 @@ def test_deadline_rule_names_extension_and_multi_department(make_db):
             complaint("MAJOR_MULTI", severity="major", multi_department=True),
         ],
     )
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         rules_of = {
             cid: explain.explain(conn, cid, AS_OF)["facts"]
             for cid in ("EXT", "MULTI", "MAJOR_MULTI")
@@ -152,14 +151,14 @@ def test_deadline_rule_names_extension_and_multi_department(make_db):
 
 
 def test_malicious_complaint_feeds_no_score_item(late_db):
-    with db.open_snapshot(late_db) as conn:
+    with store.open_snapshot(late_db) as conn:
         result = explain.explain(conn, "MAL", AS_OF)
     assert result["facts"]["is_excluded"] is True
     assert result["score_items"] == []
 
 
 def test_unknown_complaint_raises(late_db):
-    with db.open_snapshot(late_db) as conn, pytest.raises(explain.UnknownComplaintError):
+    with store.open_snapshot(late_db) as conn, pytest.raises(explain.UnknownComplaintError):
         explain.explain(conn, "NOPE", AS_OF)
 
 
@@ -187,7 +186,7 @@ def test_repeat_and_group_incident_facts(make_db):
     rows = [complaint(f"G{i}", MON + dt.timedelta(hours=i), customer_id=f"K{i}") for i in range(5)]
     rows.append(complaint("AGAIN", MON + dt.timedelta(days=3), customer_id="K0"))
     path = make_db(departments=DEPARTMENTS, complaints=rows)
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         again = explain.explain(conn, "AGAIN", AS_OF)["facts"]
         member = explain.explain(conn, "G4", AS_OF)["facts"]
     assert again["is_repeat"] is True

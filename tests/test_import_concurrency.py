@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.importer import import_file
 from tests import ROOT
 from tests.import_fixtures import checksum, write_csv
@@ -90,10 +90,10 @@ def _writer(dbp: Path, files: tuple[Path, Path], target: tuple[int, str], hold: 
         return real_replace(src, dst, *args, **kwargs)
 
     try:
-        db.cleanup_leftovers = after(db.cleanup_leftovers, "locked")
-        db.apply_migrations = after(db.apply_migrations, "migrated")
+        store.cleanup_leftovers = after(store.cleanup_leftovers, "locked")
+        store.apply_migrations = after(store.apply_migrations, "migrated")
         staging.refresh = after(staging.refresh, "derived")
-        db._fsync_dir = before(db._fsync_dir, "replaced")
+        store._fsync_dir = before(store._fsync_dir, "replaced")
         os.replace = replace
         while True:
             for f in files:
@@ -143,7 +143,7 @@ def test_kill_9_during_imports_leaves_before_or_after_state(tmp_path):
             os.waitpid(pid, 0)
             os.close(rfd)
         assert marker == b"!", f"kill {k}: the writer never reached {point} of import {n}"
-        conn = db.open_snapshot(dbp)  # the database always opens
+        conn = store.open_snapshot(dbp)  # the database always opens
         conn.execute("select count(*) from import_log").fetchall()
         conn.close()
         before_state = state if n == 0 else first
@@ -162,8 +162,8 @@ def test_kill_9_during_imports_leaves_before_or_after_state(tmp_path):
 
 _READER = """
 import json, sys, time
-from queries import store as db
-reader = db.Reader(sys.argv[1], recheck_seconds=0.05)
+from queries import store
+reader = store.Reader(sys.argv[1], recheck_seconds=0.05)
 target, deadline = int(sys.argv[2]), time.monotonic() + float(sys.argv[3])
 errors, queries, seen = [], 0, 0
 print("ready", flush=True)

@@ -11,7 +11,7 @@ import sys
 import pandas as pd
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.importer import (
     ImportRefused,
     import_file,
@@ -72,7 +72,7 @@ def test_xlsx_real_date_cells_and_numbers(tmp_path):
         )
         dbp = tmp_path / f"d{len(opts)}.duckdb"
         assert import_file(dbp, path).imported == 2
-        conn = db.open_snapshot(dbp)
+        conn = store.open_snapshot(dbp)
         got = conn.execute(
             "select complaint_id, received_at, customer_phone, compensation_amount::varchar"
             " from complaints order by complaint_id"
@@ -138,7 +138,7 @@ def test_embedded_newlines_and_quotes_keep_physical_line_numbers(tmp_path):
     res = import_file(tmp_path / "nl.duckdb", path)
     assert (res.source_rows, res.imported, res.rejected) == (4, 3, 1)
     assert _report(res).loc[0, "line"] == "5"
-    conn = db.open_snapshot(tmp_path / "nl.duckdb")
+    conn = store.open_snapshot(tmp_path / "nl.duckdb")
     desc = conn.execute("select description from complaints where complaint_id='A1'").fetchall()
     conn.close()
     assert desc == [('第一行\n第二行 "引号"',)]
@@ -167,7 +167,7 @@ def test_headers_any_order_english_synonyms_width_and_case(tmp_path):
     res = import_file(tmp_path / "h.duckdb", path)
     assert res.imported == 1
     assert res.extra_columns == ["备注", "内部字段"]
-    conn = db.open_snapshot(tmp_path / "h.duckdb")
+    conn = store.open_snapshot(tmp_path / "h.duckdb")
     assert conn.execute(
         "select complaint_id, department, customer_phone from complaints"
     ).fetchall() == [("007", "客服部", "13812341234")]
@@ -183,7 +183,7 @@ def test_missing_required_columns_refused_with_the_list(tmp_path):
         " (责任部门); headers found: '投诉编号', '投诉渠道'. Next: complaints mapping suggest"
         " m.csv -o m.toml  (then: complaints import m.csv --mapping m.toml)"
     )
-    conn = db.open_snapshot(tmp_path / "m.duckdb")
+    conn = store.open_snapshot(tmp_path / "m.duckdb")
     log = conn.execute("select outcome, message, file_name from import_log").fetchall()
     conn.close()
     assert log == [("refused", res.message, "m.csv")]
@@ -219,7 +219,7 @@ def test_last_row_of_an_id_wins_and_a_rejected_last_row_rejects_the_id(tmp_path)
         ["3", "complaint_id", "latest row rejected (line 6 of this id)"],
         ["6", "received_at", "not a recognised date/time; value seen: 'bad date'"],
     ]
-    conn = db.open_snapshot(tmp_path / "s.duckdb")
+    conn = store.open_snapshot(tmp_path / "s.duckdb")
     got = conn.execute(
         "select complaint_id, received_at, department, channel from complaints order by 1"
     ).fetchall()
@@ -255,7 +255,7 @@ def test_update_changes_only_imported_columns(tmp_path):
     )
     res = import_file(dbp, changed)
     assert (res.imported, res.updated, res.unchanged) == (1, 1, 1)
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     got = conn.execute(
         "select complaint_id, status, customer_phone from complaints order by 1"
     ).fetchall()
@@ -311,7 +311,7 @@ def test_penalties_departments_volumes_detected_and_upserted(tmp_path):
         ("volumes", 3, 2, 1, 0),
         ("penalties", 2, 1, 0, 1),
     ]
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     assert conn.execute("select * from departments order by 1").fetchall() == [
         ("D1", "总行", "Head office", None, "赵一"),
         ("D2", "客服部", "Service", "D1", "钱二"),
@@ -361,7 +361,7 @@ def test_mapping_round_trip_and_use(tmp_path):
     )
     res = import_file(tmp_path / "m.duckdb", data, mapping=path)
     assert (res.imported, res.mapping) == (1, "test_map")
-    conn = db.open_snapshot(tmp_path / "m.duckdb")
+    conn = store.open_snapshot(tmp_path / "m.duckdb")
     assert conn.execute(
         "select complaint_id, received_at, department, channel, severity from complaints"
     ).fetchall() == [("T1", dt.datetime(2025, 4, 3, 10), "Ops", "letter", "general")]
@@ -450,7 +450,7 @@ def test_cli_busy_database_exits_3(tmp_path):
         "--wait",
         "0.5",
     ]
-    with db.writer_lock(dbp):
+    with store.writer_lock(dbp):
         code = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert code.returncode == 3
     assert "another import or update is running" in code.stderr
@@ -591,7 +591,7 @@ def test_done_when_gb18030_and_xlsx_in_chinese_template(tmp_path):
             ["7", "责任部门", "department", "missing required value"],
         ]
         assert "13812345678" not in rep.to_csv()
-        conn = db.open_snapshot(dbp)
+        conn = store.open_snapshot(dbp)
         got = conn.execute(
             "select complaint_id, received_at, resolved_at, channel, severity, is_valid,"
             " satisfaction, compensation_amount::varchar from complaints order by 1"
@@ -662,7 +662,7 @@ def test_failure_while_publishing_leaves_data_untouched_and_is_logged(tmp_path, 
         "ConstraintException: simulated",
     )
     assert checksum(dbp) == before
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     outcomes = conn.execute("select outcome from import_log order by outcome").fetchall()
     assert outcomes == [("failed",), ("ok",)]
     conn.close()
@@ -699,7 +699,7 @@ def test_shipped_mappings_on_small_lookalike_files(tmp_path):
     res = import_file(tmp_path / "c.duckdb", tmp_path / "cfpb.csv", mapping="cfpb")
     assert (res.skipped_lines, res.imported, res.rejected) == ([1, 2], 2, 0)
     assert res.extra_columns == ["Issue", "Timely response?"]
-    conn = db.open_snapshot(tmp_path / "c.duckdb")
+    conn = store.open_snapshot(tmp_path / "c.duckdb")
     assert conn.execute(
         "select complaint_id, received_at, acknowledged_at, department, category, product,"
         " region, channel, status, resolution, description from complaints order by 1"
@@ -744,7 +744,7 @@ def test_shipped_mappings_on_small_lookalike_files(tmp_path):
     res = import_file(tmp_path / "b.duckdb", tmp_path / "boston.csv", mapping="boston311")
     assert (res.imported, res.rejected, res.warnings) == (2, 0, 1)
     assert res.extra_columns == ["resolution_hours", "resolution_hours (2)"]
-    conn = db.open_snapshot(tmp_path / "b.duckdb")
+    conn = store.open_snapshot(tmp_path / "b.duckdb")
     assert conn.execute(
         "select complaint_id, extended_deadline, resolved_at, status, channel, resolution"
         " from complaints order by 1"

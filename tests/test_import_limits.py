@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.importer import ImportRefused, Limits, import_files, preview, readers
 from tests import ROOT
 from tests import hostile_files as h
@@ -21,7 +21,7 @@ SHEET = "xl/worksheets/sheet1.xml"
 
 
 def _log(dbp):
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     try:
         rows = conn.execute(
             "select file_name, outcome, message, user_name from import_log order by started_at"
@@ -221,7 +221,7 @@ def test_import_into_the_demo_is_refused_unless_asked(tmp_path):
     assert dbp.stat().st_mtime_ns == before  # not even a log row was written
     (res,) = import_files(dbp, [good], into_demo=True)
     assert (res.outcome, res.imported) == ("ok", 1)
-    assert db.is_demo(dbp)
+    assert store.is_demo(dbp)
 
 
 SPY_PUBLICATION_LIMIT = """

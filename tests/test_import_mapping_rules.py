@@ -10,7 +10,7 @@ import zoneinfo
 
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.cli import main
 from queries.importer import ImportRefused, import_file, load_mapping
 from queries.importer.suggest import suggest
@@ -21,7 +21,7 @@ HEADERS = ["工单编号", "受理时间", "承办单位"]  # synonyms / templat
 
 
 def _received(db_path):
-    conn = db.open_snapshot(db_path)
+    conn = store.open_snapshot(db_path)
     try:
         return conn.execute(
             "select complaint_id, received_at from complaints order by 1"
@@ -184,7 +184,7 @@ def test_headerless_file_is_proposed_by_position_and_imports(tmp_path):
     ]
     res = import_file(tmp_path / "d.duckdb", path, mapping=_write(tmp_path, s.to_toml()))
     assert (res.source_rows, res.imported, res.rejected, res.header_line) == (4, 4, 0, 0)
-    conn = db.open_snapshot(tmp_path / "d.duckdb")
+    conn = store.open_snapshot(tmp_path / "d.duckdb")
     got = conn.execute(
         "select complaint_id, received_at, resolved_at, status from complaints order by 1"
     ).fetchall()
@@ -245,7 +245,7 @@ def test_null_markers_in_required_optional_and_text_columns(tmp_path):
         {"field": "department", "reason": "missing value (?)", "count": 1, "example": "?"},
         {"field": "received_at", "reason": "missing value (?)", "count": 1, "example": "?"},
     ]
-    conn = db.open_snapshot(tmp_path / "d.duckdb")
+    conn = store.open_snapshot(tmp_path / "d.duckdb")
     got = conn.execute(
         "select complaint_id, resolved_at, category, description from complaints order by 1"
     ).fetchall()
@@ -337,7 +337,7 @@ def test_event_log_latest_row_rejected_rejects_the_id(tmp_path):
     res = import_file(tmp_path / "d.duckdb", path, mapping="servicenow_incident", max_reject_rate=1)
     assert (res.source_rows, res.imported, res.superseded, res.rejected) == (6, 1, 1, 4)
     assert res.latest_rejected_ids == 1
-    conn = db.open_snapshot(tmp_path / "d.duckdb")
+    conn = store.open_snapshot(tmp_path / "d.duckdb")
     assert conn.execute("select complaint_id, status from complaints").fetchall() == [
         ("INC2", "resolved")
     ]
@@ -362,7 +362,7 @@ def test_all_rejected_file_exits_5_and_changes_nothing(tmp_path, capsys):
     )
     assert doc["message"].startswith("nothing imported: all 2 of 2 rows rejected")
     assert checksum(dbp) == before
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     assert conn.execute("select outcome from import_log order by started_at").fetchall() == [
         ("ok",),
         ("failed",),
@@ -495,7 +495,7 @@ def test_mapping_suggest_cli_writes_a_file_that_imports(tmp_path, capsys):
     assert (
         main(["--db", str(tmp_path / "d.duckdb"), "import", str(path), "--mapping", str(out)]) == 0
     )
-    conn = db.open_snapshot(tmp_path / "d.duckdb")
+    conn = store.open_snapshot(tmp_path / "d.duckdb")
     assert conn.execute(
         "select complaint_id, received_at, resolved_at, department from complaints order by 1"
     ).fetchall() == [

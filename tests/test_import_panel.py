@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from queries import store as db
+from queries import store
 from tests.import_fixtures import csv_text
 
 
@@ -57,7 +57,7 @@ def test_panel_previews_maps_imports_and_masks(tmp_path):
     rejects = [df.value for df in at.dataframe if "reason" in df.value.columns][-1]
     assert rejects["line"].tolist() == ["3"]
     assert rejects["reason"].iloc[0].startswith("ambiguous day/month order")
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     assert conn.execute("select complaint_id, customer_phone from complaints").fetchall() == [
         ("001", "13812345678")
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from queries import store as db
+from queries import store
 from tests.import_fixtures import csv_text
 from tests.test_import_panel import _script
 
@@ -41,7 +41,7 @@ def test_editor_starts_from_the_proposal_and_imports_12_hour_times(tmp_path):
     assert top.to_dict("records") == [
         {"field": "received_at", "reason": "missing value (?)", "count": 1, "example": "?"}
     ]
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     got = conn.execute("select complaint_id, received_at, closed_at from complaints order by 1")
     assert [(a, str(b), str(c)) for a, b, c in got.fetchall()] == [
         ("A1", "2013-12-25 00:00:00", "None"),

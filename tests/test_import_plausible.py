@@ -11,8 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from queries import context
-from queries import store as db
+from queries import context, store
 from queries.importer import import_file
 from tests.import_fixtures import csv_text
 
@@ -29,7 +28,7 @@ def _report(res) -> list[tuple]:
 
 
 def _as_of(dbp):
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     try:
         return context.data_as_of(conn), conn.execute(
             "select complaint_id, first_response_at, resolved_at, compensation_amount"
@@ -152,7 +151,7 @@ def test_the_default_as_of_ignores_times_that_cannot_be_true(make_db, monkeypatc
             },
         ]
     )
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     try:
         assert context.data_as_of(conn) == dt.datetime(2025, 10, 20, 9)
         monkeypatch.setenv("COMPLAINTS_IMPORT_FUTURE_HOURS", str(24 * 365 * 200))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.importer import import_file
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -33,7 +33,7 @@ def _file(*parts: str) -> Path:
 
 
 def _query(dbp: Path, sql: str) -> list[tuple]:
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     try:
         return conn.execute(sql).fetchall()
     finally:

@@ -21,9 +21,9 @@ def _one(tmp_path, header, value, name="t.csv", **kw):
     )
     dbp = tmp_path / "v.duckdb"
     res = import_file(dbp, path, **kw)
-    from queries import store as db
+    from queries import store
 
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     try:
         df = conn.execute("select * from complaints").df()
     finally:
@@ -126,9 +126,9 @@ def test_ids_and_phones_stay_exact_text(tmp_path):
     )
     dbp = tmp_path / "ids.duckdb"
     import_file(dbp, path)
-    from queries import store as db
+    from queries import store
 
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     row = conn.execute(
         "select complaint_id, customer_phone, customer_id from complaints"
     ).fetchall()

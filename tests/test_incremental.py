@@ -12,8 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries import staging
-from queries import store as db
+from queries import staging, store
 from queries.importer.pipeline import import_file
 from queries.marts import kpi
 from queries.staging import kpi_month
@@ -93,7 +92,7 @@ def stg_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 def assert_equals_full_rebuild(dbp: Path, tmp: Path) -> None:
     """The published derived tables equal a full ``staging.refresh`` of the same canonical
     tables, for every derived table."""
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     try:
         published = stg_tables(conn)
     finally:
@@ -187,7 +186,7 @@ def test_repeat_window_straddling_the_imported_rows(tmp_path, refreshes):
     )
     assert (res.imported, res.updated) == (1, 1)
     assert refreshes == ["full", "incremental"]
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     got = conn.execute(
         "select complaint_id, is_repeat, repeat_of_complaint_id from stg_complaints order by 1"
     ).fetchall()
@@ -225,7 +224,7 @@ def test_group_incident_gains_a_member(tmp_path, refreshes):
         )
     )
     _import(dbp, tmp_path, "a.csv", rows)
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     assert conn.execute(
         "select group_incident_id, n_complaints, n_customers from stg_group_incidents"
     ).fetchall() == [("G-G0", 5, 5)]
@@ -252,7 +251,7 @@ def test_group_incident_gains_a_member(tmp_path, refreshes):
         ],
     )
     assert refreshes == ["full", "incremental"]
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     assert conn.execute(
         "select group_incident_id, n_complaints, n_customers, department_id"
         " from stg_group_incidents"
@@ -278,7 +277,7 @@ def test_penalty_on_a_changed_complaint(tmp_path, refreshes):
     )
     _import(dbp, tmp_path, "b.csv", [complaint("P1", T(2025, 5, 6, 9), escalation_level=3)])
     assert refreshes == ["full", "incremental", "incremental"]
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     got = conn.execute(
         "select penalty_id, complaint_escalation_level, joint_fine, joint_fine_derived"
         " from stg_penalties"
@@ -359,7 +358,7 @@ def test_random_imports_updates_and_voids_equal_a_full_rebuild(tmp_path, refresh
             _import(dbp, tmp_path, f"p{step}.csv", pens, PENALTY_HEADERS)
         assert_equals_full_rebuild(dbp, tmp_path)
     assert refreshes == ["full"] + ["incremental"] * (len(refreshes) - 1)
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     n_groups, n_repeats = conn.execute(
         "select (select count(*) from stg_group_incidents),"
         " (select count(*) from stg_complaints where is_repeat)"
@@ -388,7 +387,7 @@ def test_a_departments_import_rebuilds_in_full(tmp_path, refreshes):
         ["department_id", "name_zh", "name_en", "parent_id"],
     )
     assert refreshes == ["full", "full"]
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     assert conn.execute("select department_name_zh from stg_complaints").fetchall() == [("客服部",)]
     conn.close()
     assert checksum(dbp, "stg_complaints", "complaint_id")
@@ -406,7 +405,7 @@ def _g(cid: str, at: dt.datetime, customer: str, **kw: str) -> list[str]:
 
 
 def _incidents(dbp: Path) -> list[tuple]:
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     try:
         return conn.execute(
             "select group_incident_id, n_complaints, n_customers, department_id, category"
@@ -417,7 +416,7 @@ def _incidents(dbp: Path) -> list[tuple]:
 
 
 def _incident_of(dbp: Path, cid: str) -> str | None:
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     try:
         return conn.execute(
             "select group_incident_id from stg_complaints where complaint_id = $c", {"c": cid}
@@ -551,7 +550,7 @@ def test_a_newly_supplied_stage_column_measures_the_departments_earlier_stages(t
     later = [*complaint("S3", T(2025, 6, 4, 9)), "2025-06-04 10:00:00"]
     _import(dbp, tmp_path, "b.csv", [later], [*HEADERS, "acknowledged_at"])
     assert refreshes == ["full", "incremental"]
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     measured = conn.execute(
         "select complaint_id, measured, done_at from stg_stages"
         " where stage = 'acknowledge' order by complaint_id"
@@ -579,7 +578,7 @@ def test_a_new_version_of_the_staging_sql_rebuilds_in_full(tmp_path, refreshes, 
     conn = duckdb.connect(str(dbp))
     conn.execute("alter table stg_stages drop column received_at")
     conn.close()
-    reader = db.open_snapshot(dbp)
+    reader = store.open_snapshot(dbp)
     try:
         row = kpi.kpis(reader, kpi.Period.month("2025-06"), ladder=True).iloc[0]
         assert (row["received"], row["n_measured_stage_acknowledge"]) == (1, 0)
@@ -587,7 +586,7 @@ def test_a_new_version_of_the_staging_sql_rebuilds_in_full(tmp_path, refreshes, 
         reader.close()
     _import(dbp, tmp_path, "b.csv", [complaint("V2", T(2025, 6, 3, 9))])
     assert refreshes == ["full", "full"]
-    conn = db.open_snapshot(dbp)
+    conn = store.open_snapshot(dbp)
     received = conn.execute(
         "select distinct complaint_id, received_at from stg_stages order by 1"
     ).fetchall()

@@ -9,8 +9,7 @@ import math
 import pandas as pd
 import pytest
 
-from queries import cli
-from queries import store as db
+from queries import cli, store
 from queries.config.rules import STAGES
 from queries.marts import kpi
 from queries.paths import FRAGMENTS_DIR, SQL_DIRS
@@ -70,7 +69,7 @@ def test_metric_registry_covers_every_metric_column():
 
 
 def test_kpis_columns_start_with_the_metric_names(make_db):
-    conn = db.open_snapshot(make_db(complaints=[row("a", T(2025, 10, 13))]))
+    conn = store.open_snapshot(make_db(complaints=[row("a", T(2025, 10, 13))]))
     df = kpi.kpis(conn, OCT)
     assert tuple(df.columns[: len(kpi.METRIC_COLUMNS)]) == kpi.METRIC_COLUMNS
     assert all(c.startswith(("n_", "compensation_n_", "compensation_cny_"))
@@ -86,7 +85,7 @@ def _history(make_db):
         row("s1", T(2025, 9, 15, 9), resolved_at=T(2025, 9, 16)),
         row("y1", T(2024, 10, 14, 9), resolved_at=T(2024, 10, 30)),
     ]
-    return db.open_snapshot(make_db(complaints=rows))
+    return store.open_snapshot(make_db(complaints=rows))
 
 
 def test_kpi_cards_compare_with_previous_period_year_ago_and_target(make_db):
@@ -126,7 +125,7 @@ def test_drill_returns_numerator_and_denominator_rows(make_db):
         row("overdue", mon),
         row("not_due", T(2025, 10, 20, 9)),
     ]
-    conn = db.open_snapshot(make_db(complaints=rows))
+    conn = store.open_snapshot(make_db(complaints=rows))
     as_of = T(2025, 10, 21, 12)
     num = kpi.drill(conn, "on_time_resolution_rate", OCT, as_of=as_of)
     den = kpi.drill(conn, "on_time_resolution_rate", OCT, as_of=as_of, part="denominator")
@@ -146,7 +145,7 @@ def test_at_risk_orders_overdue_first_then_soonest(make_db):
         row("urgent_soon", T(2025, 10, 21, 9), severity="urgent"),  # deadline Thu 23rd 00:00
         row("done", T(2025, 10, 13, 9), resolved_at=T(2025, 10, 14)),
     ]
-    conn = db.open_snapshot(make_db(complaints=rows))
+    conn = store.open_snapshot(make_db(complaints=rows))
     df = kpi.at_risk(conn, as_of=T(2025, 10, 21, 12))
     assert df["complaint_id"].tolist() == ["overdue_2d", "overdue_1d", "urgent_soon", "due_thu"]
     # Tue 21st 12:00: Mon 20th and Tue morning are working time (36 h) past Fri 17th 00:00
@@ -166,7 +165,7 @@ def test_complaints_list_search_and_filters(make_db):
         row("A-002", T(2025, 10, 14), description="送货慢", handler="李四", category="交付延迟"),
         row("B-003", T(2025, 10, 15), customer_id="VIP-9"),
     ]
-    conn = db.open_snapshot(make_db(complaints=rows))
+    conn = store.open_snapshot(make_db(complaints=rows))
     assert kpi.complaints_list(conn, OCT)["complaint_id"].tolist() == ["B-003", "A-002", "A-001"]
     assert kpi.complaints_list(conn, OCT, search="破裂")["complaint_id"].tolist() == ["A-001"]
     assert kpi.complaints_list(conn, OCT, search="vip")["complaint_id"].tolist() == ["B-003"]
@@ -254,17 +253,17 @@ def test_kpi_queries_share_one_cohort_definition():
         raw = (SQL_DIRS[1] / f"{name}.sql").read_text(encoding="utf-8")
         assert raw.count("-- include: kpi_cohort\n") == 1, name
         assert "dept_scope as (" not in raw, name
-        expanded = db.sql_file(name)
-        assert db.expand_includes(fragment, name) in expanded, name
+        expanded = store.sql_file(name)
+        assert store.expand_includes(fragment, name) in expanded, name
         assert not [ln for ln in expanded.splitlines() if ln.startswith("-- include:")], name
 
 
 def test_a_missing_fragment_is_named(tmp_path, monkeypatch):
     (tmp_path / "q.sql").write_text("-- q\n-- include: nowhere\nselect 1\n", encoding="utf-8")
-    monkeypatch.setattr(db, "SQL_DIRS", (tmp_path,))
-    monkeypatch.setattr(db, "FRAGMENTS_DIR", tmp_path / "fragments")
+    monkeypatch.setattr(store, "SQL_DIRS", (tmp_path,))
+    monkeypatch.setattr(store, "FRAGMENTS_DIR", tmp_path / "fragments")
     with pytest.raises(KeyError, match=r"nowhere\.sql"):
-        db.sql_file("q")
+        store.sql_file("q")
 
 
 def test_exclude_malicious_filter_leaves_out_verified_malicious(make_db):
@@ -274,7 +273,7 @@ def test_exclude_malicious_filter_leaves_out_verified_malicious(make_db):
         row("malicious", r, is_valid=False, is_malicious=True),
         row("unknown", r, is_malicious=None),
     ]
-    conn = db.open_snapshot(make_db(complaints=rows))
+    conn = store.open_snapshot(make_db(complaints=rows))
     every = kpi.kpis(conn, OCT).iloc[0]
     scored = kpi.kpis(conn, OCT, kpi.Filters(exclude_malicious=True)).iloc[0]
     assert (every["received"], every["valid_rate"]) == (3, 0.5)
@@ -292,7 +291,7 @@ def test_group_rows_carry_the_department_id_and_numerators(make_db):
     ]
     departments = [dict(department_id="D1", name_zh="客服中心"),
                    dict(department_id="D2", name_zh="售后部", parent_id="D1")]  # fmt: skip
-    conn = db.open_snapshot(make_db(complaints=rows, departments=departments))
+    conn = store.open_snapshot(make_db(complaints=rows, departments=departments))
     by = kpi.kpis(conn, OCT, by="department")
     pairs = by[["department", "department_id"]].values.tolist()
     assert pairs == [["售后部", "D2"], ["外包", "外包"]]
@@ -311,7 +310,7 @@ def test_group_rows_carry_the_department_id_and_numerators(make_db):
 def test_at_risk_carries_the_english_department_name(make_db):
     departments = [{"department_id": "D1", "name_zh": "客服中心", "name_en": "Call centre"}]
     rows = [row("open", T(2025, 10, 20, 9))]
-    conn = db.open_snapshot(make_db(complaints=rows, departments=departments))
+    conn = store.open_snapshot(make_db(complaints=rows, departments=departments))
     df = kpi.at_risk(conn, as_of=T(2025, 10, 21, 12))
     assert df[["department_name_zh", "department_name_en"]].values.tolist() == [
         ["客服中心", "Call centre"]

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.marts import kpi
 from tests.kpi_rows import row
 
@@ -17,7 +17,7 @@ OCT = kpi.Period.month("2025-10")
 
 
 def one(make_db, rows, as_of=None, period=OCT, **kw) -> dict:
-    conn = db.open_snapshot(make_db(complaints=rows, **kw))
+    conn = store.open_snapshot(make_db(complaints=rows, **kw))
     df = kpi.kpis(conn, period, as_of=as_of)
     assert len(df) == 1
     return {
@@ -181,7 +181,7 @@ def _incident(start: dt.datetime) -> list[dict]:
 def test_group_incidents_counted_in_every_period_holding_one_of_its_complaints(make_db):
     rows = _incident(T(2025, 9, 30, 20))  # 20:00 .. 04:00 across the month end
     p = make_db(complaints=rows)
-    conn = db.open_snapshot(p)
+    conn = store.open_snapshot(p)
     sep = kpi.kpis(conn, kpi.Period.month("2025-09"), as_of=T(2025, 10, 31))
     oct_ = kpi.kpis(conn, OCT, as_of=T(2025, 10, 31))
     assert (sep["group_incidents"].iloc[0], oct_["group_incidents"].iloc[0]) == (1, 1)
@@ -287,7 +287,7 @@ def test_complaint_rate_per_10k_only_where_volume_is_loaded(make_db):
             dict(department="售后部", month=dt.date(2025, 9, 1), volume=5000),
         ],
     )
-    conn = db.open_snapshot(p)
+    conn = store.open_snapshot(p)
     total = kpi.kpis(conn, OCT).iloc[0]
     assert total["complaint_rate_per_10k"] == pytest.approx(30.0)  # 3 / 1000 x 10000
     assert (total["n_received_with_volume"], total["n_volume"]) == (3, 1000)
@@ -351,7 +351,7 @@ def test_default_as_of_is_the_latest_timestamp_of_any_kind(make_db):
             row("c", T(2025, 10, 5), closed_at=T(2025, 10, 6)),
         ]
     )
-    assert kpi.default_as_of(db.open_snapshot(p)) == T(2025, 10, 9, 8)
+    assert kpi.default_as_of(store.open_snapshot(p)) == T(2025, 10, 9, 8)
 
 
 def test_department_filter_includes_child_departments(make_db):
@@ -362,7 +362,7 @@ def test_department_filter_includes_child_departments(make_db):
         row("d3", r, department="D3"),
         row("d4", r, department="销售部"),
     ]
-    conn = db.open_snapshot(make_db(complaints=rows, departments=DEPTS))
+    conn = store.open_snapshot(make_db(complaints=rows, departments=DEPTS))
 
     def received(*departments: str) -> int:
         return int(kpi.kpis(conn, OCT, kpi.Filters(department=departments))["received"].iloc[0])
@@ -382,7 +382,7 @@ def test_parent_department_rolls_up_one_level(make_db):
         row("d3", r, department="维修组"),
         row("d4", r, department="销售部"),
     ]
-    conn = db.open_snapshot(make_db(complaints=rows, departments=DEPTS))
+    conn = store.open_snapshot(make_db(complaints=rows, departments=DEPTS))
     by = kpi.kpis(conn, OCT, by="parent_department")
     assert dict(zip(by["parent_department"], by["received"], strict=True)) == {
         "客服中心": 2,
@@ -398,7 +398,7 @@ def test_week_dimension_is_iso_monday_first(make_db):
         row("mon", T(2025, 10, 13, 0, 0)),
         row("sun2", T(2025, 10, 19, 12)),
     ]
-    conn = db.open_snapshot(make_db(complaints=rows))
+    conn = store.open_snapshot(make_db(complaints=rows))
     by = kpi.kpis(conn, OCT, by="week")
     assert dict(zip(by["week"], by["received"], strict=True)) == {"2025-10-06": 1, "2025-10-13": 2}
 
@@ -409,7 +409,7 @@ def test_group_by_category_channel_severity_month_day(make_db):
         row("b", T(2025, 10, 13), channel="social"),
         row("c", T(2025, 10, 14)),
     ]
-    conn = db.open_snapshot(make_db(complaints=rows))
+    conn = store.open_snapshot(make_db(complaints=rows))
 
     def counts(by: str) -> dict:
         df = kpi.kpis(conn, OCT, by=by)
@@ -425,6 +425,6 @@ def test_group_by_category_channel_severity_month_day(make_db):
 
 
 def test_unknown_dimension_is_rejected(make_db):
-    conn = db.open_snapshot(make_db(complaints=[row("a", T(2025, 10, 13))]))
+    conn = store.open_snapshot(make_db(complaints=[row("a", T(2025, 10, 13))]))
     with pytest.raises(kpi.KpiError, match="unknown dimension"):
         kpi.kpis(conn, OCT, by="customer_name; drop table x")

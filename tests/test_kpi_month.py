@@ -10,8 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from queries import context, staging
-from queries import store as db
+from queries import context, staging, store
 from queries.marts import kpi
 from queries.periods import Period
 from queries.staging import kpi_month, page_lists
@@ -57,7 +56,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 
 def _mart(path: Path) -> dict[tuple[str, str, str], tuple[int, int, float | None]]:
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     try:
         rows = conn.execute(
             f"select grain, month, dim, received, resolved, resolution_median_h"
@@ -95,7 +94,7 @@ def test_the_mart_holds_each_months_numbers_per_grain(make_db):
     # October 12 rows (1 + 3 trees + 3 own + 3 own without malicious + 2 categories);
     # September 7 (s1 lies under D1, D2 and D3)
     assert len(mart) == 19
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     meta = dict(conn.execute("select key, value from meta").fetchall())
     assert meta["kpi_month_as_of"] == "2025-10-20 21:00:00"
     # the cards' comparisons of October (to 20 October 21:00): September to 20 September
@@ -118,7 +117,7 @@ def test_the_mart_holds_each_months_numbers_per_grain(make_db):
 
 def test_requests_the_mart_answers_and_those_it_leaves_to_the_query(make_db, served):
     path = make_db(departments=DEPARTMENTS, complaints=COMPLAINTS)
-    ctx = context.open_context(db.open_snapshot(path))
+    ctx = context.open_context(store.open_snapshot(path))
     assert ctx.mart is not None and ctx.mart.as_of == ctx.data_as_of == T(2025, 10, 20, 21)
     live = dataclasses.replace(ctx, mart=None, memo={})
     F = kpi.Filters
@@ -173,7 +172,7 @@ def test_requests_the_mart_answers_and_those_it_leaves_to_the_query(make_db, ser
 
 def test_a_scoped_viewer_reads_only_its_departments_rows(make_db, served):
     path = make_db(departments=DEPARTMENTS, complaints=COMPLAINTS)
-    ctx = context.open_context(db.open_snapshot(path), scope=["售后部"])
+    ctx = context.open_context(store.open_snapshot(path), scope=["售后部"])
     seen = ctx.cur.execute(f"select distinct grain, dim_id from {kpi_month.TABLE}").fetchall()
     assert sorted(seen) == [
         ("department", "D2"),
@@ -208,11 +207,11 @@ def test_a_publication_recomputes_only_the_months_it_reaches(make_db, monkeypatc
     def publish(rows):
         changes = staging.Changes(complaints={r["complaint_id"] for r in rows})
         derive = lambda conn: staging.refresh(conn, changes=changes)  # noqa: E731
-        with db.write_transaction(path, derive=derive) as conn:
+        with store.write_transaction(path, derive=derive) as conn:
             insert_rows(conn, "complaints", rows)
 
     def overdue(month: str) -> int:
-        conn = db.open_snapshot(path)
+        conn = store.open_snapshot(path)
         try:
             return conn.execute(
                 f"select overdue_open from {kpi_month.TABLE} where grain = 'all' and month = $m",
@@ -232,20 +231,20 @@ def test_a_publication_recomputes_only_the_months_it_reaches(make_db, monkeypatc
     assert overdue("2025-09") == 1
     assert _mart(path)[("all", "2025-10", "all")] == (1, 1, 24.0)
     # equal to building the mart from scratch
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     incremental = _rows(conn)
     conn.close()
     monkeypatch.setattr(kpi_month, "refresh", real)
-    with db.write_transaction(path, derive=staging.refresh):
+    with store.write_transaction(path, derive=staging.refresh):
         pass
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     assert _rows(conn) == incremental
 
 
 def test_every_page_request_on_the_demo_equals_the_live_query(app_db, served):
     """The seeded demo: the month's cards, the 12-month trend, the scorecards' month x
     department rates, breakdowns and department subtrees, served and live, equal."""
-    ctx = context.open_context(db.open_snapshot(app_db))
+    ctx = context.open_context(store.open_snapshot(app_db))
     live = dataclasses.replace(ctx, mart=None, memo={})
     assert ctx.mart is not None and ctx.mart.as_of == ctx.data_as_of
     last = ctx.data_as_of.date().replace(day=1)
@@ -280,10 +279,10 @@ def test_every_page_request_on_the_demo_equals_the_live_query(app_db, served):
 
 def test_the_filter_lists_are_stored_at_publication_and_scoped_viewers_query(make_db):
     path = make_db(departments=DEPARTMENTS, complaints=COMPLAINTS)
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     for name in page_lists.LISTS:
         stored = page_lists.read(conn, name, scoped=False)
-        pd.testing.assert_frame_equal(stored, db.run_query(conn, name))
+        pd.testing.assert_frame_equal(stored, store.run_query(conn, name))
     values = page_lists.read(conn, "ui/filter_values", scoped=False)
     assert list(zip(values["value"], values["n"], strict=True)) == [
         ("产品质量", 4),
@@ -293,11 +292,11 @@ def test_the_filter_lists_are_stored_at_publication_and_scoped_viewers_query(mak
     assert months["complaints"].tolist() == [1, 4]
     conn.close()
     # a publication refreshes them: a new category and an unknown department text
-    with db.write_transaction(path, derive=staging.refresh) as conn:
+    with store.write_transaction(path, derive=staging.refresh) as conn:
         insert_rows(
             conn, "complaints", [row("n1", T(2025, 10, 21, 9), department="外包", category="价格")]
         )
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     values = page_lists.read(conn, "ui/filter_values", scoped=False)
     assert ("价格", 1) in list(zip(values["value"], values["n"], strict=True))
     depts = page_lists.read(conn, "ui/departments", scoped=False)["department_id"].tolist()

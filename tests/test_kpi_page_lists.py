@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.marts import kpi
 from tests.quality_pages_data import build
 
@@ -18,7 +18,7 @@ OCTOBER = kpi.Period.month("2025-10")
 @pytest.fixture(scope="module")
 def conn(tmp_path_factory):
     path = build(tmp_path_factory.mktemp("repeat_lists") / "company.duckdb")
-    c = db.open_snapshot(path)
+    c = store.open_snapshot(path)
     yield c
     c.close()
 

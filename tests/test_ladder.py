@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import cli, context, staging
-from queries import store as db
+from queries import cli, context, staging, store
 from queries.config.rules import RulesError, StageLimit, load_rules, parse_rules
 from queries.importer import import_file
 from queries.marts import explain, kpi, scoring
@@ -26,7 +25,7 @@ NOV = Period.month("2025-11")
 
 
 def _stages(path: Path, stage: str) -> dict[str, tuple]:
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     rows = conn.execute(
         "select complaint_id, due_at, on_time, skipped, measured from stg_stages where stage = $s",
         {"s": stage},
@@ -61,19 +60,19 @@ def test_clock_hour_limits_run_through_the_night(make_db):
     }
     assert _stages(p, "classify")["ack_ok"] == (T(2025, 11, 4, 23, 30), True, False, True)
     assert _stages(p, "classify")["ack_late"][1] is False
-    got = kpi.kpis(db.open_snapshot(p), NOV, as_of=T(2025, 11, 5)).iloc[0]
+    got = kpi.kpis(store.open_snapshot(p), NOV, as_of=T(2025, 11, 5)).iloc[0]
     # the open one is past due by the as-of: late. 1 on time of 3; durations 1 h and 1 h + 1 s
     assert got["n_stage_acknowledge"] == 3 and got["n_stage_acknowledge_on_time_num"] == 1
     assert got["stage_acknowledge_on_time_rate"] == pytest.approx(1 / 3)
     assert got["stage_acknowledge_median_h"] == pytest.approx((1 + 1 + 1 / 3600) / 2)
     # the trend carries the ladder columns when asked for them (and skips their queries else)
-    trend = kpi.trend(db.open_snapshot(p), NOV, as_of=T(2025, 11, 5),
+    trend = kpi.trend(store.open_snapshot(p), NOV, as_of=T(2025, 11, 5),
                       metrics=("received", "stage_acknowledge_on_time_rate"))  # fmt: skip
     assert trend["stage_acknowledge_on_time_rate"].tolist() == [pytest.approx(1 / 3)]
-    plain = kpi.trend(db.open_snapshot(p), NOV, as_of=T(2025, 11, 5), metrics=("received",))
+    plain = kpi.trend(store.open_snapshot(p), NOV, as_of=T(2025, 11, 5), metrics=("received",))
     assert list(plain.columns) == ["month", "received"] and plain["received"].tolist() == [3]
     # seen at 00:15 on Tuesday nothing is due yet: the stage is out of the on-time base
-    early = kpi.kpis(db.open_snapshot(p), NOV, as_of=T(2025, 11, 4, 0, 15)).iloc[0]
+    early = kpi.kpis(store.open_snapshot(p), NOV, as_of=T(2025, 11, 4, 0, 15)).iloc[0]
     assert early["n_stage_acknowledge"] == 0 and early["n_stage_acknowledge_done"] == 0
 
 
@@ -100,10 +99,10 @@ def test_working_day_limit_counts_the_make_up_saturday_and_a_late_revisit(make_d
         "late": (T(2025, 10, 15), False, False, True),
         "not_yet": (T(2025, 10, 15), None, False, True),
     }
-    got = kpi.kpis(db.open_snapshot(p), OCT, as_of=T(2025, 10, 20)).iloc[0]
+    got = kpi.kpis(store.open_snapshot(p), OCT, as_of=T(2025, 10, 20)).iloc[0]
     assert got["stage_revisit_on_time_rate"] == pytest.approx(1 / 3)
     assert got["revisit_done_rate"] == pytest.approx(2 / 3)  # 2 of 3 dissatisfied re-visited
-    rows = kpi.ladder_rows(db.open_snapshot(p), OCT, as_of=T(2025, 10, 20), stage="revisit")
+    rows = kpi.ladder_rows(store.open_snapshot(p), OCT, as_of=T(2025, 10, 20), stage="revisit")
     assert dict(zip(rows["complaint_id"], rows["state"], strict=True)) == {
         "in_time": "on_time",
         "late": "late",
@@ -111,7 +110,7 @@ def test_working_day_limit_counts_the_make_up_saturday_and_a_late_revisit(make_d
     }
     # the drill-through of the on-time rate: the denominator is the three, the numerator one
     missed = kpi.drill(
-        db.open_snapshot(p), "stage_revisit_on_time_rate", OCT, as_of=T(2025, 10, 20)
+        store.open_snapshot(p), "stage_revisit_on_time_rate", OCT, as_of=T(2025, 10, 20)
     )
     assert list(missed["complaint_id"]) == ["in_time"]
 
@@ -137,13 +136,13 @@ def test_an_escalation_that_skipped_a_tier(make_db):
     }
     assert set(t2) == {"skip", "ladder", "slow"} and t2["skip"][1] is True
     assert set(_stages(p, "escalate_t3")) == {"ladder"}
-    got = kpi.kpis(db.open_snapshot(p), OCT, as_of=T(2025, 10, 31)).iloc[0]
+    got = kpi.kpis(store.open_snapshot(p), OCT, as_of=T(2025, 10, 31)).iloc[0]
     assert got["n_escalated_ladder"] == 3 and got["escalation_skipped"] == 1
     assert got["escalation_compliance_rate"] == pytest.approx(1 / 3)  # only "ladder"
     # time to tier 1: 10 and 20 minutes (the skipped tier has no time, counted late)
     assert got["stage_escalate_t1_median_h"] == pytest.approx(0.25)
     assert got["stage_escalate_t1_on_time_rate"] == pytest.approx(1 / 3)
-    rows = kpi.ladder_rows(db.open_snapshot(p), OCT, as_of=T(2025, 10, 31), stage="escalate_t1")
+    rows = kpi.ladder_rows(store.open_snapshot(p), OCT, as_of=T(2025, 10, 31), stage="escalate_t1")
     assert dict(zip(rows["complaint_id"], rows["state"], strict=True))["skip"] == "skipped"
 
 
@@ -172,7 +171,7 @@ def test_a_source_without_stage_columns_is_not_measured_never_failed(tmp_path, c
     )
     assert import_file(path, with_stages).outcome == "ok"
     assert import_file(path, without).outcome == "ok"
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     as_of = T(2025, 11, 28)
     assert conn.execute(
         "select count(*) from complaints where complaint_id like 'b%'"
@@ -220,7 +219,9 @@ def test_stage_time_shares_of_three_complaints(make_db):
         for cid, (a, c, s, v, f) in plan.items()
     ]  # fmt: skip
     rows_.append(row("D", r, acknowledged_at=at(1), resolved_at=at(5)))  # incomplete: left out
-    got = kpi.kpis(db.open_snapshot(make_db(complaints=rows_)), OCT, as_of=T(2025, 10, 31)).iloc[0]
+    got = kpi.kpis(store.open_snapshot(make_db(complaints=rows_)), OCT, as_of=T(2025, 10, 31)).iloc[
+        0
+    ]
     # receive 1+2+1=4, classify 2+2+1=5, investigate 4+6+1=11, resolve 10+20+10=40,
     # follow-up 10+10+20=40; total 100 h
     assert got["n_time_share"] == 3
@@ -249,7 +250,7 @@ def test_consecutive_unresolved_malicious_share_and_root_cause_pareto(make_db):
             surveyed_at=T(2025, 10, 15), return_visit_outcome="unresolved",
             root_cause="自定义原因", is_malicious=False),
     ]  # fmt: skip
-    conn = db.open_snapshot(make_db(complaints=rows_))
+    conn = store.open_snapshot(make_db(complaints=rows_))
     got = kpi.kpis(conn, OCT, as_of=T(2025, 10, 31)).iloc[0]
     assert got["consecutive_unresolved"] == 1
     assert got["malicious_share"] == pytest.approx(1 / 3) and got["n_malicious_known"] == 3
@@ -299,7 +300,7 @@ def test_explain_timeline_shows_each_stage_against_its_limit(make_db):
         complaints=[row("x", r, severity="major", acknowledged_at=T(2025, 11, 4, 0, 45),
                         manager_contacted_at=T(2025, 11, 4, 1), resolved_at=T(2025, 11, 4, 9))]
     )  # fmt: skip
-    ctx = context.open_context(db.open_snapshot(p))
+    ctx = context.open_context(store.open_snapshot(p))
     ladder = explain.explain(ctx, "x", as_of=T(2025, 11, 30))["ladder"]
     got = {s["stage"]: (s["due_at"], s["done_at"], s["state"]) for s in ladder}
     assert got["acknowledge"] == (T(2025, 11, 4, 0, 30), T(2025, 11, 4, 0, 45), "late")
@@ -332,9 +333,9 @@ cap = 10
             row("other", r, department="零售部"),  # its source has no classified_at
         ]
     )
-    with db.write_transaction(p, derive=staging.refresh) as w:  # as an import records it
+    with store.write_transaction(p, derive=staging.refresh) as w:  # as an import records it
         w.execute("insert into meta values ('supplied:零售部', 'complaint_id,received_at')")
-    ctx = context.open_context(db.open_snapshot(p), parse_rules(rules_text.encode(), "test"))
+    ctx = context.open_context(store.open_snapshot(p), parse_rules(rules_text.encode(), "test"))
     scores = scoring.department_scores(ctx, "2025-10", T(2025, 10, 31)).set_index("department")
     # 客服中心: 1 of 2 on time, 40 points below 90 % x 0.1 = 4.0
     assert scores.loc["客服中心", "ded_classification"] == 4.0
@@ -366,7 +367,7 @@ def test_import_maps_root_causes_and_visit_outcomes_and_rejects_an_unknown_outco
     report = Path(result.reject_report or "").read_text(encoding="utf-8-sig")
     assert "return_visit_outcome" in report or "回访结论" in report
     assert "还行吧" in report
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     got = conn.execute(
         "select complaint_id, root_cause, return_visit_outcome from complaints order by 1"
     ).fetchall()

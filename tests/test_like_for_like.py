@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import cli, context
-from queries import store as db
+from queries import cli, context, store
 from queries.config.rules import RULES_FILE, RulesError, load_rules, parse_rules
 from queries.importer import import_file
 from queries.marts import kpi, scoring
@@ -38,7 +37,7 @@ def _cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 def _ctx(path: Path, rules_text: str | None = None) -> context.ReadContext:
     rules = parse_rules(rules_text.encode(), "test") if rules_text else None
-    return context.open_context(db.open_snapshot(path), rules)
+    return context.open_context(store.open_snapshot(path), rules)
 
 
 # --------------------------------------------------------------------------- 1. not measured
@@ -226,7 +225,7 @@ def test_backlog_is_compared_point_in_time_at_each_as_of(make_db, capsys):
     as_of = T(2025, 10, 31, 23, 59, 52)
     cards = {
         c.metric: c
-        for c in kpi.kpi_cards(db.open_snapshot(path), Period.month("2025-10"), as_of=as_of)
+        for c in kpi.kpi_cards(store.open_snapshot(path), Period.month("2025-10"), as_of=as_of)
     }
     backlog = cards["backlog_open"]
     # before issue 11 the previous value was September at October's as-of: 0
@@ -258,7 +257,7 @@ def test_a_metric_below_its_minimum_n_is_a_small_sample_without_status(make_db):
         for i, s in enumerate((5, 2, 1, 2))
     ]  # fmt: skip
     path = make_db(complaints=surveyed)
-    cards = {c.metric: c for c in kpi.kpi_cards(db.open_snapshot(path), NOV, as_of=AS_OF)}
+    cards = {c.metric: c for c in kpi.kpi_cards(store.open_snapshot(path), NOV, as_of=AS_OF)}
     csat = cards["csat_rate"]
     assert (csat.value, csat.n, csat.min_n, csat.small_sample, csat.status) == (
         0.25, 4, 10, True, None
@@ -308,7 +307,7 @@ def _valid_departments(make_db) -> Path:
 
 
 def test_capped_per_event_item_vs_the_normalised_item(make_db):
-    ctx = context.open_context(db.open_snapshot(_valid_departments(make_db)))
+    ctx = context.open_context(store.open_snapshot(_valid_departments(make_db)))
     # §6 default: 40 and 35 valid general complaints are both capped at 30: no difference
     default = scoring.department_scores(ctx, "2025-11", AS_OF).set_index("department")
     assert default["ded_valid_complaints"].tolist() == [30.0, 30.0]
@@ -346,7 +345,7 @@ def test_as_of_inside_a_growing_group_incident(make_db):
     # five customers of the same department and category within 24 h: the incident qualifies
     # with the fifth complaint (13:00); a sixth joins at 14:00
     rows = [row(f"g{i}", T(2025, 11, 3, 9 + i)) for i in range(6)]
-    conn = db.open_snapshot(make_db(complaints=rows))
+    conn = store.open_snapshot(make_db(complaints=rows))
     inside = T(2025, 11, 3, 12, 30)  # four complaints exist
     assert kpi.kpis(conn, NOV, as_of=inside).iloc[0]["group_incidents"] == 0
     assert kpi.group_incidents(conn, NOV, as_of=inside).empty
@@ -382,7 +381,7 @@ def test_a_month_before_the_first_rule_version_warns_or_is_refused(make_db, tmp_
     )
     rules = load_rules(refuse)
     with pytest.raises(RulesError, match="before the first rule version"):
-        scoring.department_scores(db.open_snapshot(path), "2019-03", rules=rules)
+        scoring.department_scores(store.open_snapshot(path), "2019-03", rules=rules)
     assert rules.before_first(dt.date(2024, 1, 1)) is None
 
 

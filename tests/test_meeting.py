@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from queries import cli, staging
-from queries import store as db
+from queries import cli, staging, store
 from queries.marts import kpi
 from queries.reports import meeting
 from tests.conftest import insert_rows
@@ -62,7 +61,7 @@ def demo(tmp_path_factory):
 
 
 def _kpis(db_path, as_of):
-    conn = db.open_snapshot(db_path)
+    conn = store.open_snapshot(db_path)
     try:
         return kpi.kpis(conn, kpi.Period.month(DEMO_MONTH), kpi.Filters(), as_of).iloc[0]
     finally:
@@ -87,7 +86,7 @@ def test_meeting_is_frozen_against_a_later_import(tmp_path):
     db_path, pack = build_demo_meeting(tmp_path)  # its own database: this test imports
     as_of = dt.datetime.fromisoformat(DEMO_AS_OF)
     before = _kpis(db_path, as_of)
-    with db.write_transaction(db_path, derive=staging.refresh) as conn:
+    with store.write_transaction(db_path, derive=staging.refresh) as conn:
         department = conn.execute("select name_zh from departments limit 1").fetchone()[0]
         insert_rows(
             conn,

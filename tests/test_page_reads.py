@@ -11,8 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from queries import context
-from queries import store as db
+from queries import context, store
 from queries.marts import kpi
 
 MONTH = kpi.Period(dt.date(2025, 1, 1), dt.date(2025, 11, 1))  # ten months, ~800 rows
@@ -21,7 +20,7 @@ AS_OF = dt.datetime(2025, 10, 20, 18)
 
 @pytest.fixture
 def ctx(app_db: Path):
-    cur = db.open_snapshot(app_db)
+    cur = store.open_snapshot(app_db)
     try:
         yield context.open_context(cur)
     finally:
@@ -96,7 +95,7 @@ def test_dissatisfied_page_equals_the_filtered_denominator(ctx):
 def test_group_incidents_are_those_of_the_cohort_rows(tmp_path: Path):
     from tests.quality_pages_data import build
 
-    cur = db.open_snapshot(build(tmp_path / "company.duckdb"))
+    cur = store.open_snapshot(build(tmp_path / "company.duckdb"))
     try:
         one = context.open_context(cur)
         october = kpi.Period.month("2025-10")
@@ -183,7 +182,7 @@ def test_uncovered_years_reads_the_history_only_when_a_year_may_be_uncovered(mak
         ]
     )
     for path, expected in ((covered, []), (gap, [first - 1])):
-        conn = db.open_snapshot(path)
+        conn = store.open_snapshot(path)
         try:
             assert workcalendar.uncovered_years(conn) == expected
         finally:

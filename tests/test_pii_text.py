@@ -8,8 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from queries import context, privacy
-from queries import store as db
+from queries import context, privacy, store
 from queries.importer import import_file
 from queries.marts import kpi
 from tests.conftest import build_db
@@ -112,7 +111,7 @@ def searchable(tmp_path):
     ],
 )
 def test_search_runs_over_the_masked_text(searchable, search, viewer_hits, officer_hits):
-    conn = db.open_snapshot(searchable)
+    conn = store.open_snapshot(searchable)
     try:
         period = kpi.Period.month("2025-10")
         got = {

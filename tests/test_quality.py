@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from queries import staging
-from queries import store as db
+from queries import staging, store
 from queries.marts import quality
 
 DEPTS = [{"department_id": "D1", "name_zh": "客服中心", "name_en": "Call centre"}]
@@ -42,7 +41,7 @@ ROWS = [
 @pytest.fixture
 def conn(make_db):
     path = make_db(complaints=ROWS, departments=DEPTS)
-    c = db.open_snapshot(path)
+    c = store.open_snapshot(path)
     yield c
     c.close()
 
@@ -68,7 +67,7 @@ def test_record_checks_limit_examples_but_not_counts(conn):
 
 def test_clean_data_reports_zero_for_every_check(make_db):
     path = make_db(complaints=ROWS[:2], departments=DEPTS)
-    with db.open_snapshot(path) as c:
+    with store.open_snapshot(path) as c:
         df = quality.record_checks(c)
     assert df["count"].tolist() == [0, 0, 0, 0]
     assert all(len(x) == 0 for x in df["example_ids"])
@@ -97,9 +96,9 @@ def test_recent_imports_newest_first_with_reject_counts(tmp_path):
         }
         for n in (1, 3, 2)
     ]
-    with db.write_transaction(path, derive=staging.refresh) as conn:
+    with store.write_transaction(path, derive=staging.refresh) as conn:
         insert_rows(conn, "import_log", log)
-    with db.open_snapshot(path) as c:
+    with store.open_snapshot(path) as c:
         df = quality.recent_imports(c, limit=2)
     assert df["file_name"].tolist() == ["export3.csv", "export2.csv"]
     assert df["rejected"].tolist() == [3, 2]
@@ -112,7 +111,7 @@ def test_data_warnings_list_uncovered_years_first_then_failing_checks(make_db):
     late = max(workcalendar.covered_years()) + 3
     rows = [*ROWS, _c("LATE1", received_at=f"{late}-03-03 10:00:00")]
     path = make_db(complaints=rows, departments=DEPTS)
-    with db.open_snapshot(path) as c:
+    with store.open_snapshot(path) as c:
         warnings = quality.data_warnings(c, max_examples=1)
     assert [(w.check, w.count, w.examples) for w in warnings] == [
         ("calendar_uncovered", 1, (str(late),)),
@@ -127,5 +126,5 @@ def test_data_warnings_list_uncovered_years_first_then_failing_checks(make_db):
 
 def test_data_warnings_empty_for_clean_covered_data(make_db):
     path = make_db(complaints=ROWS[:2], departments=DEPTS)
-    with db.open_snapshot(path) as c:
+    with store.open_snapshot(path) as c:
         assert quality.data_warnings(c) == []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.paths import SQL_DIRS
 
 from .conftest import build_db
@@ -64,7 +64,7 @@ def query_files() -> list[Path]:
 
 def params_for(path: Path) -> dict[str, object]:
     """Sample parameter values for a query file (header examples win over the defaults)."""
-    text = db.sql_file(path.stem)
+    text = store.sql_file(path.stem)
     examples = {name: ast.literal_eval(value) for name, value in EXAMPLE.findall(text)}
     names = sorted(set(PARAM.findall(_strip_comments(text))))
     missing = [n for n in names if n not in examples and n not in SAMPLE_VALUES]
@@ -133,7 +133,7 @@ def test_there_are_query_files():
 
 @pytest.mark.parametrize("path", query_files(), ids=lambda p: p.name)
 def test_query_has_a_header_documenting_its_parameters(path: Path):
-    text = db.sql_file(path.stem)
+    text = store.sql_file(path.stem)
     header = "\n".join(line for line in text.splitlines() if line.startswith("--"))
     assert text.startswith("--"), f"{path.name}: starts without a header comment"
     undocumented = [n for n in set(PARAM.findall(_strip_comments(text))) if f"${n}" not in header]
@@ -142,9 +142,9 @@ def test_query_has_a_header_documenting_its_parameters(path: Path):
 
 @pytest.mark.parametrize("path", query_files(), ids=lambda p: p.name)
 def test_query_runs_on_the_fixture_database(fixture_db: Path, path: Path):
-    conn = db.open_snapshot(fixture_db)
+    conn = store.open_snapshot(fixture_db)
     try:
-        df = db.run_query(conn, path.stem, params_for(path))
+        df = store.run_query(conn, path.stem, params_for(path))
     finally:
         conn.close()
     assert len(df.columns) > 0

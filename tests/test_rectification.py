@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import cli
-from queries import store as db
+from queries import cli, store
 from queries.config.rules import RulesError, parse_rules
 from queries.marts import actions, kpi, summary
 from queries.periods import Period, parse_period
@@ -108,7 +107,7 @@ def scenario(tmp_path_factory) -> Path:
 
 
 def _snapshot(path: Path):
-    return db.open_snapshot(path)
+    return store.open_snapshot(path)
 
 
 def test_the_meeting_records_three_actions_with_states_on_the_day(scenario: Path):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from queries import store as db
+from queries import store
 from queries.marts import kpi
 from queries.reports import pdf_report
 from tests import ROOT
@@ -108,7 +108,7 @@ def demo(tmp_path_factory):
 def test_demo_pdf_numbers_equal_kpis(demo, lang):
     db_path, pack = demo
     as_of = dt.datetime.fromisoformat(DEMO_AS_OF)
-    conn = db.open_snapshot(db_path)
+    conn = store.open_snapshot(db_path)
     try:
         row = kpi.kpis(conn, kpi.Period.month(DEMO_MONTH), kpi.Filters(), as_of).iloc[0]
     finally:

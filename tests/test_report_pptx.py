@@ -10,7 +10,7 @@ import pytest
 from pptx import Presentation
 from pptx.oxml.ns import qn
 
-from queries import store as db
+from queries import store
 from queries.marts import kpi, scoring
 from queries.reports import agenda, pptx_report
 from tests.meeting_data import DEMO_AS_OF, DEMO_MONTH, build_demo_meeting, sample_pack
@@ -114,7 +114,7 @@ def test_demo_chart_values_equal_kpi_and_scoring(demo):
     db_path, pack = demo
     prs = _open(pack)
     as_of = dt.datetime.fromisoformat(DEMO_AS_OF)
-    conn = db.open_snapshot(db_path)
+    conn = store.open_snapshot(db_path)
     try:
         scores = scoring.department_scores(conn, DEMO_MONTH, as_of)
         trend = kpi.trend(

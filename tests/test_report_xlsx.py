@@ -9,7 +9,7 @@ import io
 import openpyxl
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.marts import kpi, scoring
 from queries.reports import xlsx_report
 from tests.meeting_data import DEMO_AS_OF, DEMO_MONTH, build_demo_meeting, sample_pack
@@ -91,7 +91,7 @@ def demo(tmp_path_factory):
 def test_demo_workbook_equals_kpis_and_scores(demo):
     db_path, pack = demo
     as_of = dt.datetime.fromisoformat(DEMO_AS_OF)
-    conn = db.open_snapshot(db_path)
+    conn = store.open_snapshot(db_path)
     try:
         row = kpi.kpis(conn, kpi.Period.month(DEMO_MONTH), kpi.Filters(), as_of).iloc[0]
         scores = scoring.department_scores(conn, DEMO_MONTH, as_of)

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import cli
-from queries import store as db
+from queries import cli, store
 from queries.config.rules import load_rules
 from queries.marts import scoring
 
@@ -112,7 +111,7 @@ def complaint(cid: str, received: dt.datetime = MON, dept: str = "客服中心",
 
 
 def scores_of(path: Path, month: str = "2025-10", as_of=AS_OF, rules=None):
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         frame = scoring.department_scores(conn, month, as_of, rules)
     return {r["department"]: r for r in frame.to_dict(orient="records")}
 
@@ -150,7 +149,7 @@ def test_valid_complaints_are_capped_at_30(make_db, rules):
     row = scores_of(path, rules=rules)["客服中心"]
     assert row["ded_valid_complaints"] == 30.0  # 7 x 5 = 35, capped
     assert row["score"] == 70.0
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         items = scoring.score_items(conn, "2025-10", "D1", AS_OF, rules).set_index("item")
     assert items.loc["valid_complaints", "raw_points"] == 35.0
     assert items.loc["valid_complaints", "n_complaints"] == 7
@@ -167,7 +166,7 @@ def test_concealed_major_costs_10_each_without_cap(make_db, rules):
     row = scores_of(path, rules=rules)["客服中心"]
     assert row["ded_concealed_major"] == 40.0
     assert row["score"] == 60.0
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         behind = scoring.score_complaints(
             conn, "2025-10", "客服中心", "concealed_major", AS_OF, rules
         )
@@ -187,7 +186,7 @@ def test_on_time_resolution_82_5_percent_deducts_exactly_7_5(make_db, rules):
     row = scores_of(path, rules=rules)["客服中心"]
     assert row["ded_resolution_timeliness"] == 7.5
     assert row["score"] == 92.5
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         items = scoring.score_items(conn, "2025-10", "客服中心", AS_OF, rules).set_index("item")
         late = scoring.score_complaints(
             conn, "2025-10", "客服中心", "resolution_timeliness", AS_OF, rules
@@ -216,7 +215,7 @@ def test_each_rate_gap_item_deducts_per_percentage_point(make_db, rules):
     assert row["ded_satisfaction"] == 5.0
     assert row["ded_resolution_timeliness"] == 0.0
     assert row["score"] == 87.5
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         late = scoring.score_complaints(conn, "2025-10", "D1", "response_timeliness", AS_OF, rules)
         repeats = scoring.score_complaints(conn, "2025-10", "D1", "repeat_complaints", AS_OF, rules)
         unhappy = scoring.score_complaints(conn, "2025-10", "D1", "satisfaction", AS_OF, rules)
@@ -236,7 +235,7 @@ def test_rate_gap_items_deduct_nothing_when_the_rate_is_null(make_db, rules):
     assert row["n_complaints"] == 2
     assert row["score"] == 100.0
     assert set(row["deductions"].values()) == {0.0}
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         items = scoring.score_items(conn, "2025-10", "D1", MON + dt.timedelta(hours=1), rules)
     measured = items.set_index("item")["measured"]
     assert measured[["response_timeliness", "resolution_timeliness", "satisfaction"]].isna().all()
@@ -281,7 +280,7 @@ def test_ties_share_a_rank(make_db, rules):
             complaint("D2", dept="丁部", is_valid=True, severity="major"),
         ],
     )
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         frame = scoring.department_scores(conn, "2025-10", AS_OF, rules)
     assert list(zip(frame["department"], frame["score"], frame["rank"], strict=True)) == [
         ("甲部", 100.0, 1),
@@ -335,7 +334,7 @@ def test_quarter_score_is_the_mean_of_the_monthly_scores(make_db, rules):
             complaint("D1", dt.datetime(2025, 12, 1, 10, 0), is_valid=True),  # Dec 99
         ],
     )
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         quarter = scoring.score_rollup(conn, 2025, 4, dt.datetime(2025, 12, 31, 23, 0), rules)
         year = scoring.score_rollup(conn, 2025, None, dt.datetime(2025, 12, 31, 23, 0), rules)
     q = quarter.set_index("department")
@@ -422,7 +421,7 @@ def test_score_history_stacks_the_months(make_db, rules):
         departments=DEPARTMENTS,
         complaints=[complaint("N1", dt.datetime(2025, 11, 3, 10, 0), is_valid=True)],
     )
-    with db.open_snapshot(path) as conn:
+    with store.open_snapshot(path) as conn:
         history = scoring.score_history(
             conn, ["2025-10", "2025-11"], dt.datetime(2025, 11, 30, 23, 0), rules
         )

@@ -22,8 +22,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from queries import exports
-from queries import store as db
+from queries import exports, store
 from tests import ROOT
 from tests.app_support import (
     database,
@@ -85,8 +84,8 @@ def fixture_db(tmp_path_factory):
 
 
 def _counts(path) -> dict[str, int]:
-    with db.open_snapshot(path) as conn:
-        return db.table_counts(conn)
+    with store.open_snapshot(path) as conn:
+        return store.table_counts(conn)
 
 
 class _Downloads(list):
@@ -170,7 +169,7 @@ def test_sql_injection_in_every_filter_group_by_and_search(fixture_db, page):
 def test_sql_injection_in_search_finds_nothing(fixture_db, payload):
     from queries.marts import kpi
 
-    with db.open_snapshot(fixture_db) as conn:
+    with store.open_snapshot(fixture_db) as conn:
         found = kpi.complaints_list(conn, kpi.Period.month("2025-10"), search=payload)
     assert found.empty
 

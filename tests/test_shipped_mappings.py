@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from queries import store as db
+from queries import store
 from queries.importer import import_file
 from tests.import_fixtures import write_csv
 
@@ -341,7 +341,7 @@ def test_shipped_mapping_imports_its_vendor_sample(tmp_path, name):
     assert (res.outcome, res.source_rows, res.imported, res.rejected) == ("ok", N, N - 1, 1)
     assert res.top_reject_reasons[0]["field"] == "department"
     assert res.top_reject_reasons[0]["reason"] == "missing required value"
-    conn = db.open_snapshot(tmp_path / "d.duckdb")
+    conn = store.open_snapshot(tmp_path / "d.duckdb")
     bad = conn.execute(
         "select count(*) from complaints where severity not in ('general', 'urgent', 'major')"
         " or status not in ('pending', 'in_progress', 'resolved', 'closed', 'withdrawn',"
@@ -360,7 +360,7 @@ def test_servicenow_and_hotline_values_map_as_documented(tmp_path):
     headers, make = SERVICENOW
     path = write_csv(tmp_path / "sn.csv", headers, [make(i) for i in range(6)])
     import_file(tmp_path / "sn.duckdb", path, mapping="servicenow_incident")
-    conn = db.open_snapshot(tmp_path / "sn.duckdb")
+    conn = store.open_snapshot(tmp_path / "sn.duckdb")
     got = conn.execute(
         "select complaint_id, severity, status, channel from complaints order by 1"
     ).fetchall()
@@ -376,7 +376,7 @@ def test_servicenow_and_hotline_values_map_as_documented(tmp_path):
     headers, make = HOTLINE
     path = write_csv(tmp_path / "h.csv", headers, [make(i) for i in range(6)])
     import_file(tmp_path / "h.duckdb", path, mapping="hotline12345")
-    conn = db.open_snapshot(tmp_path / "h.duckdb")
+    conn = store.open_snapshot(tmp_path / "h.duckdb")
     got = conn.execute(
         "select complaint_id, received_at, severity, status, resolved_at, satisfaction"
         " from complaints order by 1"

@@ -19,8 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries import staging
-from queries import store as db
+from queries import staging, store
 from queries.cli import main
 from queries.errors import MartsOutOfDateError
 from queries.spark import REQUIRE_ENV, lake
@@ -239,13 +238,13 @@ def test_a_reader_of_spark_tables_under_other_rules_is_told_to_rebuild_on_spark(
     """No silent rebuild from the raw history: a database marked as serving a Spark build
     whose fingerprint is not the current one stops every read (no Spark needed here)."""
     path = tmp_path / "served.duckdb"
-    with db.write_transaction(path, derive=staging.refresh) as conn:
+    with store.write_transaction(path, derive=staging.refresh) as conn:
         conn.execute(
             "insert or replace into meta values ($k, 'lake/marts')", {"k": staging.MARTS_KEY}
         )
-    with db.write_transaction(path, derive=None) as conn:
+    with store.write_transaction(path, derive=None) as conn:
         conn.execute("update meta set value = 'old' where key = 'staging_fingerprint'")
-    snap = db.open_snapshot(path)
+    snap = store.open_snapshot(path)
     try:
         with pytest.raises(MartsOutOfDateError, match=r"lake/marts.*rebuild them on Spark"):
             staging.ensure_current(snap.cursor())

@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from queries import cli, staging
-from queries import store as db
+from queries import cli, staging, store
 from queries.config import rules
 from queries.marts import kpi
 from tests.kpi_rows import row
@@ -16,7 +15,7 @@ T = dt.datetime
 
 
 def stg(path, columns: str) -> dict:
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     rows = conn.execute(f"select complaint_id, {columns} from stg_complaints").fetchall()
     return {r[0]: r[1:] if len(r) > 2 else r[1] for r in rows}
 
@@ -145,7 +144,7 @@ def test_group_incident_needs_five_distinct_customers(make_db):
     five = make_db(complaints=_group_rows(5))  # 0 h .. 20 h: within 24 h
     got = stg(five, "group_incident_id")
     assert set(got.values()) == {"G-g0"}
-    conn = db.open_snapshot(five)
+    conn = store.open_snapshot(five)
     incidents = conn.execute(
         "select group_incident_id, n_complaints, n_customers, qualified_at from stg_group_incidents"
     ).fetchall()
@@ -181,7 +180,7 @@ def test_overlapping_group_windows_merge_into_one_incident(make_db):
     assert {got[f"g{i:02}"] for i in range(13)} == {"G-g00"}
     assert got["other_dept"] is None
     assert {got[f"h{i}"] for i in range(5)} == {"G-h0"}
-    conn = db.open_snapshot(p)
+    conn = store.open_snapshot(p)
     assert conn.execute("select count(*) from stg_group_incidents").fetchall() == [(2,)]
 
 
@@ -249,7 +248,7 @@ def test_department_resolution_by_name_id_or_english(make_db):
         "en": ("D1", "客服中心", None, "客服中心"),
         "unknown": ("外包", "外包", None, "外包"),
     }
-    conn = db.open_snapshot(p)
+    conn = store.open_snapshot(p)
     tree = conn.execute(
         "select department_id from stg_department_tree where ancestor_id = 'D1' order by 1"
     ).fetchall()
@@ -258,7 +257,7 @@ def test_department_resolution_by_name_id_or_english(make_db):
 
 def test_staging_keys_unique_and_not_null(make_db):
     p = make_db(complaints=_group_rows(6), departments=DEPARTMENTS)
-    conn = db.open_snapshot(p)
+    conn = store.open_snapshot(p)
     n, distinct, nulls = conn.execute(
         "select count(*), count(distinct complaint_id), count(*) - count(complaint_id) "
         "from stg_complaints"
@@ -290,7 +289,7 @@ def test_penalties_get_department_due_date_and_joint_fine(make_db):
                  investigation_end=dt.date(2025, 10, 20)),
         ],
     )  # fmt: skip
-    conn = db.open_snapshot(p)
+    conn = store.open_snapshot(p)
     got = conn.execute(
         "select penalty_id, department_id, accountability_due, joint_fine, joint_fine_derived, "
         "publication_end, complaint_received_at, rules_version from stg_penalties order by 1"
@@ -322,7 +321,7 @@ def test_fingerprint_recorded_and_rules_change_is_not_silently_stale(
 ):
     # Mon 3rd: base deadline Fri 7th 00:00 (on time); strict Wed 5th 00:00 (late)
     p = make_db(complaints=[row("a", T(2025, 11, 3, 9), resolved_at=T(2025, 11, 5, 12))])
-    conn = db.open_snapshot(p)
+    conn = store.open_snapshot(p)
     meta = dict(conn.execute("select key, value from meta").fetchall())
     assert meta["staging_fingerprint"] == staging.current_fingerprint()
     assert staging.ensure_current(conn) is False
@@ -332,7 +331,7 @@ def test_fingerprint_recorded_and_rules_change_is_not_silently_stale(
     path = tmp_path / "rules.toml"
     path.write_text(RULES_V2, encoding="utf-8")
     monkeypatch.setenv(rules.RULES_ENV_VAR, str(path))
-    reader = db.Reader(p)
+    reader = store.Reader(p)
     cur = reader.cursor()
     assert kpi.kpis(cur, month)["on_time_resolution_rate"].iloc[0] == 0.0
     deadline = cur.execute("select resolution_deadline, rules_version from stg_complaints")
@@ -340,13 +339,13 @@ def test_fingerprint_recorded_and_rules_change_is_not_silently_stale(
     other = reader.cursor()  # another cursor of the same snapshot sees the rebuilt tables too
     assert kpi.kpis(other, month)["on_time_resolution_rate"].iloc[0] == 0.0
     # the published file is untouched until `complaints rebuild`
-    fresh = db.open_snapshot(p)
+    fresh = store.open_snapshot(p)
     assert fresh.execute("select resolution_deadline from stg_complaints").fetchall() == [
         (T(2025, 11, 7),)
     ]
     assert cli.main(["--db", str(p), "rebuild"]) == 0
     assert "strict" in capsys.readouterr().err
-    after = db.open_snapshot(p)
+    after = store.open_snapshot(p)
     assert staging.ensure_current(after) is False
     assert after.execute("select resolution_deadline from stg_complaints").fetchall() == [
         (T(2025, 11, 5),)
@@ -368,6 +367,6 @@ def test_rule_versions_switch_between_months(make_db, tmp_path, monkeypatch):
         "oct": ("base", T(2025, 11, 6), True),  # Fri 31st + 3: Mon 3, Tue 4, Wed 5
         "nov": ("strict", T(2025, 11, 5), False),  # Mon 3rd + 1: Tue 4th, 24:00
     }
-    conn = db.open_snapshot(p)
+    conn = store.open_snapshot(p)
     assert kpi.kpis(conn, kpi.Period.month("2025-10"))["on_time_resolution_rate"].iloc[0] == 1.0
     assert kpi.kpis(conn, kpi.Period.month("2025-11"))["on_time_resolution_rate"].iloc[0] == 0.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from queries import store as db
+from queries import store
 from queries.config import schema, vocab
 from queries.marts import kpi, quality
 from queries.periods import Period
@@ -37,7 +37,7 @@ def test_void_complaints_leave_every_denominator_and_the_backlog(make_db):
         # closed by status, no resolution time: open in the backlog but never overdue
         row("x1", T(2025, 10, 6, 9), status="closed"),
     ]
-    conn = db.open_snapshot(make_db(complaints=rows))
+    conn = store.open_snapshot(make_db(complaints=rows))
     k = kpi.kpis(conn, OCT, as_of=AS_OF).iloc[0]
     assert (int(k["received"]), int(k["resolved"])) == (3, 1)
     assert (int(k["backlog_open"]), int(k["overdue_open"])) == (2, 1)
@@ -69,7 +69,7 @@ def test_void_complaints_cost_no_points_and_are_not_in_accountability(make_db):
         row("w1", T(2025, 10, 6, 9), is_valid=True, status="withdrawn"),
         row("d1", T(2025, 10, 7, 9), is_valid=True, status="duplicate"),
     ]
-    conn = db.open_snapshot(make_db(complaints=rows))
+    conn = store.open_snapshot(make_db(complaints=rows))
     scores = scoring.department_scores(conn, "2025-10", AS_OF)
     assert (int(scores["n_complaints"].iloc[0]), float(scores["ded_valid_complaints"].iloc[0])) == (
         1,

@@ -1,7 +1,7 @@
 """The demo company: a seeded, deterministic database of 华信电器's complaints.
 
 ``build_demo`` generates the records with NumPy (``company`` holds the organisation and its
-stories, ``generate`` the arrays), writes them through ``db.write_transaction`` (the only
+stories, ``generate`` the arrays), writes them through ``store.write_transaction`` (the only
 write path) and the same records as template export files (``export``). Same seed, end
 month, rows and months → identical table contents.
 
@@ -20,10 +20,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from queries import staging
-from queries import store as db
-from queries.demo import company, export, store
+from queries import staging, store
+from queries.demo import company, export
 from queries.demo import generate as gen
+from queries.demo import store as demo_store
 
 DEFAULT_ROWS = 50_000
 DEFAULT_SEED = 20251
@@ -151,21 +151,21 @@ def build_demo(
     temp_files: list[Path] = []
     skipped: str | None = None
     try:
-        with db.write_transaction(db_path, fresh=True, derive=staging.refresh) as conn:
+        with store.write_transaction(db_path, fresh=True, derive=staging.refresh) as conn:
             if only_if_missing and db_path.exists():
                 raise _AlreadyBuilt
             conn.execute("set enable_progress_bar = false")
             # leave room for this process's arrays and everyone else: DuckDB spills instead
             conn.execute(f"set memory_limit = '{_duckdb_memory_limit_mib()}MiB'")
             say("writing the database")
-            store.insert_master_data(conn, g, meta)
-            store.insert_complaints(conn, g)
-            store.insert_penalties(conn, g)
+            demo_store.insert_master_data(conn, g, meta)
+            demo_store.insert_complaints(conn, g)
+            demo_store.insert_penalties(conn, g)
             first_month, as_of_seconds = g.months[0], g.as_of
             del g  # free the arrays before the staging refresh needs the memory
             cur = conn.cursor()  # a separate cursor: no unfinished result left on ``conn``
             try:
-                counts = db.table_counts(cur)
+                counts = store.table_counts(cur)
             finally:
                 cur.close()
             if exports:

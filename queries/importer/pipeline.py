@@ -1,5 +1,5 @@
 """Import orchestration: read and parse a file (before taking the writer lock), then upsert
-it, write the import log and publish in one short ``db.write_transaction``.
+it, write the import log and publish in one short ``store.write_transaction``.
 
 Row accounting: every data row of the file is exactly one of imported (new key), updated
 (key existed, some imported column changed), unchanged (key existed, identical),
@@ -28,8 +28,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from queries import audit, staging
-from queries import store as db
+from queries import audit, staging, store
 from queries.config import schema
 from queries.importer import headers as hdr
 from queries.importer import plausible, readers, report, values
@@ -331,7 +330,7 @@ def _nothing_to_publish(
     database yet, an older schema)."""
     if not db_path.exists():
         return False
-    conn = db.open_snapshot(db_path)
+    conn = store.open_snapshot(db_path)
     try:
         cols = [c for c in rows.column_names if c != "line"]
         conn.register("incoming", rows)
@@ -387,7 +386,7 @@ def import_file(
     user = user or audit.current_actor()
     name, data = _load(source)
     result = ImportResult(file=name, sha256=sha256_of(data), import_id=import_id)
-    if not into_demo and db.is_demo(db_path):
+    if not into_demo and store.is_demo(db_path):
         result.outcome = "refused"
         result.message = (
             f"{db_path} is the demo database (示例数据); import into your own database"
@@ -488,7 +487,7 @@ def log_only(
     wait_seconds: float = 60.0,
 ) -> None:
     """Record an import that published nothing (refused or failed) in ``import_log``."""
-    with db.write_transaction(
+    with store.write_transaction(
         db_path, wait_seconds=wait_seconds, derive=_derive(staging.Changes())
     ) as conn:
         _log(conn, result, size, started, user)
@@ -516,7 +515,9 @@ def _publish(
     name = result.file
     changes = staging.Changes(full=kind == "departments")
     lift_process_memory_cap()  # the file is read; the writer has its own memory limit
-    with db.write_transaction(db_path, wait_seconds=wait_seconds, derive=_derive(changes)) as conn:
+    with store.write_transaction(
+        db_path, wait_seconds=wait_seconds, derive=_derive(changes)
+    ) as conn:
         result.already_imported = bool(
             conn.execute(
                 "select count(*) from import_log where sha256 = $s and outcome = 'ok'",

@@ -22,8 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from queries import audit, context
-from queries import store as db
+from queries import audit, context, store
 from queries.config import workcalendar
 from queries.metrics import METRICS
 from queries.periods import Period
@@ -121,7 +120,7 @@ def create(
     now = (now or dt.datetime.now()).replace(microsecond=0)
     user = (user or "").strip() or audit.os_user()
     due_date = due_date_for(now.date(), due, default_due_working_days)
-    with db.write_transaction(db_path, derive=None) as conn:
+    with store.write_transaction(db_path, derive=None) as conn:
         n = conn.execute(
             "select coalesce(max(try_cast(substr(action_id, 2) as integer)), 0) from actions"
         ).fetchall()[0][0]
@@ -171,7 +170,7 @@ def update(
         raise ActionError(f"cannot change {sorted(unknown)}; fields: {', '.join(_EDITABLE)}")
     now = (now or dt.datetime.now()).replace(microsecond=0)
     user = (user or "").strip() or audit.os_user()
-    with db.write_transaction(db_path, derive=None) as conn:
+    with store.write_transaction(db_path, derive=None) as conn:
         df = conn.execute("select * from actions where action_id = $a", {"a": action_id}).df()
         if df.empty:
             raise ActionError(f"no action {action_id!r}")
@@ -258,7 +257,7 @@ def list_actions(
     }
     if not _has_actions(cur):
         return _empty()
-    return db.run_query(cur, "actions_list", params)
+    return store.run_query(cur, "actions_list", params)
 
 
 _COLUMNS = (
@@ -279,7 +278,7 @@ def history(conn: context.Source, action_id: str) -> pd.DataFrame:
     cur = conn.cur if isinstance(conn, context.ReadContext) else conn
     if not _has_actions(cur):
         return pd.DataFrame(columns=["changed_at", "changed_by", "field", "old_value", "new_value"])
-    return db.run_sql(
+    return store.run_sql(
         cur,
         "select changed_at, changed_by, field, old_value, new_value from action_history"
         " where action_id = $a order by changed_at, rowid",

@@ -15,8 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from queries import context, privacy
-from queries import store as db
+from queries import context, privacy, store
 from queries.config import rules
 from queries.metrics import METRIC_COLUMNS, METRICS, MetricDef, coverage
 from queries.periods import COMPARISONS, Comparison, Period, add_months, comparison
@@ -255,13 +254,13 @@ def _kpis(
     by: str | None,
     ladder: bool,
 ) -> pd.DataFrame:
-    sql = db.sql_file("kpi_summary")
-    sql = db.replace_marker(sql, "dim", "'all'", DIMENSION_SQL[by] if by else "'all'")
+    sql = store.sql_file("kpi_summary")
+    sql = store.replace_marker(sql, "dim", "'all'", DIMENSION_SQL[by] if by else "'all'")
     vdim, vkey = _VOLUME_DIM_SQL.get(by, ("'all'", "'all'"))
-    sql = db.replace_marker(sql, "vdim", "'all'", vdim)
-    sql = db.replace_marker(sql, "vkey", "a.dim", vkey)
+    sql = store.replace_marker(sql, "vdim", "'all'", vdim)
+    sql = store.replace_marker(sql, "vkey", "a.dim", vkey)
     id_name, id_expr = DIMENSION_ID_SQL.get(by or "", ("dim_id", "null"))
-    sql = db.replace_marker(sql, "dimid", "null", id_expr)
+    sql = store.replace_marker(sql, "dimid", "null", id_expr)
     params = {"start": period.start, "end": period.end, "as_of": as_of, **filter_params(filters)}
     served = _from_mart(ctx, period, filters, as_of, by)
     df = _plain_numbers(served if served is not None else ctx.cur.execute(sql, params).df())
@@ -293,14 +292,14 @@ def kpis_by_month_department(
     as_of = ctx.as_of(as_of)
     key = ("kpis_by_month_department", period, filters, as_of)
     if key not in ctx.memo:
-        sql = db.sql_file("kpi_summary")
+        sql = store.sql_file("kpi_summary")
         month = "strftime(c.received_date, '%Y-%m')"
-        sql = db.replace_marker(sql, "dim", "'all'", f"[{month}, c.department_name_zh]")
-        sql = db.replace_marker(
+        sql = store.replace_marker(sql, "dim", "'all'", f"[{month}, c.department_name_zh]")
+        sql = store.replace_marker(
             sql, "vdim", "'all'", "[strftime(v.month, '%Y-%m'), v.department_name_zh]"
         )
-        sql = db.replace_marker(sql, "vkey", "a.dim", "a.dim")
-        sql = db.replace_marker(sql, "dimid", "null", "department_id")
+        sql = store.replace_marker(sql, "vkey", "a.dim", "a.dim")
+        sql = store.replace_marker(sql, "dimid", "null", "department_id")
         params = {
             "start": period.start,
             "end": period.end,
@@ -440,7 +439,7 @@ def _with_ladder(
     the other ladder metrics from kpi_ladder."""
     dim_expr = DIMENSION_SQL[by] if by else "'all'"
     ladder_params = {**params, **_ladder_rule_params(ctx, period)}
-    stage_sql = db.replace_marker(db.sql_file("kpi_ladder_stages"), "dim", "'all'", dim_expr)
+    stage_sql = store.replace_marker(store.sql_file("kpi_ladder_stages"), "dim", "'all'", dim_expr)
     long = ctx.cur.execute(stage_sql, params).df()
     dims = df["dim"] if "dim" in df.columns else pd.Series([], dtype=object)
     index = pd.Index(dims, name="dim")
@@ -464,7 +463,7 @@ def _with_ladder(
     for col in wide.columns:
         if col.startswith("n_") and wide[col].notna().all():
             wide[col] = wide[col].astype("int64")
-    other_sql = db.replace_marker(db.sql_file("kpi_ladder"), "dim", "'all'", dim_expr)
+    other_sql = store.replace_marker(store.sql_file("kpi_ladder"), "dim", "'all'", dim_expr)
     other = _plain_numbers(ctx.cur.execute(other_sql, ladder_params).df())
     out = df.merge(wide, on="dim", how="left") if "dim" in wide.columns else df
     out = out.merge(other, on="dim", how="left")
@@ -735,13 +734,13 @@ def _ladder_drill(
         own["own_department"] = str(department_only)
     if count:
         outer = f"select count(*) as n from shown where {where}"
-        return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer, own)
+        return ctx.shown(store.sql_file("kpi_ladder_rows"), params, outer, own)
     outer = (
         f"select * from shown where {where} "
         "order by received_at desc, complaint_id, stage_order limit $page offset $skip"
     )
     page = {"page": None if limit is None else int(limit), "skip": int(offset), **own}
-    return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer, page)
+    return ctx.shown(store.sql_file("kpi_ladder_rows"), params, outer, page)
 
 
 def _drill_sql(
@@ -787,7 +786,7 @@ def _flagged_sql(
         "offset": 0,
         **filter_params(filters),
     }
-    return db.replace_marker(db.sql_file("kpi_cohort"), "part", "true", flag), params
+    return store.replace_marker(store.sql_file("kpi_cohort"), "part", "true", flag), params
 
 
 #: Columns a caller may select from the cohort rows (allow-list: never user text).
@@ -887,7 +886,7 @@ def at_risk(
         "due_before": due_before,
         **filter_params(filters),
     }
-    return ctx.shown(db.sql_file("kpi_at_risk"), params)
+    return ctx.shown(store.sql_file("kpi_at_risk"), params)
 
 
 def backlog_ages(
@@ -905,7 +904,7 @@ def backlog_ages(
     sql = (
         "select len(list_filter($bounds::double[], lambda b: b <= "
         "(epoch_us($as_of::timestamp) - epoch_us(r.received_at)) / 86400e6)) as bucket, "
-        f"count(*) from ({db.sql_file('kpi_at_risk')}) as r group by bucket"
+        f"count(*) from ({store.sql_file('kpi_at_risk')}) as r group by bucket"
     )
     counts = [0] * (len(params["bounds"]) + 1)
     for bucket, n in ctx.cur.execute(sql, params).fetchall():
@@ -955,10 +954,10 @@ def complaints_list(
         **filter_params(filters),
     }
     if not masked:
-        return ctx.shown(db.sql_file("kpi_cohort"), params).drop(columns=["dim"])
+        return ctx.shown(store.sql_file("kpi_cohort"), params).drop(columns=["dim"])
     outer = f"select * from shown where {_MASKED_SEARCH} {_COHORT_ORDER} limit $page offset $skip"
     page = {"needle": str(search), "page": limit, "skip": int(offset)}
-    return ctx.shown(db.sql_file("kpi_cohort"), params, outer, page).drop(columns=["dim"])
+    return ctx.shown(store.sql_file("kpi_cohort"), params, outer, page).drop(columns=["dim"])
 
 
 def complaints_count(
@@ -984,9 +983,9 @@ def complaints_count(
     }
     if masked:
         outer = f"select count(*) as n from shown where {_MASKED_SEARCH}"
-        found = ctx.shown(db.sql_file("kpi_cohort"), params, outer, {"needle": str(search)})
+        found = ctx.shown(store.sql_file("kpi_cohort"), params, outer, {"needle": str(search)})
         return int(found["n"].iloc[0])
-    sql = f"select count(*) from ({db.sql_file('kpi_cohort')}) as r"
+    sql = f"select count(*) from ({store.sql_file('kpi_cohort')}) as r"
     return int(ctx.cur.execute(sql, params).fetchall()[0][0])
 
 
@@ -1002,7 +1001,7 @@ def customer_complaints(
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
     params = {"customer_id": str(customer_id), "as_of": as_of}
-    return ctx.shown(db.sql_file("kpi_customer_complaints"), params)
+    return ctx.shown(store.sql_file("kpi_customer_complaints"), params)
 
 
 def group_incidents(
@@ -1023,7 +1022,7 @@ def group_incidents(
         params,
     ).fetchall()
     ids = [r[0] for r in found]
-    return db.run_query(conn, "kpi_group_incidents", {"ids": ids, "as_of": as_of})
+    return store.run_query(conn, "kpi_group_incidents", {"ids": ids, "as_of": as_of})
 
 
 def group_incident_complaints(
@@ -1034,7 +1033,7 @@ def group_incident_complaints(
     ctx = context.of(conn)
     conn, as_of = ctx.cur, ctx.as_of(as_of)
     params = {"group_incident_id": str(group_incident_id), "as_of": as_of}
-    return ctx.shown(db.sql_file("kpi_group_incident_complaints"), params)
+    return ctx.shown(store.sql_file("kpi_group_incident_complaints"), params)
 
 
 def dissatisfied(
@@ -1078,7 +1077,7 @@ def ladder_rows(
         "limit $page offset $skip"
     )
     page = {"page": None if limit is None else int(limit), "skip": int(offset)}
-    return ctx.shown(db.sql_file("kpi_ladder_rows"), params, outer, page)
+    return ctx.shown(store.sql_file("kpi_ladder_rows"), params, outer, page)
 
 
 def ladder_rows_count(
@@ -1090,7 +1089,7 @@ def ladder_rows_count(
 ) -> int:
     """How many rows ``ladder_rows`` returns without a limit (counted in SQL)."""
     ctx, params = _ladder_rows_params(conn, period, filters, as_of, stage)
-    sql = f"select count(*) from ({db.sql_file('kpi_ladder_rows')}) as r"
+    sql = f"select count(*) from ({store.sql_file('kpi_ladder_rows')}) as r"
     return int(ctx.cur.execute(sql, params).fetchall()[0][0])
 
 
@@ -1132,7 +1131,7 @@ def root_causes(
         **filter_params(filters),
         **{k: v for k, v in _ladder_rule_params(ctx, period).items() if k != "cu_min"},
     }
-    return db.run_query(cur, "kpi_root_causes", params)
+    return store.run_query(cur, "kpi_root_causes", params)
 
 
 #: The seeds' benchmark of the stage time shares (004 第5页: 接收30%, 分类25%, 调查20%,

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from queries import context
-from queries import store as db
+from queries import context, store
 from queries.config import schema
 
 # check -> (zh, en) label. Order = display order. The record checks are defined in
@@ -74,7 +73,7 @@ def record_checks(conn: context.Source, max_examples: int = 5) -> pd.DataFrame:
         ``example_ids`` (list of complaint ids, sorted).
     """
     cur = context.of(conn).cur
-    return db.run_query(cur, "data_quality", {"max_examples": int(max_examples)})
+    return store.run_query(cur, "data_quality", {"max_examples": int(max_examples)})
 
 
 def data_warnings(conn: context.Source, max_examples: int = 5) -> list[DataWarning]:
@@ -111,7 +110,7 @@ def recent_imports(conn: context.Source, limit: int = 20) -> pd.DataFrame:
         One row per import: file_name, kind, finished_at, outcome, source_rows, imported,
         updated, unchanged, superseded, rejected, reject_report, user_name, message...
     """
-    return db.run_query(context.of(conn).cur, "recent_imports", {"limit": int(limit)})
+    return store.run_query(context.of(conn).cur, "recent_imports", {"limit": int(limit)})
 
 
 def void_complaints(conn: context.Source, start: dt.date, end: dt.date) -> dict[str, int]:
@@ -119,6 +118,6 @@ def void_complaints(conn: context.Source, start: dt.date, end: dt.date) -> dict[
     duplicate, cancelled): ``status -> count``, every void status present (0 when none).
     They are in no KPI denominator and not in the backlog."""
     cur = context.of(conn).cur
-    df = db.run_query(cur, "void_complaints", {"start": start, "end": end})
+    df = store.run_query(cur, "void_complaints", {"start": start, "end": end})
     found = {str(r.status): int(r.count) for r in df.itertuples(index=False)}
     return {s: found.get(s, 0) for s in schema.VOID_STATUSES}

@@ -44,8 +44,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from queries import context, privacy
-from queries import store as db
+from queries import context, privacy, store
 from queries.config import vocab
 from queries.config.rules import AlertRule
 from queries.metrics import METRICS
@@ -332,13 +331,15 @@ def evaluate(
             continue
         if rule.kind == "complaint_received":
             params = {"since": since, "as_of": as_of, "severities": list(rule.severities)}
-            df = db.run_query(ctx.cur, "alert_complaints_received", params)
+            df = store.run_query(ctx.cur, "alert_complaints_received", params)
             found += _complaint_alerts(rule, df)
         elif rule.kind == "near_deadline":
-            df = db.run_query(ctx.cur, "alert_near_deadline", {"as_of": as_of, "share": rule.share})
+            df = store.run_query(
+                ctx.cur, "alert_near_deadline", {"as_of": as_of, "share": rule.share}
+            )
             found += _complaint_alerts(rule, df)
         elif rule.kind == "group_incident":
-            df = db.run_query(ctx.cur, "alert_group_incidents", {"since": since, "as_of": as_of})
+            df = store.run_query(ctx.cur, "alert_group_incidents", {"since": since, "as_of": as_of})
             found += _group_alerts(rule, df)
         elif rule.kind == "action_overdue":
             found += _action_alerts(rule, actions.list_actions(ctx, today, state="overdue"))
@@ -508,7 +509,7 @@ def run(
         config = load_config(config_path(db_path))
     result = RunResult(channels=len(config.channels))
     with _run_lock(db_path):
-        cur = db.open_snapshot(db_path)
+        cur = store.open_snapshot(db_path)
         try:
             raised = evaluate(cur, as_of, today)
             logged = _already_sent(cur)
@@ -542,7 +543,7 @@ def run(
 
 
 def _record(db_path: Path, records: list[tuple[Alert, Channel, str, str | None, int, Any]]) -> None:
-    with db.write_transaction(db_path, derive=None) as conn:
+    with store.write_transaction(db_path, derive=None) as conn:
         for alert, channel, outcome, error, attempts, now in records:
             conn.execute(
                 "insert into alert_log values ($k, $c, $r, $d, $m, $now, $sent, $o, $e, $a)"
@@ -576,7 +577,7 @@ def alert_log(conn: context.Source, limit: int = 200) -> pd.DataFrame:
     """The newest deliveries of ``alert_log`` (masked texts as sent), newest first."""
     cur = conn.cur if isinstance(conn, context.ReadContext) else conn
     try:
-        return db.run_sql(
+        return store.run_sql(
             cur,
             "select alert_key, channel, rule, department, outcome, attempts, first_seen_at,"
             " sent_at, error, message from alert_log"

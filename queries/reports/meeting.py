@@ -23,8 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from queries import audit, context, output, privacy
-from queries import store as db
+from queries import audit, context, output, privacy, store
 from queries.output import records
 from queries.periods import months_back
 from queries.reports import agenda
@@ -445,7 +444,7 @@ def prepare(
         raise MeetingError(f"meeting id {meeting_id!r} does not belong to month {month}")
     if path.exists() and not replace:
         raise MeetingError(f"meeting {meeting_id} exists already; choose another id")
-    conn = db.open_snapshot(db_path)
+    conn = store.open_snapshot(db_path)
     try:
         pack = build_pack(
             context.open_context(conn, scope=scope),
@@ -544,7 +543,7 @@ def add_action(
         now=now,
         default_due_working_days=default_due_working_days,
     )
-    snapshot = db.open_snapshot(db_path)
+    snapshot = store.open_snapshot(db_path)
     try:
         row = actions.list_actions(snapshot, meeting_id=meeting_id)
     finally:

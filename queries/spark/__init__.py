@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from queries import staging
-from queries import store as db
+from queries import staging, store
 from queries.config import rules, workcalendar
 from queries.paths import PACKAGE_DIR
 
@@ -96,8 +95,8 @@ def spark_sql(name: str) -> str:
     else ``queries/staging/<name>.sql`` (includes expanded) transpiled from DuckDB."""
     override = OVERRIDES_DIR / f"{name}.sql"
     if override.is_file():
-        return db.expand_includes(override.read_text(encoding="utf-8"), name)
-    return transpile(db.sql_file(name))
+        return store.expand_includes(override.read_text(encoding="utf-8"), name)
+    return transpile(store.sql_file(name))
 
 
 def transpile(sql: str) -> str:
@@ -275,7 +274,7 @@ def build(
             _frame_view(spark, name, frames[name])
             frame = spark.table(name)
         elif name == "stg_calendar_days":
-            lo, hi = spark.sql(transpile(db.sql_file("calendar_range"))).collect()[0]
+            lo, hi = spark.sql(transpile(store.sql_file("calendar_range"))).collect()[0]
             start, end = staging.calendar_span(lo, hi)
             days = workcalendar.calendar_frame(start, end).rename(columns={"date": "cal_date"})
             _frame_view(spark, name, days)

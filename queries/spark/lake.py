@@ -12,8 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from queries import staging
-from queries import store as db
+from queries import staging, store
 from queries.config import rules
 from queries.errors import MartsOutOfDateError
 from queries.spark import CANONICAL_DIR, MANIFEST, PARTITIONS, ROW_COLUMN
@@ -42,7 +41,7 @@ def export_parquet(db_path: Path, out_dir: Path) -> dict[str, int]:
     (read-only: the serving file is not locked); returns rows per table."""
     db_path = Path(db_path)
     if not db_path.exists():
-        raise db.DatabaseMissingError(
+        raise store.DatabaseMissingError(
             f"{db_path}: no database yet (run `complaints demo` or import)"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -89,7 +88,7 @@ def _derived_schema(rule_set: rules.RuleSet) -> dict[str, list[tuple[str, str]]]
     in-memory database (so the attached tables have exactly the DuckDB engine's types)."""
     conn = duckdb.connect(":memory:")
     try:
-        db.apply_migrations(conn)
+        store.apply_migrations(conn)
         staging.refresh(conn, rule_set)
         rows = conn.execute(
             "select table_name, column_name, data_type from duckdb_columns() "
@@ -133,7 +132,7 @@ def attach(marts: Path, db_path: Path, rule_set: rules.RuleSet | None = None) ->
         )
     schema = _derived_schema(rule_set)
     counts: dict[str, int] = {}
-    with db.write_transaction(Path(db_path), derive=None, fresh=True) as conn:
+    with store.write_transaction(Path(db_path), derive=None, fresh=True) as conn:
         own = set(canonical_tables(conn))
         for folder in sorted((marts / CANONICAL_DIR).iterdir()):
             if folder.name not in own:
@@ -170,7 +169,7 @@ def attach(marts: Path, db_path: Path, rule_set: rules.RuleSet | None = None) ->
 
 def served_marts(db_path: Path) -> str | None:
     """The Spark build a database serves (``attach``), or None for a database of its own."""
-    conn = db.open_snapshot(Path(db_path))
+    conn = store.open_snapshot(Path(db_path))
     try:
         row = conn.execute("select value from meta where key = $k", {"k": MARTS_KEY}).fetchall()
     except duckdb.CatalogException:

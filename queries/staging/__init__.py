@@ -1,6 +1,6 @@
 """Derived staging tables (docs/definitions.md#metrics, #deadlines): refreshed on every publication.
 
-``refresh(conn)`` (called by ``db.write_transaction`` before publishing) rebuilds, from the
+``refresh(conn)`` (called by ``store.write_transaction`` before publishing) rebuilds, from the
 canonical tables, the rule configuration and the company calendar:
 
 ==========================  ===========================================================
@@ -42,8 +42,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from queries import audit
-from queries import store as db
+from queries import audit, store
 from queries.config import rules, workcalendar
 from queries.errors import MartsOutOfDateError
 from queries.staging import kpi_month, page_lists
@@ -153,7 +152,7 @@ def _sql_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in STAGING_TABLES:
         try:
-            text = db.sql_file(name)
+            text = store.sql_file(name)
         except KeyError:  # built from a frame (rules, calendar days), not from SQL
             continue
         digest.update(f"{name}\0{text}\0".encode())
@@ -242,7 +241,7 @@ def calendar_span(lo: dt.date | None, hi: dt.date | None) -> tuple[dt.date, dt.d
 
 def _calendar_range(conn: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     """Every complaint and penalty date, with margins for deadlines and as-of times."""
-    lo, hi = conn.execute(db.sql_file("calendar_range")).fetchall()[0]
+    lo, hi = conn.execute(store.sql_file("calendar_range")).fetchall()[0]
     return calendar_span(lo, hi)
 
 
@@ -270,7 +269,7 @@ def _create_from_sql(
     name: str,
     params: dict[str, object] | None = None,
 ) -> None:
-    conn.execute(f"create or replace table {prefix}{name} as {db.sql_file(name)}", params or {})
+    conn.execute(f"create or replace table {prefix}{name} as {store.sql_file(name)}", params or {})
 
 
 def _build(
@@ -317,7 +316,7 @@ def _group_triggers(
 ) -> None:
     """Fill ``table`` from stg_group_triggers.sql, run once per distinct (window, minimum)
     pair of the rule versions (created by the first run when ``create``, else appended)."""
-    sql = db.sql_file("stg_group_triggers")
+    sql = store.sql_file("stg_group_triggers")
     for i, (hours, minimum) in enumerate(group_rule_pairs(rule_set)):
         params = {"window_hours": hours, "min_customers": minimum}
         verb = "create or replace table {} as" if create and i == 0 else "insert into {}"
@@ -546,7 +545,7 @@ class _Incremental:
             conn, "stg_group_triggers", f"from {d}stg_group_triggers as t" + _within("_inc_dirty")
         )
         self._shadow_complaints(conn, "_inc_dirty", "r.lo")
-        self._shadow(conn, "_inc_members", db.sql_file("stg_group_members"))
+        self._shadow(conn, "_inc_members", store.sql_file("stg_group_members"))
         conn.execute("drop table temp.stg_group_triggers")
         # the old members of every complaint in a dirty span: unchanged complaints are
         # where they were, changed ones are among the keys
@@ -573,7 +572,7 @@ class _Incremental:
         """Replace the incidents of the dirty spans (an old incident lies wholly inside or
         wholly outside them)."""
         self._shadow(conn, "stg_group_members", "from _inc_members")
-        self._shadow(conn, "_inc_incidents", db.sql_file("stg_group_incidents"))
+        self._shadow(conn, "_inc_incidents", store.sql_file("stg_group_incidents"))
         conn.execute("drop table temp.stg_group_members")
         conn.execute("drop table temp.complaints")
         self._replace(
@@ -630,7 +629,7 @@ class _Incremental:
         self._shadow(
             conn,
             "_inc_rows",
-            f"select * from ({db.sql_file('stg_complaints')}) as s"
+            f"select * from ({store.sql_file('stg_complaints')}) as s"
             " where s.complaint_id in (select complaint_id from _inc_affected)",
         )
         conn.execute("drop table temp.complaints")
@@ -673,7 +672,7 @@ class _Incremental:
             f"from {d}stg_complaints"
             " where complaint_id in (select complaint_id from _inc_stage_keys)",
         )
-        self._shadow(conn, "_inc_stages", db.sql_file("stg_stages"))
+        self._shadow(conn, "_inc_stages", store.sql_file("stg_stages"))
         conn.execute("drop table temp.stg_complaints")
         self._replace(
             conn,
@@ -690,7 +689,7 @@ class _Incremental:
             " or complaint_id in (select complaint_id from _inc_keys)",
             {"p": self.penalties},
         )
-        self._shadow(conn, "_inc_penalties", db.sql_file("stg_penalties"))
+        self._shadow(conn, "_inc_penalties", store.sql_file("stg_penalties"))
         self._replace(
             conn,
             "stg_penalties",
@@ -843,7 +842,7 @@ def _published(conn: duckdb.DuckDBPyConnection, key: str) -> str | None:
     """A ``meta`` value of the published database (a snapshot's or a plain connection's)."""
     try:
         row = conn.execute(
-            f"select value from {db.CATALOG}.main.meta where key = $k", {"k": key}
+            f"select value from {store.CATALOG}.main.meta where key = $k", {"k": key}
         ).fetchall()
     except duckdb.CatalogException:
         row = conn.execute("select value from meta where key = $k", {"k": key}).fetchall()
@@ -882,8 +881,8 @@ def ensure_current(conn: duckdb.DuckDBPyConnection, rule_set: rules.RuleSet | No
             " (`complaints spark build --rules FILE ...`) and attach the new build"
         )
     catalogs = _catalogs(conn)
-    if db.CATALOG in catalogs and "memory" in catalogs:
-        target, path = "memory", f"memory.main,{db.CATALOG}.main"
+    if store.CATALOG in catalogs and "memory" in catalogs:
+        target, path = "memory", f"memory.main,{store.CATALOG}.main"
     else:  # a plain connection to a file: private temp tables shadow the file's tables
         target, path = "temp", None
     with _lock:

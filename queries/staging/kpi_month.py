@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from queries import store as db
+from queries import store
 from queries.limits import Limits
 from queries.periods import COMPARISONS, Period, add_months, comparison
 
@@ -89,12 +89,12 @@ _FILTERS = ("department", "category", "channel", "severity", "region", "product"
 
 def _sql(grain: str) -> str:
     spec = _grains()[grain]
-    sql = db.sql_file("kpi_summary")
+    sql = store.sql_file("kpi_summary")
     for name, default in (("dim", "'all'"), ("vdim", "'all'"), ("vkey", "a.dim")):
-        sql = db.replace_marker(sql, name, default, str(spec.get(name, default)))
-    sql = db.replace_marker(sql, "dimid", "null", str(spec.get("dimid", "null::varchar")))
+        sql = store.replace_marker(sql, name, default, str(spec.get(name, default)))
+    sql = store.replace_marker(sql, "dimid", "null", str(spec.get("dimid", "null::varchar")))
     for name in ("fanout", "vfanout"):
-        sql = db.replace_marker(sql, name, "", str(spec.get(name, "")))
+        sql = store.replace_marker(sql, name, "", str(spec.get(name, "")))
     return (
         "select $grain::varchar as grain, $view_as_of::timestamp as as_of, k.dim[1] as month,"
         f" k.dim[2] as dim, k.* exclude (dim) from ({sql}) as k"
@@ -117,10 +117,10 @@ def data_as_of(cur: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     The plain maxima come first (from the column statistics, no scan): when none is after
     the bound they are the answer, and only data with such a time costs the filtered scan."""
     latest = dt.datetime.now() + dt.timedelta(hours=Limits.from_env().future_hours)
-    top = cur.execute(db.sql_file("kpi_latest_stamp")).fetchall()[0][0]
+    top = cur.execute(store.sql_file("kpi_latest_stamp")).fetchall()[0][0]
     if top is None or top <= latest:
         return top
-    value = db.run_query(cur, "kpi_default_as_of", {"latest": latest})["as_of"].iloc[0]
+    value = store.run_query(cur, "kpi_default_as_of", {"latest": latest})["as_of"].iloc[0]
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
@@ -233,9 +233,10 @@ def refresh(
     jobs: list[tuple[str, tuple[dt.date, dt.date], dt.datetime | None, dt.datetime | None]] = [
         (grain, span, as_of, None) for grain in GRAINS for span in spans
     ]
-    for month, at in views:
+    for month, view_at in views:
         start = _month_start(month)
-        jobs += [(grain, (start, add_months(start, 1)), at, at) for grain in COMPARISON_GRAINS]
+        span = (start, add_months(start, 1))
+        jobs += [(grain, span, view_at, view_at) for grain in COMPARISON_GRAINS]
     params: dict[str, object] = {f"f_{name}": [] for name in _FILTERS}
     created = months is not None
     for grain, (start, end), at, view in jobs:

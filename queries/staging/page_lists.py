@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from queries import store as db
+from queries import store
 
 #: query (``queries/marts/<name>.sql``) -> (stored table, the query's row order)
 LISTS: dict[str, tuple[str, str]] = {
@@ -26,7 +26,7 @@ LISTS: dict[str, tuple[str, str]] = {
 def refresh(conn: duckdb.DuckDBPyConnection) -> None:
     """Store every list from the canonical tables (read-write connection)."""
     for name, (table, _order) in LISTS.items():
-        conn.execute(f"create or replace table {table} as {db.sql_file(name)}")
+        conn.execute(f"create or replace table {table} as {store.sql_file(name)}")
 
 
 def read(cur: duckdb.DuckDBPyConnection, name: str, scoped: bool) -> pd.DataFrame:
@@ -38,4 +38,4 @@ def read(cur: duckdb.DuckDBPyConnection, name: str, scoped: bool) -> pd.DataFram
             return cur.execute(f"select * from {table} order by {order}").df()
         except duckdb.CatalogException:
             pass
-    return db.run_query(cur, name)
+    return store.run_query(cur, name)

@@ -45,7 +45,7 @@ CHILD_PRELUDE = (
     PEAK
     + """
 import datetime as dt, json, sys, time
-from queries import store as db
+from queries import store
 from queries.marts import kpi
 path = sys.argv[1]
 """
@@ -56,7 +56,7 @@ CHILD_KPI = (
     CHILD_PRELUDE
     + """
 t0, c0 = time.perf_counter(), time.process_time()
-conn = db.open_snapshot(path)
+conn = store.open_snapshot(path)
 as_of = kpi.default_as_of(conn)
 last = as_of if as_of.day > 27 else as_of.replace(day=1) - dt.timedelta(days=1)
 month = kpi.Period.month(last.strftime("%Y-%m"))  # the last (nearly) complete month
@@ -78,7 +78,7 @@ CHILD_PANDAS = (
     + """
 import numpy as np, pandas as pd
 t0 = time.perf_counter()
-conn = db.open_snapshot(path)
+conn = store.open_snapshot(path)
 df = conn.execute(  # the columns the numbers need (the whole table would not fit at 10M)
     "select received_at, acknowledged_at, first_response_at, resolved_at, closed_at, "
     "surveyed_at, resolution_deadline, resolved_by_deadline, response_due_at, "

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from dashboard.ui.navigation import PAGES, PAGES_DIR
-from queries import store as db
+from queries import store
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_pages import path, wait_idle
 
@@ -58,7 +58,7 @@ _TEXT = """() => {
 
 def _data_values(demo_db) -> set[str]:
     """Values the source supplied in one language only (shown as they are)."""
-    conn = db.open_snapshot(demo_db)
+    conn = store.open_snapshot(demo_db)
     try:
         rows = conn.execute(
             """

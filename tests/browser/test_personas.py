@@ -17,7 +17,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from queries import store as db
+from queries import store
 from queries.marts import kpi, scoring, status
 from queries.reports import meeting
 from tests.browser.conftest import BROWSER_TIMEOUT_MS
@@ -32,7 +32,7 @@ ROW_Y = 35 + 17  # the first data row of a st.dataframe (header ≈ 35 px)
 
 
 def _engine(demo_db, fn, *args, **kwargs):
-    conn = db.open_snapshot(demo_db)
+    conn = store.open_snapshot(demo_db)
     try:
         return fn(conn, *args, **kwargs)
     finally:

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from queries import audit, i18n
-from queries import store as db
+from queries import audit, i18n, store
 from tests import ROOT, scope_data
 from tests.browser.conftest import RUNNING, free_port, serve_app
 
@@ -388,7 +387,7 @@ def test_admin_sees_the_audit_and_the_cli_lists_sign_ins(browser, app, company):
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
     assert i18n.t("audit_none") not in page.locator('[data-testid="stApp"]').inner_text()
     page.context.close()
-    with db.write_transaction(company, derive=None):
+    with store.write_transaction(company, derive=None):
         pass  # a publication moves the pending rows into the database
     rows = json.loads(_cli("--db", str(company), "audit", "--format", "json"))
     actions = {(r["who"], r["action"]) for r in rows}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from queries import store as db
+from queries import store
 from queries.cli import CliError
 from queries.cli.commands.kpi import parse_filters
 from queries.cli.commands.scores import add_as_of_argument, parse_as_of
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     period = kpi.Period(args.start, args.end)
     as_of = parse_as_of(args.as_of)
     filters = parse_filters(args.where)
-    with db.open_snapshot(resolve_db_path(args.db)) as conn:
+    with store.open_snapshot(resolve_db_path(args.db)) as conn:
         if args.list:
             frame = accountability.accountability_list(conn, args.list, period, filters, as_of)
         else:

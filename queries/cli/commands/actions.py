@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from queries import output
-from queries import store as db
+from queries import output, store
 from queries.cli import CliError
 from queries.cli.commands.scores import add_as_of_argument, parse_as_of
 from queries.config import rules
@@ -131,7 +130,7 @@ def add(args: argparse.Namespace) -> int:
 
 def list_(args: argparse.Namespace) -> int:
     """Print the actions."""
-    conn = db.open_snapshot(resolve_db_path(args.db))
+    conn = store.open_snapshot(resolve_db_path(args.db))
     try:
         df = actions.list_actions(conn, args.today, args.state, args.department, args.meeting)
     finally:
@@ -165,7 +164,7 @@ def update(args: argparse.Namespace) -> int:
 
 def history(args: argparse.Namespace) -> int:
     """Print an action's change history."""
-    conn = db.open_snapshot(resolve_db_path(args.db))
+    conn = store.open_snapshot(resolve_db_path(args.db))
     try:
         df = actions.history(conn, args.action_id)
     finally:
@@ -178,7 +177,7 @@ def history(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     """Print the effectiveness check of an action."""
-    conn = db.open_snapshot(resolve_db_path(args.db))
+    conn = store.open_snapshot(resolve_db_path(args.db))
     try:
         result = actions.effectiveness(conn, args.action_id, parse_as_of(args.as_of))
     except actions.ActionError as exc:

@@ -7,8 +7,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from queries import output
-from queries import store as db
+from queries import output, store
 from queries.cli import CliError
 from queries.cli.commands.scores import add_as_of_argument, parse_as_of
 from queries.paths import resolve_db_path
@@ -77,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
 def show_log(args: argparse.Namespace) -> int:
     """Print the newest deliveries."""
-    conn = db.open_snapshot(resolve_db_path(args.db))
+    conn = store.open_snapshot(resolve_db_path(args.db))
     try:
         df = alerts.alert_log(conn, args.limit)
     finally:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from queries import audit, output
-from queries import store as db
+from queries import audit, output, store
 from queries.cli import CliError
 from queries.paths import resolve_db_path
 
@@ -37,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             raise CliError(f"--since {args.since!r} is not a date YYYY-MM-DD[ HH:MM:SS]") from None
     path = resolve_db_path(args.db)
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     try:
         frame = audit.read(path, conn, since=since, who=args.who)
     finally:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from queries import store as db
+from queries import store
 from queries.cli import CliError
 from queries.cli.commands.scores import (
     add_as_of_argument,
@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
-    with db.open_snapshot(resolve_db_path(args.db)) as conn:
+    with store.open_snapshot(resolve_db_path(args.db)) as conn:
         try:
             result = explain.explain(conn, args.complaint_id, as_of)
         except explain.UnknownComplaintError as exc:

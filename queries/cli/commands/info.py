@@ -7,8 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from queries import context, output
-from queries import store as db
+from queries import context, output, store
 from queries.paths import resolve_db_path
 
 
@@ -26,16 +25,16 @@ def database_info(path: Any) -> dict[str, Any]:
     """Describe the database at ``path`` from one read-only snapshot.
 
     Raises:
-        db.DatabaseMissingError: no database file.
+        store.DatabaseMissingError: no database file.
     """
-    conn = db.open_snapshot(path)
+    conn = store.open_snapshot(path)
     try:
-        facts = db.run_query(conn, "db_info").iloc[0]
+        facts = store.run_query(conn, "db_info").iloc[0]
         cur = conn.cursor()  # table_counts leaves results open: keep them off ``conn``
-        cur.execute(f"use {db.CATALOG}")
-        counts = db.table_counts(cur)
+        cur.execute(f"use {store.CATALOG}")
+        counts = store.table_counts(cur)
         cur.close()
-        last = db.run_query(conn, "recent_imports", {"limit": 1})
+        last = store.run_query(conn, "recent_imports", {"limit": 1})
         meta = dict(conn.execute("select key, value from meta order by key").fetchall())
         as_of = context.of(conn).data_as_of if counts["complaints"] else None
     finally:
@@ -54,9 +53,9 @@ def database_info(path: Any) -> dict[str, Any]:
         {
             "database": str(path),
             "resources": {
-                "writer": asdict(db.writer_resources(Path(f"{path}.staging-<pid>.tmp"))),
-                "reader": asdict(db.reader_resources()),
-                "compact_free_percent": round(db.compact_free_share() * 100, 2),
+                "writer": asdict(store.writer_resources(Path(f"{path}.staging-<pid>.tmp"))),
+                "reader": asdict(store.reader_resources()),
+                "compact_free_percent": round(store.compact_free_share() * 100, 2),
             },
             "schema_version": facts["schema_version"],
             "tables": counts,

@@ -9,8 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from queries import context, output
-from queries import store as db
+from queries import context, output, store
 from queries.cli import CliError
 from queries.config import vocab, workcalendar
 from queries.marts import kpi
@@ -108,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     filters = parse_filters(args.where)
     compare = _comparisons(args.compare)
     period = kpi.Period(start, end)
-    conn = db.open_snapshot(resolve_db_path(args.db))
+    conn = store.open_snapshot(resolve_db_path(args.db))
     try:
         ctx = context.of(conn)
         as_of = ctx.as_of(as_of)

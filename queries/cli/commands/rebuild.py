@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from queries import output, staging
-from queries import store as db
+from queries import output, staging, store
 from queries.cli import CliError
 from queries.cli.commands.alerts import after_publication
 from queries.config import rules, workcalendar
@@ -24,13 +23,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     path = resolve_db_path(args.db)
     if not path.exists():
-        raise db.DatabaseMissingError(f"{path}: no database yet (run `complaints demo` or import)")
+        raise store.DatabaseMissingError(
+            f"{path}: no database yet (run `complaints demo` or import)"
+        )
     try:
         rule_set = rules.load_rules()
         workcalendar.load_overrides()
     except (rules.RulesError, workcalendar.CalendarError) as exc:
         raise CliError(str(exc)) from None
-    with db.write_transaction(path, derive=staging.refresh) as conn:
+    with store.write_transaction(path, derive=staging.refresh) as conn:
         before = staging.published_fingerprint(conn)
     after = staging.current_fingerprint(rule_set)
     versions = ", ".join(v.id for v in rule_set.versions)

@@ -13,8 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from queries import audit, reports
-from queries import store as db
+from queries import audit, reports, store
 from queries.cli import CliError
 from queries.cli.commands.scores import add_as_of_argument, parse_as_of
 from queries.output import info
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                 pack = meeting.prepare(db_path, month, as_of)
                 info(f"stored meeting {pack['meeting_id']}")
             else:
-                conn = db.open_snapshot(db_path)
+                conn = store.open_snapshot(db_path)
                 try:
                     pack = meeting.build_pack(conn, month, as_of)
                 finally:

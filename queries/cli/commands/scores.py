@@ -10,8 +10,7 @@ import re
 import duckdb
 import pandas as pd
 
-from queries import context
-from queries import store as db
+from queries import context, store
 from queries.cli import CliError
 from queries.config import workcalendar
 from queries.marts import scoring
@@ -66,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
-    with db.open_snapshot(resolve_db_path(args.db)) as conn:
+    with store.open_snapshot(resolve_db_path(args.db)) as conn:
         ctx = context.open_context(conn)  # one context: rules, derived tables, as-of once
         try:
             if args.month:

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from queries import exports, output
-from queries import store as db
+from queries import exports, output, store
 from queries.cli import CliError
 from queries.cli.commands.report import _write_atomic
 from queries.cli.commands.scores import add_as_of_argument, parse_as_of, warn_uncovered_calendar
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         period = parse_period(args.period)
     except ValueError as exc:
         raise CliError(str(exc), code=2) from None
-    conn = db.open_snapshot(resolve_db_path(args.db))
+    conn = store.open_snapshot(resolve_db_path(args.db))
     try:
         df = summary.period_summary(conn, period, args.by, parse_as_of(args.as_of))
         warn_uncovered_calendar(conn)
