@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from queries import staging, store
-from queries.demo import company, export
+from queries.demo import company, export, writer
 from queries.demo import generate as gen
-from queries.demo import store as demo_store
 
 DEFAULT_ROWS = 50_000
 DEFAULT_SEED = 20251
@@ -158,9 +157,9 @@ def build_demo(
             # leave room for this process's arrays and everyone else: DuckDB spills instead
             conn.execute(f"set memory_limit = '{_duckdb_memory_limit_mib()}MiB'")
             say("writing the database")
-            demo_store.insert_master_data(conn, g, meta)
-            demo_store.insert_complaints(conn, g)
-            demo_store.insert_penalties(conn, g)
+            writer.insert_master_data(conn, g, meta)
+            writer.insert_complaints(conn, g)
+            writer.insert_penalties(conn, g)
             first_month, as_of_seconds = g.months[0], g.as_of
             del g  # free the arrays before the staging refresh needs the memory
             cur = conn.cursor()  # a separate cursor: no unfinished result left on ``conn``

@@ -26,32 +26,15 @@
 with
 -- include: dept_scope
 
-cohort as (
-    select
-        complaint_id,
-        received_at as complaint_received_at,
-        department_id as complaint_department_id,
-        coalesce(department_name_zh, department) as complaint_department,
-        category,
-        severity,
-        escalation_level,
-        is_valid,
-        coalesce(is_excluded, false) as is_malicious,
-    from stg_complaints as c
-    where
-        received_at >= $start
-        and received_at < $end
-        and received_at <= $as_of
--- include: cohort_filters
-),
+-- include: acct_cohort
 
 records as (
     select
         p.penalty_id,
         p.complaint_id,
         k.complaint_received_at,
-        k.complaint_department_id,
-        k.complaint_department,
+        k.department_id as complaint_department_id,
+        k.department as complaint_department,
         k.category,
         k.severity,
         k.escalation_level,

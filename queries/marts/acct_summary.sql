@@ -28,21 +28,7 @@
 with
 -- include: dept_scope
 
-cohort as (
-    select
-        complaint_id,
-        department_id,
-        coalesce(department_name_zh, department) as department,
-        category,
-        cast(received_at as date) as received_date,
-        coalesce(is_valid, false) and not coalesce(is_excluded, false) as is_valid_scored,
-    from stg_complaints as c
-    where
-        received_at >= $start
-        and received_at < $end
-        and received_at <= $as_of
--- include: cohort_filters
-),
+-- include: acct_cohort
 
 records as (
     select

@@ -3,20 +3,7 @@
 -- `executed`); ends with a comma. Needs the dept_scope fragment's CTE. Records of the
 -- complaints received in [$start, $end) by $as_of (and the KPI filters: cohort_filters),
 -- executed by the as-of. Parameters: $start, $end, $as_of and the KPI filters.
-cohort as (
-    select
-        complaint_id,
-        category,
-        department_id,
-        cast(received_at as date) as received_date,
-        coalesce(is_valid, false) and not coalesce(is_excluded, false) as is_valid_scored,
-    from stg_complaints as c
-    where
-        received_at >= $start
-        and received_at < $end
-        and received_at <= $as_of
--- include: cohort_filters
-),
+-- include: acct_cohort
 
 records as (
     select
