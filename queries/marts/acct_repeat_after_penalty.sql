@@ -16,6 +16,7 @@
 -- the records on that page are paired with complaints: each record's number of pairs comes
 -- from daily running counts (acct_recur_counts), so a page costs the same in a month where
 -- every record was executed and each window holds thousands of complaints.
+-- example: offset = 0
 with
 -- include: dept_scope
 
