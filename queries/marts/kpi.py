@@ -336,13 +336,7 @@ def _department_set(ctx: context.ReadContext, filters: Filters) -> tuple[str, ..
     None = the whole company), as the cohort's dept_scope fragment resolves them."""
     if not filters.department:
         return ctx.scope
-    rows = ctx.cur.execute(
-        "select distinct t.department_id from stg_department_tree as t"
-        " join stg_department_map as m on m.department_id = t.ancestor_id"
-        " where list_contains($f::varchar[], m.raw_department) order by 1",
-        {"f": [str(v) for v in filters.department]},
-    ).fetchall()
-    return tuple(r[0] for r in rows)
+    return context.resolve_scope(ctx.cur, filters.department)
 
 
 def _subtree_root(ctx: context.ReadContext, ids: tuple[str, ...]) -> str | None:
