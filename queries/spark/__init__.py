@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from queries import staging, store
 from queries.config import rules, workcalendar
 from queries.paths import PACKAGE_DIR
+from queries.periods import add_months
+from queries.staging import kpi_month
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -38,6 +40,7 @@ SOURCE_TABLES: tuple[str, ...] = (
 PARTITIONS: dict[str, tuple[str, str]] = {
     "stg_complaints": ("received_month", "received_date"),
     "complaints": ("received_month", "received_at"),
+    kpi_month.TABLE: ("data_month", "month"),
 }
 #: Position of a complaint in its source (file order), DuckDB's ``rowid`` of ``complaints``:
 #: carried into ``stg_complaints`` so the attached tables keep the DuckDB engine's row order
@@ -81,6 +84,16 @@ def _rewrite(node: Any) -> Any:
         if name == "to_seconds":  # an interval of N (fractional) seconds
             zero = exp.Literal.number(0)
             return exp.Anonymous(this="make_dt_interval", expressions=[zero, zero, zero, args[0]])
+    if (
+        isinstance(node, exp.Length)
+        and isinstance(node.this, exp.Cast)
+        and node.this.to.is_type(exp.DataType.Type.ARRAY)
+    ):  # DuckDB's len() of a list: Spark's length() is for text
+        return exp.ArraySize(this=node.this)
+    if isinstance(node, exp.PercentileCont) and node.expression is not None:
+        # DuckDB's quantile_cont(x, p): Spark's exact percentile(x, p), the same linear
+        # interpolation between the two nearest ranks
+        return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
     if isinstance(node, exp.ToDays):  # an interval of N days
         zero = exp.Literal.number(0)
         return exp.Anonymous(this="make_dt_interval", expressions=[node.this, zero, zero, zero])
@@ -212,7 +225,10 @@ def _write(spark: SparkSession, frame: DataFrame, out: str, name: str) -> int:
     part = PARTITIONS.get(name)
     if part is not None:
         column, source = part
-        writer_frame = frame.withColumn(column, F.date_format(F.col(source), "yyyy-MM"))
+        month = F.col(source)
+        if dict(frame.dtypes)[source] != "string":  # a date or time: its month as text
+            month = F.date_format(month, "yyyy-MM")
+        writer_frame = frame.withColumn(column, month)
         writer_frame.write.mode("overwrite").partitionBy(column).parquet(path)
         written = spark.read.parquet(path).drop(column)
     else:
@@ -231,10 +247,11 @@ def build(
     spark: SparkSession | None = None,
     progress: Any = None,
 ) -> BuildResult:
-    """Build every derived table of ``staging.STAGING_TABLES`` on Spark from the canonical
-    tables at ``source`` (a folder of Parquet files, e.g. ``complaints export --parquet``,
-    or a catalog database) and write them, with the canonical tables they came from
-    (``<out>/canonical/``) and a manifest (rule fingerprint, counts), as Parquet to ``out``.
+    """Build every derived table of ``staging.STAGING_TABLES`` and the monthly KPI mart
+    (``kpi_month``) on Spark from the canonical tables at ``source`` (a folder of Parquet
+    files, e.g. ``complaints export --parquet``, or a catalog database) and write them, with
+    the canonical tables they came from (``<out>/canonical/``) and a manifest (rule
+    fingerprint, the mart's ``meta`` keys, counts), as Parquet to ``out``.
     """
     import time
 
@@ -290,8 +307,11 @@ def build(
         assert frame is not None
         result.counts[name] = _write(spark, frame, out, name)
         say(f"built {name}: {result.counts[name]:,} rows")
+    mart_meta = _build_kpi_month(spark, out, result)
+    say(f"built {kpi_month.TABLE}: {result.counts[kpi_month.TABLE]:,} rows")
     result.seconds = round(time.monotonic() - started, 1)
     manifest = {
+        **mart_meta,
         "staging_fingerprint": result.fingerprint,
         "rules_fingerprint": rule_set.fingerprint(),
         "rules_versions": result.rules_versions,
@@ -306,3 +326,65 @@ def build(
         1
     ).write.mode("overwrite").text(f"{out}/{MANIFEST}")
     return result
+
+
+def _spark_value(value: object) -> Any:
+    """A query parameter as Spark binds it: dates and times as text the SQL casts (a
+    Python datetime would be read in the driver's local time zone), lists as arrays (the
+    SQL casts them to its type) and None as a null."""
+    from pyspark.sql import functions as F
+
+    if isinstance(value, list):
+        return F.array(*[F.lit(str(v)) for v in value])
+    if value is None:
+        return F.lit(None)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _spark_params(params: dict[str, object]) -> dict[str, Any]:
+    return {name: _spark_value(value) for name, value in params.items()}
+
+
+def _build_kpi_month(spark: SparkSession, out: str, result: BuildResult) -> dict[str, str]:
+    """The monthly KPI mart of ``kpi_month`` on Spark, from the derived tables just
+    written: the data's as-of (``kpi_month.data_as_of_with``), then each query of
+    ``kpi_month.plan``: every grain over all receipt months in one query (Spark spreads the
+    months; the DuckDB engine batches them to bound its memory) and the comparison months.
+    Writes ``<out>/mart_kpi_month`` by month; returns the mart's ``meta`` keys."""
+    from pyspark.sql import functions as F
+
+    def scalar(name: str, params: dict[str, object]) -> object:
+        sql = transpile(store.sql_file(name))
+        return spark.sql(sql, args=_spark_params(params)).collect()[0][0]
+
+    as_of = kpi_month.data_as_of_with(scalar)
+    spans: list[tuple[dt.date, dt.date]] = []
+    if as_of is not None:
+        first, last = spark.sql(
+            "select min(received_date), max(received_date) from stg_complaints"
+            " where received_at <= cast(:a as timestamp_ntz)",
+            args={"a": as_of.isoformat(sep=" ")},
+        ).collect()[0]
+        spans = [(first.replace(day=1), add_months(last.replace(day=1), 1))]
+    frame = None
+    for job in kpi_month.plan(spans, as_of):
+        summary = spark.sql(
+            transpile(kpi_month.summary_sql(job.grain)), args=_spark_params(job.params())
+        )
+        # kpi_month._sql's wrapper: the key columns, then the summary's own but its dim
+        part = summary.select(
+            F.lit(job.grain).alias("grain"),
+            F.lit(_spark_value(job.view_as_of)).cast("timestamp_ntz").alias("as_of"),
+            F.col("dim")[0].alias("month"),
+            F.col("dim")[1].alias("dim"),
+            *[F.col(c) for c in summary.columns if c != "dim"],
+        )
+        frame = part if frame is None else frame.unionByName(part)
+    if frame is None:  # no complaints: an empty mart
+        frame = spark.createDataFrame([], "grain string, month string, as_of timestamp_ntz")
+    result.counts[kpi_month.TABLE] = _write(spark, frame, out, kpi_month.TABLE)
+    return kpi_month.meta_values(as_of, result.fingerprint)

@@ -26,12 +26,12 @@ def _literal(text: str) -> str:
 
 
 def canonical_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """The database's own tables: every base table but the derived ``stg_*`` ones and the
-    schema version."""
+    """The database's own tables: every base table but the derived ones (``stg_*``, the
+    published marts ``mart_*``) and the schema version."""
     names = conn.execute(
         "select table_name from duckdb_tables() where schema_name = 'main' "
-        "and not starts_with(table_name, 'stg_') and table_name <> 'schema_version' "
-        "order by table_name"
+        "and not starts_with(table_name, 'stg_') and not starts_with(table_name, 'mart_') "
+        "and table_name <> 'schema_version' order by table_name"
     ).fetchall()
     return [n for (n,) in names]
 
@@ -84,16 +84,18 @@ def check_rules(manifest: dict[str, object], rule_set: rules.RuleSet, where: str
 
 
 def _derived_schema(rule_set: rules.RuleSet) -> dict[str, list[tuple[str, str]]]:
-    """Column names and DuckDB types of every derived table, from building them on an empty
-    in-memory database (so the attached tables have exactly the DuckDB engine's types)."""
+    """Column names and DuckDB types of every derived table and the monthly KPI mart, from
+    building them on an empty in-memory database (so the attached tables have exactly the
+    DuckDB engine's types)."""
     conn = duckdb.connect(":memory:")
     try:
         store.apply_migrations(conn)
         staging.refresh(conn, rule_set)
         rows = conn.execute(
             "select table_name, column_name, data_type from duckdb_columns() "
-            "where schema_name = 'main' and starts_with(table_name, 'stg_') "
-            "order by table_name, column_index"
+            "where schema_name = 'main' and (starts_with(table_name, 'stg_') or table_name = $m)"
+            " order by table_name, column_index",
+            {"m": kpi_month.TABLE},
         ).fetchall()
     finally:
         conn.close()
@@ -107,6 +109,9 @@ def _parquet_source(folder: Path, name: str) -> str:
     """``read_parquet`` of a table written by the Spark build: hive month partitions
     dropped from the columns, complaints in their source order (``ROW_COLUMN``)."""
     glob = _literal(str(folder / name / "**" / "*.parquet"))
+    if name == kpi_month.TABLE:
+        column = PARTITIONS[name][0]
+        return f"(select * exclude ({column}) from read_parquet({glob}, hive_partitioning = true))"
     if name in PARTITIONS:
         column = PARTITIONS[name][0]
         return (
@@ -142,7 +147,12 @@ def attach(marts: Path, db_path: Path, rule_set: rules.RuleSet | None = None) ->
             counts[folder.name] = conn.execute(f'select count(*) from "{folder.name}"').fetchall()[
                 0
             ][0]
-        for table in staging.STAGING_TABLES:
+        mart_meta = {k: str(manifest.get(k, "")) for k in kpi_month.meta_keys()}
+        current = kpi_month.fingerprint_of(str(manifest["staging_fingerprint"]))
+        mart_built = (
+            mart_meta["kpi_month_fingerprint"] == current and (marts / kpi_month.TABLE).is_dir()
+        )
+        for table in (*staging.STAGING_TABLES, *([kpi_month.TABLE] if mart_built else [])):
             columns = ", ".join(f'"{c}" {t}' for c, t in schema[table])
             conn.execute(f'create table "{table}" ({columns})')
             conn.execute(
@@ -161,8 +171,12 @@ def attach(marts: Path, db_path: Path, rule_set: rules.RuleSet | None = None) ->
             conn.execute(
                 "insert or replace into meta (key, value) values ($k, $v)", {"k": key, "v": value}
             )
-        # the pages' monthly KPI mart and filter lists, from the attached tables
-        kpi_month.refresh(conn, values["staging_fingerprint"])
+        # the pages' monthly KPI mart as built on Spark; computed here from the attached
+        # tables only for a build whose mart this product version computes otherwise
+        if mart_built:
+            kpi_month.write_meta(conn, mart_meta)
+        else:
+            kpi_month.refresh(conn, values["staging_fingerprint"])
         page_lists.refresh(conn)
     return counts
 

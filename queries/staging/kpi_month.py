@@ -35,6 +35,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -87,7 +88,9 @@ COMPARISON_GRAINS: tuple[str, ...] = ("all", "tree")
 _FILTERS = ("department", "category", "channel", "severity", "region", "product", "handler")
 
 
-def _sql(grain: str) -> str:
+def summary_sql(grain: str) -> str:
+    """``kpi_summary.sql`` with the grain's expressions in its markers (one row per month and
+    value of the grain, column ``dim`` = [month, value])."""
     spec = _grains()[grain]
     sql = store.sql_file("kpi_summary")
     for name, default in (("dim", "'all'"), ("vdim", "'all'"), ("vkey", "a.dim")):
@@ -95,9 +98,13 @@ def _sql(grain: str) -> str:
     sql = store.replace_marker(sql, "dimid", "null", str(spec.get("dimid", "null::varchar")))
     for name in ("fanout", "vfanout"):
         sql = store.replace_marker(sql, name, "", str(spec.get(name, "")))
+    return sql
+
+
+def _sql(grain: str) -> str:
     return (
         "select $grain::varchar as grain, $view_as_of::timestamp as as_of, k.dim[1] as month,"
-        f" k.dim[2] as dim, k.* exclude (dim) from ({sql}) as k"
+        f" k.dim[2] as dim, k.* exclude (dim) from ({summary_sql(grain)}) as k"
     )
 
 
@@ -109,25 +116,50 @@ def query_fingerprint() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def fingerprint_of(staging_fingerprint: str) -> str:
+    """What a current mart over the derived tables of ``staging_fingerprint`` records as
+    ``kpi_month_fingerprint``: those tables' fingerprint and this product's query."""
+    return f"{staging_fingerprint}:{query_fingerprint()}"
+
+
 def data_as_of(cur: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """The latest timestamp in the complaint data (received/acknowledged/first response/
     resolved/closed/surveyed) that is not after now plus the import tolerance
     (``Limits.future_hours``: such times cannot be true); None when there are no
-    complaints. The derived tables must be current (``open_context`` sees to it).
-    The plain maxima come first (from the column statistics, no scan): when none is after
-    the bound they are the answer, and only data with such a time costs the filtered scan."""
+    complaints. The derived tables must be current (``open_context`` sees to it)."""
+
+    def scalar(name: str, params: dict[str, object]) -> object:
+        return cur.execute(store.sql_file(name), params).fetchall()[0][0]
+
+    return data_as_of_with(scalar)
+
+
+def data_as_of_with(
+    scalar: Callable[[str, dict[str, object]], object],
+) -> dt.datetime | None:
+    """``data_as_of`` on any engine: ``scalar(query name, parameters)`` runs one of the
+    queries ``kpi_latest_stamp``/``kpi_default_as_of`` and returns its value. The plain
+    maxima come first (from the column statistics, no scan): when none is after the bound
+    they are the answer, and only data with such a time costs the filtered scan."""
     latest = dt.datetime.now() + dt.timedelta(hours=Limits.from_env().future_hours)
-    top = cur.execute(store.sql_file("kpi_latest_stamp")).fetchall()[0][0]
-    if top is None or top <= latest:
+    top = scalar("kpi_latest_stamp", {})
+    if top is None:
+        return None
+    top = pd.Timestamp(top).to_pydatetime()
+    if top <= latest:
         return top
-    value = store.run_query(cur, "kpi_default_as_of", {"latest": latest})["as_of"].iloc[0]
-    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+    value = scalar("kpi_default_as_of", {"latest": latest})
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
+def meta_keys() -> tuple[str, ...]:
+    """The ``meta`` keys that describe the mart (``meta_values``)."""
+    return ("kpi_month_as_of", "kpi_month_fingerprint", "kpi_month_comparisons")
 
 
 def _meta(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
     rows = conn.execute(
-        "select key, value from meta where key in"
-        " ('kpi_month_as_of', 'kpi_month_fingerprint', 'kpi_month_comparisons')"
+        "select key, value from meta where list_contains($k, key)", {"k": list(meta_keys())}
     ).fetchall()
     return {str(k): str(v) for k, v in rows}
 
@@ -200,7 +232,7 @@ def refresh(
     (``YYYY-MM``; None = all). ``fingerprint``: the derived tables' (``meta``
     ``staging_fingerprint``). Returns the number of months computed."""
     as_of = data_as_of(conn)
-    full_fp = f"{fingerprint}:{query_fingerprint()}"
+    full_fp = fingerprint_of(fingerprint)
     meta = _meta(conn)
     exists = bool(
         conn.execute(
@@ -228,39 +260,74 @@ def refresh(
             f"delete from {TABLE} where as_of is not null or list_contains($m, month)",
             {"m": todo},
         )
-    views = comparison_views(as_of) if as_of is not None else []
     spans = _spans(conn, todo, as_of) if as_of is not None and todo else []
-    jobs: list[tuple[str, tuple[dt.date, dt.date], dt.datetime | None, dt.datetime | None]] = [
-        (grain, span, as_of, None) for grain in GRAINS for span in spans
-    ]
-    for month, view_at in views:
-        start = _month_start(month)
-        span = (start, add_months(start, 1))
-        jobs += [(grain, span, view_at, view_at) for grain in COMPARISON_GRAINS]
-    params: dict[str, object] = {f"f_{name}": [] for name in _FILTERS}
     created = months is not None
-    for grain, (start, end), at, view in jobs:
-        run = {**params, "grain": grain, "start": start, "end": end, "as_of": at}
-        run.update(
-            view_as_of=view, exclude_malicious=bool(_grains()[grain].get("exclude_malicious"))
-        )
+    for job in plan(spans, as_of):
         verb = f"insert into {TABLE} by name" if created else f"create table {TABLE} as"
-        conn.execute(f"{verb} {_sql(grain)}", run)
+        conn.execute(f"{verb} {_sql(job.grain)}", job.params())
         created = True
     if not created:  # no complaints: an empty mart with the query's columns
-        run = {**params, "grain": "all", "start": dt.date(1, 1, 1), "end": dt.date(1, 1, 1)}
-        run.update(as_of=dt.datetime(1, 1, 1), view_as_of=None, exclude_malicious=False)
-        conn.execute(f"create table {TABLE} as {_sql('all')}", run)
-    values = {
+        empty = Job("all", dt.date(1, 1, 1), dt.date(1, 1, 1), dt.datetime(1, 1, 1), None)
+        conn.execute(f"create table {TABLE} as {_sql('all')}", empty.params())
+    write_meta(conn, meta_values(as_of, fingerprint))
+    return len(todo)
+
+
+def meta_values(as_of: dt.datetime | None, fingerprint: str) -> dict[str, str]:
+    """The ``meta`` keys that say what a mart built for ``as_of`` over the derived tables
+    of ``fingerprint`` holds (``served`` reads them)."""
+    views = comparison_views(as_of) if as_of is not None else []
+    return {
         "kpi_month_as_of": as_of.isoformat(sep=" ") if as_of is not None else "",
-        "kpi_month_fingerprint": full_fp,
+        "kpi_month_fingerprint": fingerprint_of(fingerprint),
         "kpi_month_comparisons": json.dumps([[m, at.isoformat(sep=" ")] for m, at in views]),
     }
+
+
+def write_meta(conn: duckdb.DuckDBPyConnection, values: dict[str, str]) -> None:
+    """Record ``meta_values`` in the database's ``meta``."""
     for key, value in values.items():
         conn.execute(
             "insert or replace into meta (key, value) values ($k, $v)", {"k": key, "v": value}
         )
-    return len(todo)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query of a mart build: ``grain`` over the receipt months [start, end) at
+    ``as_of``; ``view_as_of`` is set for a comparison month (stored in column ``as_of``)."""
+
+    grain: str
+    start: dt.date
+    end: dt.date
+    as_of: dt.datetime
+    view_as_of: dt.datetime | None
+
+    def params(self) -> dict[str, object]:
+        """The query's parameters (no KPI filter: the mart holds unfiltered rows)."""
+        return {
+            **{f"f_{name}": [] for name in _FILTERS},
+            "grain": self.grain,
+            "start": self.start,
+            "end": self.end,
+            "as_of": self.as_of,
+            "view_as_of": self.view_as_of,
+            "exclude_malicious": bool(_grains()[self.grain].get("exclude_malicious")),
+        }
+
+
+def plan(spans: list[tuple[dt.date, dt.date]], as_of: dt.datetime | None) -> list[Job]:
+    """The queries that build the mart at ``as_of``: every grain over each span of receipt
+    months, and the ``COMPARISON_GRAINS`` over each comparison month at its own as-of."""
+    if as_of is None:
+        return []
+    jobs = [Job(grain, start, end, as_of, None) for grain in GRAINS for start, end in spans]
+    for month, view_at in comparison_views(as_of):
+        start = _month_start(month)
+        jobs += [
+            Job(grain, start, add_months(start, 1), view_at, view_at) for grain in COMPARISON_GRAINS
+        ]
+    return jobs
 
 
 def comparison_views(as_of: dt.datetime) -> list[tuple[str, dt.datetime]]:
@@ -292,9 +359,7 @@ def served(conn: duckdb.DuckDBPyConnection, fingerprint: str | None) -> Served |
         meta = _meta(conn)
     except duckdb.CatalogException:
         return None
-    if not fingerprint or meta.get("kpi_month_fingerprint") != (
-        f"{fingerprint}:{query_fingerprint()}"
-    ):
+    if not fingerprint or meta.get("kpi_month_fingerprint") != fingerprint_of(fingerprint):
         return None
     value = meta.get("kpi_month_as_of")
     if not value:
