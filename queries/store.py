@@ -111,13 +111,63 @@ def writer_resources(spill: Path) -> Resources:
 
 def reader_resources() -> Resources:
     """Memory, threads and spill folder of each reader snapshot (``$COMPLAINTS_READER_MEMORY``,
-    ``$COMPLAINTS_THREADS``, ``$COMPLAINTS_READER_TEMP``, default a folder in the system's
-    temp directory)."""
+    ``$COMPLAINTS_THREADS``; the spill folder is this process's own under
+    ``$COMPLAINTS_READER_TEMP``, default a folder in the system's temp directory)."""
     memory = os.environ.get(READER_MEMORY_ENV) or DEFAULT_READER_MEMORY
-    temp = os.environ.get(READER_TEMP_ENV) or str(
+    base = os.environ.get(READER_TEMP_ENV) or str(
         Path(tempfile.gettempdir()) / "complaints-duckdb-spill"
     )
-    return Resources(_memory(memory, READER_MEMORY_ENV), _threads(), temp)
+    return Resources(_memory(memory, READER_MEMORY_ENV), _threads(), reader_spill(base))
+
+
+#: The lock file that marks a reader spill folder's owner as alive (``reader_spill``).
+SPILL_OWNER = ".owner.lock"
+_spill_owners: dict[str, tuple[str, int]] = {}
+_spill_guard = threading.Lock()
+
+
+def reader_spill(base: str) -> str:
+    """This process's own reader spill folder under ``base``, made on first use and marked
+    by a lock file the process holds while it lives. Folders under ``base`` whose lock is
+    free are removed first: their process ended without DuckDB removing its spill files
+    (killed, out of memory), and nothing else ever would (they once filled a disk)."""
+    with _spill_guard:
+        known = _spill_owners.get(base)
+        if known is not None and Path(known[0]).is_dir():
+            return known[0]
+        root = Path(base)
+        root.mkdir(parents=True, exist_ok=True)
+        for folder in sorted(root.iterdir()):
+            if folder.is_dir() and not folder.is_symlink() and (folder / SPILL_OWNER).exists():
+                _remove_if_ownerless(folder)
+        own = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+        # lock first under another name: a cleaner only looks at SPILL_OWNER, and finds it
+        # locked from the moment it exists
+        fresh = own / (SPILL_OWNER + ".new")
+        fd = os.open(fresh, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        fresh.rename(own / SPILL_OWNER)
+        if known is not None:
+            os.close(known[1])
+        _spill_owners[base] = (str(own), fd)  # held, never closed: the lock lives with us
+        return str(own)
+
+
+def _remove_if_ownerless(folder: Path) -> None:
+    try:
+        fd = os.open(folder / SPILL_OWNER, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # its process lives
+        os.close(fd)
+        return
+    try:
+        if _remove_tree(folder):
+            _log.info("removed the spill folder %s of a reader that has ended", folder)
+    finally:
+        os.close(fd)
 
 
 def compact_free_share() -> float:

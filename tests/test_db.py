@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -125,10 +128,60 @@ def test_readers_and_writers_run_with_the_configured_memory_threads_and_spill(
         "select current_setting('memory_limit'), current_setting('threads'),"
         " current_setting('temp_directory')"
     ).fetchall()[0]
-    assert settings == ("512.0 MiB", 1, str(tmp_path / "spill"))
+    assert settings[:2] == ("512.0 MiB", 1)
+    assert Path(settings[2]).parent == tmp_path / "spill"
+    assert (Path(settings[2]) / store.SPILL_OWNER).is_file()
     monkeypatch.setenv(store.WRITER_MEMORY_ENV, "1GiB")
     with store.write_transaction(path, derive=None) as w:
         assert w.execute("select current_setting('memory_limit')").fetchall()[0][0] == "1.0 GiB"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+_HOLD_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_spill_folders_of_readers_that_ended_are_removed_and_live_ones_kept(tmp_path):
+    base = tmp_path / "spill"
+    dead = base / "111-dead"
+    dead.mkdir(parents=True)
+    (dead / store.SPILL_OWNER).touch()
+    (dead / "duckdb_temp_storage_DEFAULT-0.tmp").write_bytes(b"x" * 1000)
+    alive = base / "222-alive"
+    alive.mkdir()
+    (alive / store.SPILL_OWNER).touch()
+    (alive / "duckdb_temp_storage_DEFAULT-0.tmp").write_bytes(b"y")
+    unmarked = base / "not-a-reader"
+    unmarked.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(alive / store.SPILL_OWNER)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        own = Path(store.reader_spill(str(base)))
+        assert not dead.exists()
+        assert (alive / "duckdb_temp_storage_DEFAULT-0.tmp").read_bytes() == b"y"
+        assert unmarked.is_dir()
+        assert own.parent == base and (own / store.SPILL_OWNER).is_file()
+        assert store.reader_spill(str(base)) == str(own)  # one folder per process
+    finally:
+        holder.communicate("")
+    # the holder has ended: the next process to start cleans its folder up
+    script = f"from queries import store; print(store.reader_spill({str(base)!r}))"
+    other = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert not alive.exists()
+    assert own.is_dir()  # this process lives on
+    assert Path(other.stdout.strip()).parent == base
 
 
 def test_a_bad_memory_setting_names_the_variable(monkeypatch):
