@@ -230,12 +230,19 @@ def _write(spark: SparkSession, frame: DataFrame, out: str, name: str) -> int:
             month = F.date_format(month, "yyyy-MM")
         writer_frame = frame.withColumn(column, month)
         writer_frame.write.mode("overwrite").partitionBy(column).parquet(path)
-        written = spark.read.parquet(path).drop(column)
     else:
         writer_frame.write.mode("overwrite").parquet(path)
-        written = spark.read.parquet(path)
+    return view_written(spark, out, name).count()
+
+
+def view_written(spark: SparkSession, out: str, name: str) -> DataFrame:
+    """Register the table ``name`` a build wrote to ``<out>/<name>`` as the view ``name``
+    (without its month partition column); returns it."""
+    written = spark.read.parquet(f"{out}/{name}")
+    if name in PARTITIONS:
+        written = written.drop(PARTITIONS[name][0])
     written.createOrReplaceTempView(name)
-    return written.count()
+    return written
 
 
 def build(
@@ -307,7 +314,7 @@ def build(
         assert frame is not None
         result.counts[name] = _write(spark, frame, out, name)
         say(f"built {name}: {result.counts[name]:,} rows")
-    mart_meta = _build_kpi_month(spark, out, result)
+    mart_meta = build_kpi_month(spark, out, result)
     say(f"built {kpi_month.TABLE}: {result.counts[kpi_month.TABLE]:,} rows")
     result.seconds = round(time.monotonic() - started, 1)
     manifest = {
@@ -349,12 +356,13 @@ def _spark_params(params: dict[str, object]) -> dict[str, Any]:
     return {name: _spark_value(value) for name, value in params.items()}
 
 
-def _build_kpi_month(spark: SparkSession, out: str, result: BuildResult) -> dict[str, str]:
-    """The monthly KPI mart of ``kpi_month`` on Spark, from the derived tables just
-    written: the data's as-of (``kpi_month.data_as_of_with``), then each query of
-    ``kpi_month.plan``: every grain over all receipt months in one query (Spark spreads the
-    months; the DuckDB engine batches them to bound its memory) and the comparison months.
-    Writes ``<out>/mart_kpi_month`` by month; returns the mart's ``meta`` keys."""
+def build_kpi_month(spark: SparkSession, out: str, result: BuildResult) -> dict[str, str]:
+    """The monthly KPI mart of ``kpi_month`` on Spark, from the derived tables written
+    (``build`` runs it last; their views registered): the data's as-of
+    (``kpi_month.data_as_of_with``), then each query of ``kpi_month.plan``: every grain
+    over all receipt months in one query (Spark spreads the months; the DuckDB engine
+    batches them to bound its memory) and the comparison months. Writes
+    ``<out>/mart_kpi_month`` by month; returns the mart's ``meta`` keys."""
     from pyspark.sql import functions as F
 
     def scalar(name: str, params: dict[str, object]) -> object:
