@@ -203,6 +203,28 @@ def test_the_monthly_kpi_mart_is_built_on_spark_equal_to_the_duckdb_engines(
     assert computed == [0]
 
 
+def test_an_empty_lake_builds_attaches_and_reports_no_complaints(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """A company's first, empty export: every table is written without rows (no Parquet
+    file to infer a schema from), attached, and the KPIs say 0 received."""
+    _require_spark()
+    import queries.spark as spark_build
+
+    empty = tmp_path / "empty.duckdb"
+    with store.write_transaction(empty, derive=staging.refresh):
+        pass
+    assert lake.export_parquet(empty, tmp_path / "pq")["complaints"] == 0
+    result = spark_build.build(str(tmp_path / "pq"), str(tmp_path / "marts"), master="local[2]")
+    assert result.counts["stg_complaints"] == 0 and result.counts[kpi_month.TABLE] == 0
+    served = tmp_path / "served.duckdb"
+    assert main(["--db", str(served), "attach", "--marts", str(tmp_path / "marts")]) == 0
+    got = _cli_json(
+        capsys, served, "kpi", "--from", "2025-10-01", "--to", "2025-11-01", "--format", "json"
+    )
+    assert isinstance(got, list) and got[0]["received"] == 0
+
+
 def test_duckdb_list_length_and_quantiles_transpile_to_spark_functions():
     _require_spark()
     sql = transpile("select len($f::varchar[]) as n, quantile_cont(x, 0.9) as p from t")

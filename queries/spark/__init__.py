@@ -26,6 +26,7 @@ from queries.staging import kpi_month
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
 
 OVERRIDES_DIR = PACKAGE_DIR / "spark" / "overrides"
 #: The canonical tables the staging SQL reads (``meta`` may be absent: then empty).
@@ -232,13 +233,17 @@ def _write(spark: SparkSession, frame: DataFrame, out: str, name: str) -> int:
         writer_frame.write.mode("overwrite").partitionBy(column).parquet(path)
     else:
         writer_frame.write.mode("overwrite").parquet(path)
-    return view_written(spark, out, name).count()
+    return view_written(spark, out, name, writer_frame.schema).count()
 
 
-def view_written(spark: SparkSession, out: str, name: str) -> DataFrame:
+def view_written(
+    spark: SparkSession, out: str, name: str, schema: StructType | None = None
+) -> DataFrame:
     """Register the table ``name`` a build wrote to ``<out>/<name>`` as the view ``name``
-    (without its month partition column); returns it."""
-    written = spark.read.parquet(f"{out}/{name}")
+    (without its month partition column); returns it. ``schema``: the written frame's,
+    so that a table without rows (no Parquet file to infer it from) reads back too."""
+    reader = spark.read if schema is None else spark.read.schema(schema)
+    written = reader.parquet(f"{out}/{name}")
     if name in PARTITIONS:
         written = written.drop(PARTITIONS[name][0])
     written.createOrReplaceTempView(name)

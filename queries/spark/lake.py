@@ -105,6 +105,12 @@ def _derived_schema(rule_set: rules.RuleSet) -> dict[str, list[tuple[str, str]]]
     return schema
 
 
+def _has_files(folder: Path) -> bool:
+    """Whether a table the Spark build wrote has a Parquet file (a table without rows
+    has none)."""
+    return any(folder.rglob("*.parquet"))
+
+
 def _parquet_source(folder: Path, name: str) -> str:
     """``read_parquet`` of a table written by the Spark build: hive month partitions
     dropped from the columns, complaints in their source order (``ROW_COLUMN``)."""
@@ -142,8 +148,9 @@ def attach(marts: Path, db_path: Path, rule_set: rules.RuleSet | None = None) ->
         for folder in sorted((marts / CANONICAL_DIR).iterdir()):
             if folder.name not in own:
                 continue
-            source = _parquet_source(marts / CANONICAL_DIR, folder.name)
-            conn.execute(f'insert into "{folder.name}" by name select * from {source}')
+            if _has_files(folder):
+                source = _parquet_source(marts / CANONICAL_DIR, folder.name)
+                conn.execute(f'insert into "{folder.name}" by name select * from {source}')
             counts[folder.name] = conn.execute(f'select count(*) from "{folder.name}"').fetchall()[
                 0
             ][0]
@@ -155,9 +162,9 @@ def attach(marts: Path, db_path: Path, rule_set: rules.RuleSet | None = None) ->
         for table in (*staging.STAGING_TABLES, *([kpi_month.TABLE] if mart_built else [])):
             columns = ", ".join(f'"{c}" {t}' for c, t in schema[table])
             conn.execute(f'create table "{table}" ({columns})')
-            conn.execute(
-                f'insert into "{table}" by name select * from {_parquet_source(marts, table)}'
-            )
+            if _has_files(marts / table):
+                source = _parquet_source(marts, table)
+                conn.execute(f'insert into "{table}" by name select * from {source}')
             counts[table] = conn.execute(f'select count(*) from "{table}"').fetchall()[0][0]
         values = {
             "staging_fingerprint": str(manifest["staging_fingerprint"]),
